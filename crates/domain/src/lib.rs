@@ -1,0 +1,14 @@
+//! Helseportal's rules and types.
+//!
+//! Nothing here talks to a database, the web or the clock: time is always a parameter,
+//! so every rule can be tested with any date.
+
+pub mod consent;
+pub mod fodselsnummer;
+pub mod office;
+pub mod person;
+
+pub use consent::ConsentLevel;
+pub use fodselsnummer::{Fodselsnummer, FodselsnummerError, NumberKind};
+pub use office::{GpService, PractitionerKind, StaffRole};
+pub use person::{PersonName, RepresentationFacts, may_represent_child};

@@ -1,0 +1,191 @@
+//! `helseportal`: the portal's one binary.
+//!
+//! - `helseportal serve [--listen ADDR] [--database URL] [--demo]` runs the portal.
+//! - `helseportal migrate [--database URL]` brings the database schema up to date.
+//!
+//! Every option can also be set in the environment (`HELSEPORTAL_...`); a flag wins over the
+//! environment, the environment over the default.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use storage::Database;
+use web::{OidcSettings, SystemClock, WebConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "helseportal",
+    version,
+    about = "Helseportal: the citizen health portal and its GP-office side"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+#[derive(Args)]
+struct DatabaseArgs {
+    /// Database URL: sqlite://FILE (the embedded default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "HELSEPORTAL_DATABASE_URL",
+        default_value = "sqlite://data/helseportal.db"
+    )]
+    database: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HELSEPORTAL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Fill an empty database with the demo persons, offices and staff.
+    #[arg(long)]
+    demo: bool,
+    /// The address people reach the portal at (default: http:// and the listen address).
+    #[arg(long, env = "HELSEPORTAL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// OpenID Connect issuer for login; without it the built-in test identity provider is used.
+    #[arg(long, env = "HELSEPORTAL_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    #[arg(
+        long,
+        env = "HELSEPORTAL_OIDC_CLIENT_ID",
+        default_value = "helseportal"
+    )]
+    oidc_client_id: String,
+    #[arg(
+        long,
+        env = "HELSEPORTAL_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    oidc_client_secret: String,
+    /// Seconds without activity before a session ends.
+    #[arg(long, env = "HELSEPORTAL_SESSION_IDLE_SECONDS", default_value_t = 1800)]
+    session_idle_seconds: i64,
+    /// Seconds before that end when the warning shows.
+    #[arg(
+        long,
+        env = "HELSEPORTAL_SESSION_WARNING_SECONDS",
+        default_value_t = 300
+    )]
+    session_warning_seconds: i64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HELSEPORTAL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => migrate(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("helseportal: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn open_database(url: &str) -> Result<Database, String> {
+    let db = Database::connect(url).await.map_err(|e| e.to_string())?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(db)
+}
+
+async fn migrate(args: DatabaseArgs) -> Result<(), String> {
+    open_database(&args.database).await?;
+    println!("The database is up to date.");
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let db = open_database(&args.database.database).await?;
+    if args.demo {
+        let seeded = storage::seed_demo(&db)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?;
+        if seeded {
+            tracing::info!("demo data written");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let public = args.public_url.unwrap_or_else(|| format!("http://{local}"));
+    let public_url =
+        url::Url::parse(&public).map_err(|e| format!("bad public URL {public}: {e}"))?;
+    let oidc = match args.oidc_issuer {
+        Some(issuer) if !issuer.is_empty() => {
+            if args.oidc_client_secret.is_empty() {
+                return Err(
+                    "HELSEPORTAL_OIDC_CLIENT_SECRET is required with an OpenID Connect issuer"
+                        .into(),
+                );
+            }
+            OidcSettings::External {
+                issuer,
+                client_id: args.oidc_client_id,
+                client_secret: args.oidc_client_secret,
+            }
+        }
+        _ => OidcSettings::BuiltIn,
+    };
+    if args.session_idle_seconds < 10 {
+        return Err("HELSEPORTAL_SESSION_IDLE_SECONDS must be at least 10".into());
+    }
+    let mut config = WebConfig::new(public_url, oidc);
+    config.session_idle_seconds = args.session_idle_seconds;
+    config.session_warning_seconds = args
+        .session_warning_seconds
+        .clamp(1, args.session_idle_seconds);
+    let state = web::AppState::new(db, config, Arc::new(SystemClock));
+    println!("Helseportal kjører på http://{local}");
+    axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

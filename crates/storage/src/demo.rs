@@ -1,0 +1,450 @@
+//! Demo data for `serve --demo`: the test persons of the seeds, their GP offices and staff.
+//! Written only into an empty database, so a restart never duplicates it.
+
+use domain::{Fodselsnummer, GpService, PersonName, PractitionerKind, StaffRole};
+use sqlx::Row;
+
+use crate::{Database, StorageError};
+
+/// The identity numbers of the demo persons (synthetic numbers: month + 80), for the README's
+/// tour and for tests.
+pub struct DemoPersons;
+
+impl DemoPersons {
+    pub const KARI_NORDMANN: &'static str = "12858510048";
+    pub const OLA_NORDMANN: &'static str = "04831750060";
+    pub const KURT_HAKON: &'static str = "22897220060";
+    pub const NINA_UTEN_FASTLEGE: &'static str = "03919030053";
+    pub const PER_PERSEN: &'static str = "17885540007";
+    pub const ROLF_ROLFSEN: &'static str = "16847011037";
+    pub const SARA_SOLBAKKEN: &'static str = "09918812072";
+    pub const TONE_TANGEN: &'static str = "13887513095";
+    pub const BENEDIKTE_BERG: &'static str = "07817814039";
+    pub const INGAR_IVERSEN: &'static str = "25888215010";
+    pub const ARNA_AAS: &'static str = "14878616120";
+    pub const FRIDA_FJELL: &'static str = "30839517048";
+    pub const OLAV_OFTE: &'static str = "02886518024";
+    pub const MONA_MANE: &'static str = "18816819098";
+    pub const MAGNUS_MYR: &'static str = "05887321002";
+}
+
+struct OfficeSeed {
+    name: &'static str,
+    street: &'static str,
+    postal_code: &'static str,
+    city: &'static str,
+    phone: &'static str,
+    her_id: i64,
+    services: &'static [GpService],
+}
+
+const ALL_SERVICES: &[GpService] = &GpService::ALL;
+const FJORDBYEN_SERVICES: &[GpService] = &[
+    GpService::BestillTime,
+    GpService::EKonsultasjon,
+    GpService::FornyResept,
+    GpService::KontaktLegekontoret,
+];
+
+/// Fills an empty database with the demo persons; returns `false` (and writes nothing) when
+/// the database already holds persons.
+#[tracing::instrument(skip_all)]
+pub async fn seed_demo(db: &Database) -> Result<bool, StorageError> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM person")
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    if count > 0 {
+        return Ok(false);
+    }
+    let mut tx = db.pool().begin().await?;
+
+    let solen = insert_office(
+        &mut tx,
+        &OfficeSeed {
+            name: "Solen Legekontor",
+            street: "Solveien 1",
+            postal_code: "0150",
+            city: "Oslo",
+            phone: "22 33 44 55",
+            her_id: 8_100_001,
+            services: ALL_SERVICES,
+        },
+    )
+    .await?;
+    let fjordbyen = insert_office(
+        &mut tx,
+        &OfficeSeed {
+            name: "Fjordbyen Legesenter",
+            street: "Universitetsgaten 7",
+            postal_code: "0164",
+            city: "Oslo",
+            phone: "11 22 33 44",
+            her_id: 8_100_002,
+            services: FJORDBYEN_SERVICES,
+        },
+    )
+    .await?;
+    let manen = insert_office(
+        &mut tx,
+        &OfficeSeed {
+            name: "Månen Legekontor",
+            street: "Måneveien 3",
+            postal_code: "5003",
+            city: "Bergen",
+            phone: "55 66 77 88",
+            her_id: 8_100_003,
+            services: &[],
+        },
+    )
+    .await?;
+
+    let rolf = insert_practitioner(
+        &mut tx,
+        solen,
+        "Rolf",
+        "Rolfsen",
+        PractitionerKind::Fastlege,
+        None,
+    )
+    .await?;
+    let benedikte = insert_practitioner(
+        &mut tx,
+        fjordbyen,
+        "Benedikte",
+        "Berg",
+        PractitionerKind::Fastlege,
+        None,
+    )
+    .await?;
+    let ingar = insert_practitioner(
+        &mut tx,
+        fjordbyen,
+        "Ingar",
+        "Iversen",
+        PractitionerKind::Vikar,
+        Some(benedikte),
+    )
+    .await?;
+    let arna = insert_practitioner(
+        &mut tx,
+        fjordbyen,
+        "Arna",
+        "Aas",
+        PractitionerKind::Jordmor,
+        None,
+    )
+    .await?;
+    let mona = insert_practitioner(
+        &mut tx,
+        manen,
+        "Mona",
+        "Måne",
+        PractitionerKind::Fastlege,
+        None,
+    )
+    .await?;
+
+    let kari = insert_person(
+        &mut tx,
+        DemoPersons::KARI_NORDMANN,
+        "Kari",
+        "Nordmann",
+        "Solveien 12",
+        "0150",
+        "Oslo",
+    )
+    .await?;
+    let ola = insert_person(
+        &mut tx,
+        DemoPersons::OLA_NORDMANN,
+        "Ola",
+        "Nordmann",
+        "Solveien 12",
+        "0150",
+        "Oslo",
+    )
+    .await?;
+    let kurt = insert_person(
+        &mut tx,
+        DemoPersons::KURT_HAKON,
+        "Kurt Håkon",
+        "Lie",
+        "Fjordgata 4",
+        "0164",
+        "Oslo",
+    )
+    .await?;
+    insert_person(
+        &mut tx,
+        DemoPersons::NINA_UTEN_FASTLEGE,
+        "Nina",
+        "Nilsen",
+        "Nordlysveien 9",
+        "9008",
+        "Tromsø",
+    )
+    .await?;
+    let per = insert_person(
+        &mut tx,
+        DemoPersons::PER_PERSEN,
+        "Per",
+        "Persen",
+        "Bryggen 5",
+        "5003",
+        "Bergen",
+    )
+    .await?;
+
+    sqlx::query("INSERT INTO parental_responsibility (parent_id, child_id) VALUES ($1, $2)")
+        .bind(kari)
+        .bind(ola)
+        .execute(&mut *tx)
+        .await?;
+    for (person, gp) in [(kari, rolf), (ola, rolf), (kurt, benedikte), (per, mona)] {
+        sqlx::query("INSERT INTO gp_list_entry (person_id, practitioner_id) VALUES ($1, $2)")
+            .bind(person)
+            .bind(gp)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    type StaffSeed = (
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+        StaffRole,
+        Option<i64>,
+        &'static str,
+    );
+    let staff: [StaffSeed; 10] = [
+        (
+            DemoPersons::ROLF_ROLFSEN,
+            "Rolf",
+            "Rolfsen",
+            solen,
+            StaffRole::Lege,
+            Some(rolf),
+            "Solveien 20",
+        ),
+        (
+            DemoPersons::SARA_SOLBAKKEN,
+            "Sara",
+            "Solbakken",
+            solen,
+            StaffRole::Resepsjon,
+            None,
+            "Solveien 22",
+        ),
+        (
+            DemoPersons::TONE_TANGEN,
+            "Tone",
+            "Tangen",
+            solen,
+            StaffRole::Kontorleder,
+            None,
+            "Solveien 24",
+        ),
+        (
+            DemoPersons::BENEDIKTE_BERG,
+            "Benedikte",
+            "Berg",
+            fjordbyen,
+            StaffRole::Lege,
+            Some(benedikte),
+            "Fjordgata 10",
+        ),
+        (
+            DemoPersons::INGAR_IVERSEN,
+            "Ingar",
+            "Iversen",
+            fjordbyen,
+            StaffRole::Lege,
+            Some(ingar),
+            "Fjordgata 12",
+        ),
+        (
+            DemoPersons::ARNA_AAS,
+            "Arna",
+            "Aas",
+            fjordbyen,
+            StaffRole::Lege,
+            Some(arna),
+            "Fjordgata 14",
+        ),
+        (
+            DemoPersons::FRIDA_FJELL,
+            "Frida",
+            "Fjell",
+            fjordbyen,
+            StaffRole::Resepsjon,
+            None,
+            "Fjordgata 16",
+        ),
+        (
+            DemoPersons::OLAV_OFTE,
+            "Olav",
+            "Ofte",
+            fjordbyen,
+            StaffRole::Kontorleder,
+            None,
+            "Fjordgata 18",
+        ),
+        (
+            DemoPersons::MONA_MANE,
+            "Mona",
+            "Måne",
+            manen,
+            StaffRole::Lege,
+            Some(mona),
+            "Bryggen 7",
+        ),
+        (
+            DemoPersons::MAGNUS_MYR,
+            "Magnus",
+            "Myr",
+            manen,
+            StaffRole::Kontorleder,
+            None,
+            "Bryggen 9",
+        ),
+    ];
+    for (fnr, given, family, office, role, practitioner, street) in staff {
+        let (postal_code, city) = if office == manen {
+            ("5003", "Bergen")
+        } else {
+            ("0150", "Oslo")
+        };
+        insert_person(&mut tx, fnr, given, family, street, postal_code, city).await?;
+        sqlx::query(
+            "INSERT INTO staff_member (fnr, office_id, role, given_name, family_name, practitioner_id) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(fnr)
+        .bind(office)
+        .bind(role.code())
+        .bind(given)
+        .bind(family)
+        .bind(practitioner)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn insert_office(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    office: &OfficeSeed,
+) -> Result<i64, StorageError> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO gp_office (name, street, postal_code, city, phone, her_id) VALUES ($1, $2, $3, $4, $5, $6) \
+         RETURNING id",
+    )
+    .bind(office.name)
+    .bind(office.street)
+    .bind(office.postal_code)
+    .bind(office.city)
+    .bind(office.phone)
+    .bind(office.her_id)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    for service in office.services {
+        sqlx::query("INSERT INTO office_service (office_id, service) VALUES ($1, $2)")
+            .bind(id)
+            .bind(service.code())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(id)
+}
+
+async fn insert_practitioner(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    office: i64,
+    given: &str,
+    family: &str,
+    kind: PractitionerKind,
+    locum_for: Option<i64>,
+) -> Result<i64, StorageError> {
+    Ok(sqlx::query(
+        "INSERT INTO practitioner (office_id, given_name, family_name, kind, locum_for_id) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(office)
+    .bind(given)
+    .bind(family)
+    .bind(kind.code())
+    .bind(locum_for)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?)
+}
+
+async fn insert_person(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    fnr: &str,
+    given: &str,
+    family: &str,
+    street: &str,
+    postal_code: &str,
+    city: &str,
+) -> Result<i64, StorageError> {
+    let fnr = Fodselsnummer::parse(fnr)
+        .map_err(|e| StorageError::Corrupt(format!("demo fnr {fnr}: {e}")))?;
+    let name = PersonName {
+        given: given.into(),
+        family: family.into(),
+    };
+    Ok(sqlx::query(
+        "INSERT INTO person (fnr, given_name, family_name, birth_date, street, postal_code, city) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(fnr.as_str())
+    .bind(&name.given)
+    .bind(&name.family)
+    .bind(fnr.birth_date().to_string())
+    .bind(street)
+    .bind(postal_code)
+    .bind(city)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_number_is_valid() {
+        for fnr in [
+            DemoPersons::KARI_NORDMANN,
+            DemoPersons::OLA_NORDMANN,
+            DemoPersons::KURT_HAKON,
+            DemoPersons::NINA_UTEN_FASTLEGE,
+            DemoPersons::PER_PERSEN,
+            DemoPersons::ROLF_ROLFSEN,
+            DemoPersons::SARA_SOLBAKKEN,
+            DemoPersons::TONE_TANGEN,
+            DemoPersons::BENEDIKTE_BERG,
+            DemoPersons::INGAR_IVERSEN,
+            DemoPersons::ARNA_AAS,
+            DemoPersons::FRIDA_FJELL,
+            DemoPersons::OLAV_OFTE,
+            DemoPersons::MONA_MANE,
+            DemoPersons::MAGNUS_MYR,
+        ] {
+            let n = Fodselsnummer::parse(fnr).unwrap();
+            assert_eq!(n.kind(), domain::NumberKind::Synthetic, "{fnr}");
+        }
+    }
+
+    #[test]
+    fn kari_has_a_child_under_twelve() {
+        let child = Fodselsnummer::parse(DemoPersons::OLA_NORDMANN).unwrap();
+        assert!(child.age_on(jiff::civil::date(2026, 11, 25)) < 12);
+    }
+}

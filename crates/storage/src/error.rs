@@ -1,0 +1,36 @@
+use thiserror::Error;
+
+/// What can go wrong in storage. Callers show `Unavailable` as "try again later" (503);
+/// the database's own error text is logged, never shown.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    #[error("unknown database URL scheme \"{0}\": use sqlite:// or postgres://")]
+    UnknownScheme(String),
+    #[error("bad database URL: {0}")]
+    BadUrl(String),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(error.to_string()),
+            other => Self::Other(other),
+        }
+    }
+}
+
+impl StorageError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}

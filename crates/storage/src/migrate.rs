@@ -1,0 +1,78 @@
+//! A small migrator: each engine's SQL files are compiled in, applied in order, once.
+
+use sqlx::Row;
+
+use crate::{Backend, Database, StorageError};
+
+struct Migration {
+    version: i64,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.
+const MIGRATION_LOCK: i64 = 0x4865_6c73_6570;
+
+pub(crate) async fn run(db: &Database) -> Result<(), StorageError> {
+    let mut conn = db.pool().acquire().await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_lock({MIGRATION_LOCK})"
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    let result = apply_pending(db.backend(), &mut conn).await;
+    if db.backend() == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_unlock({MIGRATION_LOCK})"
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    result
+}
+
+async fn apply_pending(
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<(), StorageError> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migration")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>("version"))
+        .collect::<Result<_, _>>()?;
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let sql = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")
+            .bind(migration.version)
+            .bind(unix_now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = migration.version, "applied migration");
+    }
+    Ok(())
+}
+
+/// Migration bookkeeping is the one place storage reads the clock itself.
+fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}

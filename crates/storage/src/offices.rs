@@ -1,0 +1,207 @@
+//! GP offices, their services and practitioners, the GP list and office staff.
+
+use domain::{GpService, PersonName, PractitionerKind, StaffRole};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Database, StorageError};
+
+#[derive(Debug, Clone)]
+pub struct Office {
+    pub id: i64,
+    pub name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub phone: String,
+    pub her_id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Practitioner {
+    pub id: i64,
+    pub office_id: i64,
+    pub name: PersonName,
+    pub kind: PractitionerKind,
+    pub locum_for_id: Option<i64>,
+}
+
+/// A citizen's GP, the office and the services it offers.
+#[derive(Debug, Clone)]
+pub struct GpOverview {
+    pub practitioner: Practitioner,
+    pub office: Office,
+    pub services: Vec<GpService>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub id: i64,
+    pub office_id: i64,
+    pub role: StaffRole,
+    pub name: PersonName,
+    pub practitioner_id: Option<i64>,
+}
+
+fn office_from_row(row: &AnyRow) -> Result<Office, StorageError> {
+    Ok(Office {
+        id: row.try_get("office_id")?,
+        name: row.try_get("office_name")?,
+        street: row.try_get("street")?,
+        postal_code: row.try_get("postal_code")?,
+        city: row.try_get("city")?,
+        phone: row.try_get("phone")?,
+        her_id: row.try_get("her_id")?,
+    })
+}
+
+fn practitioner_from_row(row: &AnyRow) -> Result<Practitioner, StorageError> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Practitioner {
+        id: row.try_get("practitioner_id")?,
+        office_id: row.try_get("office_id")?,
+        name: PersonName {
+            given: row.try_get("given_name")?,
+            family: row.try_get("family_name")?,
+        },
+        kind: PractitionerKind::from_code(&kind)
+            .ok_or_else(|| StorageError::Corrupt(format!("practitioner kind {kind}")))?,
+        locum_for_id: row.try_get("locum_for_id")?,
+    })
+}
+
+fn staff_from_row(row: &AnyRow) -> Result<StaffMember, StorageError> {
+    let role: String = row.try_get("role")?;
+    Ok(StaffMember {
+        id: row.try_get("id")?,
+        office_id: row.try_get("office_id")?,
+        role: StaffRole::from_code(&role)
+            .ok_or_else(|| StorageError::Corrupt(format!("staff role {role}")))?,
+        name: PersonName {
+            given: row.try_get("given_name")?,
+            family: row.try_get("family_name")?,
+        },
+        practitioner_id: row.try_get("practitioner_id")?,
+    })
+}
+
+const OFFICE_COLUMNS: &str =
+    "o.id AS office_id, o.name AS office_name, o.street, o.postal_code, o.city, o.phone, o.her_id";
+const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, practitioner_id";
+
+impl Database {
+    /// The citizen's GP with office and offered services, or `None` without a GP.
+    #[tracing::instrument(skip_all)]
+    pub async fn gp_overview(&self, person_id: i64) -> Result<Option<GpOverview>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.id AS practitioner_id, p.given_name, p.family_name, p.kind, p.locum_for_id, {OFFICE_COLUMNS} \
+             FROM gp_list_entry l \
+             JOIN practitioner p ON p.id = l.practitioner_id \
+             JOIN gp_office o ON o.id = p.office_id \
+             WHERE l.person_id = $1"
+        )))
+        .bind(person_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let office = office_from_row(&row)?;
+        let practitioner = practitioner_from_row(&row)?;
+        let services = self.office_services(office.id).await?;
+        Ok(Some(GpOverview {
+            practitioner,
+            office,
+            services,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn office_by_id(&self, office_id: i64) -> Result<Option<Office>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OFFICE_COLUMNS} FROM gp_office o WHERE o.id = $1"
+        )))
+        .bind(office_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(office_from_row).transpose()
+    }
+
+    /// The services an office offers, in the order the citizen sees them.
+    #[tracing::instrument(skip_all)]
+    pub async fn office_services(&self, office_id: i64) -> Result<Vec<GpService>, StorageError> {
+        let rows = sqlx::query("SELECT service FROM office_service WHERE office_id = $1")
+            .bind(office_id)
+            .fetch_all(self.pool())
+            .await?;
+        let codes: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("service"))
+            .collect::<Result<_, _>>()?;
+        Ok(GpService::ALL
+            .into_iter()
+            .filter(|s| codes.iter().any(|c| c == s.code()))
+            .collect())
+    }
+
+    /// Replaces the set of services an office offers, all at once.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_office_services(
+        &self,
+        office_id: i64,
+        services: &[GpService],
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM office_service WHERE office_id = $1")
+            .bind(office_id)
+            .execute(&mut *tx)
+            .await?;
+        for service in services {
+            sqlx::query("INSERT INTO office_service (office_id, service) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(office_id)
+                .bind(service.code())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Practitioners at an office: GPs first, then by name.
+    #[tracing::instrument(skip_all)]
+    pub async fn practitioners_of(
+        &self,
+        office_id: i64,
+    ) -> Result<Vec<Practitioner>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id \
+             FROM practitioner WHERE office_id = $1 ORDER BY id",
+        )
+        .bind(office_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(practitioner_from_row).collect()
+    }
+
+    /// The staff membership of the person with this number. A person employed at several
+    /// offices gets the first; choosing among offices comes with a later change.
+    #[tracing::instrument(skip_all)]
+    pub async fn staff_by_fnr(&self, fnr: &str) -> Result<Option<StaffMember>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_member WHERE fnr = $1 ORDER BY id LIMIT 1"
+        )))
+        .bind(fnr)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(staff_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffMember>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_member WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(staff_from_row).transpose()
+    }
+}

@@ -1,0 +1,303 @@
+//! Web sessions, pending logins and the built-in identity provider's one-time codes.
+//!
+//! Everything lives in the database so that any app process can serve any request. Secrets
+//! (session tokens, login ids, codes) are stored only as hashes and are single-use where the
+//! protocol says so: taking a login attempt or a code deletes it in the same statement.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Database, StorageError, hash_token, random_token};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Citizen,
+    Staff,
+}
+
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Citizen => "citizen",
+            Self::Staff => "staff",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "citizen" => Some(Self::Citizen),
+            "staff" => Some(Self::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// A live session, found by the token in the browser's cookie.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub kind: SessionKind,
+    /// The person (citizen sessions) or staff member (staff sessions) logged in.
+    pub subject_id: i64,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// A session just created: the token goes into the cookie and is never stored in clear.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+/// What a session lookup found.
+#[derive(Debug, Clone)]
+pub enum SessionLookup {
+    Active(Session),
+    /// The session existed but was idle too long; it is now deleted.
+    Expired,
+    Missing,
+}
+
+/// A login in progress: what the callback must match.
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    pub kind: SessionKind,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub created_at: i64,
+}
+
+/// A code the built-in identity provider issued.
+#[derive(Debug, Clone)]
+pub struct IdpCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub fnr: String,
+    pub nonce: String,
+    pub code_challenge: String,
+    pub created_at: i64,
+}
+
+fn session_from_row(row: &AnyRow) -> Result<Session, StorageError> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Session {
+        kind: SessionKind::from_code(&kind)
+            .ok_or_else(|| StorageError::Corrupt(format!("session kind {kind}")))?,
+        subject_id: row.try_get("subject_id")?,
+        csrf_token: row.try_get("csrf_token")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    })
+}
+
+impl Database {
+    /// Starts a session after a successful login.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_session(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        now: i64,
+    ) -> Result<NewSession, StorageError> {
+        let token = random_token();
+        let csrf_token = random_token();
+        sqlx::query(
+            "INSERT INTO web_session (token_hash, kind, subject_id, csrf_token, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(hash_token(&token))
+        .bind(kind.code())
+        .bind(subject_id)
+        .bind(&csrf_token)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(NewSession { token, csrf_token })
+    }
+
+    /// Finds the session for a cookie token. A session idle for `idle_limit` seconds or more
+    /// is deleted and reported as expired; an active one has its activity time moved on (at
+    /// most once every `touch_every` seconds, to spare the database a write per request).
+    #[tracing::instrument(skip_all)]
+    pub async fn session_by_token(
+        &self,
+        token: &str,
+        now: i64,
+        idle_limit: i64,
+        touch_every: i64,
+    ) -> Result<SessionLookup, StorageError> {
+        let token_hash = hash_token(token);
+        let row = sqlx::query(
+            "SELECT kind, subject_id, csrf_token, created_at, last_seen_at FROM web_session WHERE token_hash = $1",
+        )
+        .bind(&token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(SessionLookup::Missing);
+        };
+        let mut session = session_from_row(&row)?;
+        if now - session.last_seen_at >= idle_limit {
+            sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
+                .bind(&token_hash)
+                .execute(self.pool())
+                .await?;
+            return Ok(SessionLookup::Expired);
+        }
+        if now - session.last_seen_at >= touch_every {
+            sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(&token_hash)
+                .execute(self.pool())
+                .await?;
+            session.last_seen_at = now;
+        }
+        Ok(SessionLookup::Active(session))
+    }
+
+    /// Moves a session's activity time on (the "Fortsett" of the inactivity warning).
+    pub async fn touch_session(&self, token: &str, now: i64) -> Result<(), StorageError> {
+        sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(hash_token(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends one session (logout).
+    pub async fn delete_session(&self, token: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a subject (e.g. when a citizen withdraws consent).
+    pub async fn delete_sessions_of(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM web_session WHERE kind = $1 AND subject_id = $2")
+            .bind(kind.code())
+            .bind(subject_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Removes idle sessions and stale login state older than the given cut-offs.
+    #[tracing::instrument(skip_all)]
+    pub async fn purge_stale(
+        &self,
+        sessions_before: i64,
+        logins_before: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM web_session WHERE last_seen_at < $1")
+            .bind(sessions_before)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM login_attempt WHERE created_at < $1")
+            .bind(logins_before)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM idp_code WHERE created_at < $1")
+            .bind(logins_before)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a login that has been sent to the identity provider; returns the id that the
+    /// browser keeps in a cookie until the callback.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_login_attempt(
+        &self,
+        attempt: &LoginAttempt,
+    ) -> Result<String, StorageError> {
+        let id = random_token();
+        sqlx::query(
+            "INSERT INTO login_attempt (id_hash, kind, state, nonce, pkce_verifier, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(hash_token(&id))
+        .bind(attempt.kind.code())
+        .bind(&attempt.state)
+        .bind(&attempt.nonce)
+        .bind(&attempt.pkce_verifier)
+        .bind(attempt.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// Takes (and so deletes) a login attempt: a callback can be used only once.
+    #[tracing::instrument(skip_all)]
+    pub async fn take_login_attempt(&self, id: &str) -> Result<Option<LoginAttempt>, StorageError> {
+        let row = sqlx::query(
+            "DELETE FROM login_attempt WHERE id_hash = $1 RETURNING kind, state, nonce, pkce_verifier, created_at",
+        )
+        .bind(hash_token(id))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok(LoginAttempt {
+                kind: SessionKind::from_code(&kind)
+                    .ok_or_else(|| StorageError::Corrupt(format!("login kind {kind}")))?,
+                state: row.try_get("state")?,
+                nonce: row.try_get("nonce")?,
+                pkce_verifier: row.try_get("pkce_verifier")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a code of the built-in identity provider; returns the code to send.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_idp_code(&self, code: &IdpCode) -> Result<String, StorageError> {
+        let secret = random_token();
+        sqlx::query(
+            "INSERT INTO idp_code (code_hash, client_id, redirect_uri, fnr, nonce, code_challenge, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(hash_token(&secret))
+        .bind(&code.client_id)
+        .bind(&code.redirect_uri)
+        .bind(&code.fnr)
+        .bind(&code.nonce)
+        .bind(&code.code_challenge)
+        .bind(code.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(secret)
+    }
+
+    /// Takes (and deletes) a code: a code is good for one token request only.
+    #[tracing::instrument(skip_all)]
+    pub async fn take_idp_code(&self, code: &str) -> Result<Option<IdpCode>, StorageError> {
+        let row = sqlx::query(
+            "DELETE FROM idp_code WHERE code_hash = $1 \
+             RETURNING client_id, redirect_uri, fnr, nonce, code_challenge, created_at",
+        )
+        .bind(hash_token(code))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(IdpCode {
+                client_id: row.try_get("client_id")?,
+                redirect_uri: row.try_get("redirect_uri")?,
+                fnr: row.try_get("fnr")?,
+                nonce: row.try_get("nonce")?,
+                code_challenge: row.try_get("code_challenge")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,635 @@
+//! The citizen's pages: front page, login, consent, "Din fastlege", language, logout.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::{ConsentLevel, Fodselsnummer, GpService};
+use serde::Deserialize;
+use storage::SessionKind;
+
+use crate::AppState;
+use crate::error::{AppError, html};
+use crate::forms::{CsrfOnly, Form, Query};
+use crate::i18n::{self, Lang};
+use crate::layout::Layout;
+use crate::oidc::{CallbackQuery, LoginError};
+use crate::security::{
+    AnonymousCsrf, CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE, RequestLang, SESSION_COOKIE,
+    clear_cookie, cookie, set_cookie, tokens_match,
+};
+use crate::session::{Citizen, ConsentedCitizen, MaybeCitizen};
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "front_public.html")]
+struct PublicFrontPage {
+    l: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "front.html")]
+struct FrontPage {
+    l: Layout,
+    greeting: String,
+}
+
+pub async fn front_page(
+    State(state): State<AppState>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    RequestLang(lang): RequestLang,
+) -> Result<Response, AppError> {
+    let Some(citizen) = citizen else {
+        return Ok(html(&PublicFrontPage {
+            l: Layout::new(lang, "front-title"),
+        })?
+        .into_response());
+    };
+    if citizen.consent.is_none() {
+        return Ok(Redirect::to("/samtykke").into_response());
+    }
+    let l = Layout::new(lang, "front-title").with_user(citizen.header_user(&state));
+    let greeting = l.t1("front-greeting", "name", citizen.person.name.greeting());
+    Ok(html(&FrontPage { l, greeting })?.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login
+
+/// Sends the browser to the identity provider.
+pub async fn start_login(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+) -> Response {
+    begin_login(&state, SessionKind::Citizen, lang).await
+}
+
+pub(crate) fn login_cookie_name(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Citizen => LOGIN_COOKIE,
+        SessionKind::Staff => "hp_staff_login",
+    }
+}
+
+fn login_cookie_path(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Citizen => "/auth",
+        SessionKind::Staff => "/kontor/auth",
+    }
+}
+
+pub(crate) async fn begin_login(state: &AppState, kind: SessionKind, lang: Lang) -> Response {
+    match state.oidc.start(state, kind, lang.code()).await {
+        Ok((url, id)) => {
+            let cookie = set_cookie(
+                state,
+                login_cookie_name(kind),
+                &id,
+                login_cookie_path(kind),
+                Some(crate::oidc::LOGIN_MAX_SECONDS),
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&url)).into_response()
+        }
+        Err(error) => login_error_page(state, lang, kind, error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub l: Layout,
+    pub text: String,
+    pub link: Option<(&'static str, String)>,
+}
+
+pub(crate) fn message_page(status: StatusCode, page: MessagePage) -> Response {
+    match html(&page) {
+        Ok(body) => (status, body).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+pub(crate) fn login_error_page(
+    state: &AppState,
+    lang: Lang,
+    kind: SessionKind,
+    error: LoginError,
+) -> Response {
+    let (status, title, text) = match &error {
+        LoginError::Failed(why) => {
+            tracing::warn!(why, "login refused");
+            (
+                StatusCode::BAD_REQUEST,
+                "login-failed-title",
+                "login-failed-text",
+            )
+        }
+        LoginError::LowLevel(acr) => {
+            tracing::warn!(?acr, "login at too low a level refused");
+            (
+                StatusCode::FORBIDDEN,
+                "login-low-level-title",
+                "login-low-level-text",
+            )
+        }
+        LoginError::ProviderUnavailable(why) => {
+            tracing::error!(why, "identity provider unavailable");
+            (
+                StatusCode::BAD_GATEWAY,
+                "login-idp-unavailable-title",
+                "login-idp-unavailable-text",
+            )
+        }
+        LoginError::Storage(e) => {
+            tracing::error!(error = %e, "login failed in storage");
+            let status = if e.is_unavailable() {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            (status, "error-unavailable-title", "error-unavailable-text")
+        }
+    };
+    let home = match kind {
+        SessionKind::Citizen => "/",
+        SessionKind::Staff => "/kontor",
+    };
+    let again = match kind {
+        SessionKind::Citizen => "/logg-inn",
+        SessionKind::Staff => "/kontor/logg-inn",
+    };
+    let l = Layout::new(lang, title).with_home(home);
+    let page = MessagePage {
+        text: l.t(text),
+        link: Some((again, l.t("login-again"))),
+        l,
+    };
+    let clear = clear_cookie(state, login_cookie_name(kind), login_cookie_path(kind));
+    let mut response = message_page(status, page);
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    response
+}
+
+/// The identity provider's answer: the login is checked, the person looked up in the
+/// register, and a new session started (a new token at every login: no session fixation).
+pub async fn login_callback(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    headers: HeaderMap,
+    Query(callback): Query<CallbackQuery>,
+) -> Response {
+    let kind = SessionKind::Citizen;
+    let login_id = cookie(&headers, login_cookie_name(kind));
+    let pid = match state.oidc.finish(&state, kind, login_id, &callback).await {
+        Ok(pid) => pid,
+        Err(error) => return login_error_page(&state, lang, kind, error),
+    };
+    let Ok(fnr) = Fodselsnummer::parse(&pid) else {
+        return login_error_page(
+            &state,
+            lang,
+            kind,
+            LoginError::Failed("pid is no identity number".into()),
+        );
+    };
+    let person = match state.db.person_by_fnr(&fnr).await {
+        Ok(person) => person,
+        Err(error) => return login_error_page(&state, lang, kind, error.into()),
+    };
+    let Some(person) = person else {
+        let l = Layout::new(lang, "login-unknown-person-title");
+        return message_page(
+            StatusCode::FORBIDDEN,
+            MessagePage {
+                text: l.t("login-unknown-person-text"),
+                link: None,
+                l,
+            },
+        );
+    };
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(error) = state.db.delete_session(old).await {
+            return login_error_page(&state, lang, kind, error.into());
+        }
+    }
+    let session = match state.db.create_session(kind, person.id, state.now()).await {
+        Ok(session) => session,
+        Err(error) => return login_error_page(&state, lang, kind, error.into()),
+    };
+    let mut response = Redirect::to("/").into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, &session.token, "/", None),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        clear_cookie(&state, login_cookie_name(kind), login_cookie_path(kind)),
+    );
+    response
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consent
+
+struct ConsentOption {
+    code: &'static str,
+    title: String,
+    text: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+struct ConsentPage {
+    l: Layout,
+    first_time: bool,
+    current: Option<String>,
+    options: Vec<ConsentOption>,
+    csrf: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+pub(crate) fn consent_name(lang: Lang, level: ConsentLevel) -> String {
+    i18n::text(lang, &format!("consent-{}", level.code()), &[])
+}
+
+fn consent_page_for(
+    state: &AppState,
+    citizen: &Citizen,
+    chosen: Option<ConsentLevel>,
+    error: Option<&str>,
+    saved: bool,
+) -> ConsentPage {
+    let lang = citizen.lang;
+    let l = Layout::new(lang, "consent-title").with_user(citizen.header_user(state));
+    let options = ConsentLevel::ALL
+        .into_iter()
+        .map(|level| ConsentOption {
+            code: level.code(),
+            title: consent_name(lang, level),
+            text: i18n::text(lang, &format!("consent-{}-text", level.code()), &[]),
+            checked: chosen == Some(level),
+        })
+        .collect();
+    ConsentPage {
+        first_time: citizen.consent.is_none(),
+        current: citizen
+            .consent
+            .map(|level| l.t1("consent-current", "level", &consent_name(lang, level))),
+        options,
+        csrf: citizen.session.csrf_token.clone(),
+        error: error.map(|key| l.t(key)),
+        saved,
+        l,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    lagret: Option<String>,
+}
+
+pub async fn consent_page(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let page = consent_page_for(
+        &state,
+        &citizen,
+        citizen.consent,
+        None,
+        query.lagret.is_some(),
+    );
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    level: Option<String>,
+}
+
+pub async fn save_consent(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let Some(level) = form.level.as_deref().and_then(ConsentLevel::from_code) else {
+        let page = consent_page_for(
+            &state,
+            &citizen,
+            None,
+            Some("consent-missing-choice"),
+            false,
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+    };
+    state
+        .db
+        .set_consent(citizen.person.id, level, state.now())
+        .await?;
+    let next = if citizen.consent.is_none() {
+        "/"
+    } else {
+        "/samtykke?lagret=1"
+    };
+    Ok(Redirect::to(next).into_response())
+}
+
+/// Withdrawing consent ends every session of the citizen; the next login asks again.
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    state.db.withdraw_consent(citizen.person.id).await?;
+    state
+        .db
+        .delete_sessions_of(SessionKind::Citizen, citizen.person.id)
+        .await?;
+    let l = Layout::new(citizen.lang, "consent-withdrawn-title");
+    let page = MessagePage {
+        text: l.t("consent-withdrawn-text"),
+        link: Some(("/", l.t("error-go-front"))),
+        l,
+    };
+    let mut response = message_page(StatusCode::OK, page);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(&state, SESSION_COOKIE, "/"),
+    );
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Din fastlege
+
+struct ServiceCard {
+    title: String,
+    text: String,
+}
+
+struct GpView {
+    heading: String,
+    office_name: String,
+    office_address: String,
+    office_phone: String,
+    phone_href: String,
+    services: Vec<ServiceCard>,
+}
+
+#[derive(Template)]
+#[template(path = "gp.html")]
+struct GpPage {
+    l: Layout,
+    gp: Option<GpView>,
+    /// When the citizen's consent is below what the services need: the explanation.
+    consent_note: Option<String>,
+}
+
+pub async fn gp_page(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+) -> Result<Response, AppError> {
+    let ConsentedCitizen { citizen, consent } = citizen;
+    let lang = citizen.lang;
+    let l = Layout::new(lang, "gp-title").with_user(citizen.header_user(&state));
+    let overview = state.db.gp_overview(citizen.person.id).await?;
+    let needed = GpService::BestillTime.required_consent();
+    let consent_note = (!consent.allows(needed)).then(|| {
+        l.t1(
+            "consent-needs-full-now",
+            "level",
+            &consent_name(lang, consent),
+        )
+    });
+    let gp = overview.map(|gp| GpView {
+        heading: i18n::text(
+            lang,
+            "gp-doctor-at-office",
+            &[
+                ("doctor", &gp.practitioner.name.full()),
+                ("office", &gp.office.name),
+            ],
+        ),
+        office_address: format!(
+            "{}, {} {}",
+            gp.office.street, gp.office.postal_code, gp.office.city
+        ),
+        phone_href: format!("tel:{}", gp.office.phone.replace(' ', "")),
+        office_phone: l.t1("gp-phone", "phone", &gp.office.phone),
+        office_name: gp.office.name,
+        services: gp
+            .services
+            .iter()
+            .map(|service| ServiceCard {
+                title: l.t(&format!("gp-service-{}", service.code())),
+                text: l.t(&format!("gp-service-{}-text", service.code())),
+            })
+            .collect(),
+    });
+    Ok(html(&GpPage {
+        l,
+        gp,
+        consent_note,
+    })?
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Language
+
+#[derive(Template)]
+#[template(path = "language.html")]
+struct LanguagePage {
+    l: Layout,
+    csrf: String,
+    back: String,
+    options: Vec<(&'static str, String, bool)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageQuery {
+    #[serde(default)]
+    tilbake: Option<String>,
+}
+
+/// Only paths on this site are followed back to, never another host.
+fn safe_return_path(path: Option<&str>) -> String {
+    match path {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+pub async fn language_page(
+    State(state): State<AppState>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    RequestLang(lang): RequestLang,
+    headers: HeaderMap,
+    Query(query): Query<LanguageQuery>,
+) -> Result<Response, AppError> {
+    let csrf = AnonymousCsrf::from_headers(&headers);
+    let mut l = Layout::new(lang, "language-title");
+    if let Some(citizen) = &citizen {
+        l = l.with_user(citizen.header_user(&state));
+    }
+    let options = Lang::ALL
+        .into_iter()
+        .map(|option| {
+            (
+                option.code(),
+                i18n::text(lang, &format!("language-{}", option.code()), &[]),
+                option == lang,
+            )
+        })
+        .collect();
+    let page = LanguagePage {
+        l,
+        csrf: csrf.token.clone(),
+        back: safe_return_path(query.tilbake.as_deref()),
+        options,
+    };
+    let mut response = html(&page)?.into_response();
+    if csrf.new_cookie {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, CSRF_COOKIE, &csrf.token, "/", None),
+        );
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    tilbake: Option<String>,
+}
+
+pub async fn save_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, AppError> {
+    if !AnonymousCsrf::verify(&headers, &form.csrf) {
+        return Err(AppError::csrf());
+    }
+    let lang = Lang::from_code(&form.lang).ok_or_else(AppError::bad_request)?;
+    let cookie = set_cookie(&state, LANG_COOKIE, lang.code(), "/", Some(365 * 24 * 3600));
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_return_path(form.tilbake.as_deref())),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logout and inactivity
+
+pub async fn logout(
+    State(state): State<AppState>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    if let Some(citizen) = citizen {
+        if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+            return Err(AppError::csrf());
+        }
+        state.db.delete_session(&citizen.token).await?;
+    }
+    Ok((
+        [(
+            header::SET_COOKIE,
+            clear_cookie(&state, SESSION_COOKIE, "/"),
+        )],
+        Redirect::to("/logget-ut"),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoggedOutQuery {
+    #[serde(default)]
+    inaktiv: Option<String>,
+}
+
+/// The page after logout. Reached by the inactivity timer too, so it ends any session left.
+pub async fn logged_out_page(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    headers: HeaderMap,
+    Query(query): Query<LoggedOutQuery>,
+) -> Result<Response, AppError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        state.db.delete_session(token).await?;
+    }
+    let (title, text) = if query.inaktiv.is_some() {
+        ("logged-out-inactive-title", "logged-out-inactive-text")
+    } else {
+        ("logged-out-title", "logged-out-text")
+    };
+    let l = Layout::new(lang, title);
+    let page = MessagePage {
+        text: l.t(text),
+        link: Some(("/logg-inn", l.t("log-in"))),
+        l,
+    };
+    let mut response = message_page(StatusCode::OK, page);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(&state, SESSION_COOKIE, "/"),
+    );
+    Ok(response)
+}
+
+/// "Fortsett å være logget inn" in the inactivity warning.
+pub async fn extend_session(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    state.db.touch_session(&citizen.token, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_paths_stay_on_the_site() {
+        assert_eq!(safe_return_path(Some("/fastlege")), "/fastlege");
+        assert_eq!(safe_return_path(Some("//evil.example")), "/");
+        assert_eq!(safe_return_path(Some("https://evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/\\evil.example")), "/");
+        assert_eq!(safe_return_path(None), "/");
+    }
+}

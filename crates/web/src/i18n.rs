@@ -1,0 +1,197 @@
+//! The message catalogue: Fluent files for bokmål and English, compiled into the binary.
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use unic_langid::{LanguageIdentifier, langid};
+
+/// The languages the portal speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Nb,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Nb, Lang::En];
+
+    /// The code for `<html lang>` and the language cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Nb => "nb",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|lang| lang.code() == code)
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Self::Nb => include_str!("../locales/nb.ftl"),
+            Self::En => include_str!("../locales/en.ftl"),
+        }
+    }
+
+    fn langid(self) -> LanguageIdentifier {
+        match self {
+            Self::Nb => langid!("nb"),
+            Self::En => langid!("en"),
+        }
+    }
+}
+
+struct Catalog {
+    nb: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
+    let resource = match FluentResource::try_new(lang.source().to_owned()) {
+        Ok(resource) => resource,
+        // The catalogues are compiled in and checked by tests; a broken one is a build defect.
+        Err((_, errors)) => panic!("broken message catalogue {}: {errors:?}", lang.code()),
+    };
+    let mut bundle = FluentBundle::new_concurrent(vec![lang.langid()]);
+    // Unicode isolation marks would end up in the HTML and in every text comparison.
+    bundle.set_use_isolating(false);
+    if let Err(errors) = bundle.add_resource(resource) {
+        panic!(
+            "duplicate messages in catalogue {}: {errors:?}",
+            lang.code()
+        );
+    }
+    bundle
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
+    nb: bundle(Lang::Nb),
+    en: bundle(Lang::En),
+});
+
+/// The text of a message in a language, with arguments.
+pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let bundle = match lang {
+        Lang::Nb => &CATALOG.nb,
+        Lang::En => &CATALOG.en,
+    };
+    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+        tracing::error!(key, lang = lang.code(), "missing message");
+        return key.to_owned();
+    };
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, *value);
+    }
+    let mut errors = Vec::new();
+    let value = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+    if !errors.is_empty() {
+        tracing::error!(key, ?errors, "message formatting failed");
+    }
+    value.into_owned()
+}
+
+/// Every message key of a language's catalogue (for completeness tests).
+pub fn catalog_keys(lang: Lang) -> Vec<String> {
+    let bundle = match lang {
+        Lang::Nb => &CATALOG.nb,
+        Lang::En => &CATALOG.en,
+    };
+    let _ = bundle;
+    lang.source()
+        .lines()
+        .filter_map(|line| line.split_once(" = ").map(|(key, _)| key))
+        .filter(|key| !key.starts_with(' ') && !key.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let nb = catalog_keys(Lang::Nb);
+        let en = catalog_keys(Lang::En);
+        assert!(nb.len() > 50);
+        assert_eq!(nb, en);
+    }
+
+    #[test]
+    fn every_message_formats_in_every_language() {
+        for lang in Lang::ALL {
+            for key in catalog_keys(lang) {
+                let value = text(
+                    lang,
+                    &key,
+                    &[
+                        ("name", "X"),
+                        ("level", "X"),
+                        ("id", "X"),
+                        ("doctor", "X"),
+                        ("office", "X"),
+                        ("phone", "X"),
+                        ("minutes", "5"),
+                        ("role", "X"),
+                    ],
+                );
+                assert_ne!(value, key, "{key} in {}", lang.code());
+                assert!(!value.contains('\u{2068}'), "isolation marks in {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let nb = catalog_keys(Lang::Nb);
+        let mut sources = Vec::new();
+        for dir in ["templates", "templates/kontor", "src"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(path).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    sources.push((
+                        path.display().to_string(),
+                        std::fs::read_to_string(path).unwrap(),
+                    ));
+                }
+            }
+        }
+        let mut used = 0;
+        for (file, source) in &sources {
+            for marker in ["t(\"", "text(lang, \"", "T(\""] {
+                for part in source.split(marker).skip(1) {
+                    let key = part.split('"').next().unwrap();
+                    if key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                        && !key.is_empty()
+                    {
+                        used += 1;
+                        assert!(
+                            nb.iter().any(|k| k == key),
+                            "{file} uses missing message {key}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(used > 40, "found only {used} uses");
+    }
+
+    #[test]
+    fn arguments_are_filled_in() {
+        assert_eq!(
+            text(Lang::Nb, "front-greeting", &[("name", "Kari")]),
+            "Hei, Kari"
+        );
+        assert_eq!(
+            text(Lang::En, "front-greeting", &[("name", "Kari")]),
+            "Hi, Kari"
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Helseportal's HTTP side: routes, templates, translations, login and static assets.
+//!
+//! Handlers are thin: they extract the request, check who may act, call storage and render a
+//! template. Every visible text comes from the message catalogue in `locales/`.
+
+mod assets;
+mod citizen;
+mod clock;
+mod config;
+mod error;
+mod forms;
+mod i18n;
+mod layout;
+mod office;
+mod oidc;
+mod security;
+mod session;
+mod test_idp;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{OidcSettings, WebConfig};
+pub use i18n::{Lang, catalog_keys};
+
+/// Everything a handler may need, shared by all requests of one app process.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: storage::Database,
+    pub config: Arc<WebConfig>,
+    pub clock: Arc<dyn Clock>,
+    oidc: Arc<oidc::OidcClient>,
+}
+
+impl AppState {
+    pub fn new(db: storage::Database, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
+        let config = Arc::new(config);
+        let oidc = Arc::new(oidc::OidcClient::new(config.clone()));
+        Self {
+            db,
+            config,
+            clock,
+            oidc,
+        }
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+/// The whole portal: citizen pages, the GP-office side, the built-in test identity provider
+/// (only when no external OpenID Connect issuer is configured) and static assets.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .route("/", get(citizen::front_page))
+        .route("/healthz", get(citizen::healthz))
+        .route("/logg-inn", get(citizen::start_login))
+        .route("/auth/callback", get(citizen::login_callback))
+        .route(
+            "/samtykke",
+            get(citizen::consent_page).post(citizen::save_consent),
+        )
+        .route("/samtykke/trekk", post(citizen::withdraw_consent))
+        .route("/fastlege", get(citizen::gp_page))
+        .route(
+            "/sprak",
+            get(citizen::language_page).post(citizen::save_language),
+        )
+        .route("/logg-ut", post(citizen::logout))
+        .route("/logget-ut", get(citizen::logged_out_page))
+        .route("/sesjon/forleng", post(citizen::extend_session))
+        .route("/kontor", get(office::dashboard))
+        .route("/kontor/logg-inn", get(office::start_login))
+        .route("/kontor/auth/callback", get(office::login_callback))
+        .route("/kontor/logg-ut", post(office::logout))
+        .route("/kontor/logget-ut", get(office::logged_out_page))
+        .route("/kontor/sesjon/forleng", post(office::extend_session))
+        .route(
+            "/kontor/tjenester",
+            get(office::services_page).post(office::save_services),
+        )
+        .route("/static/{file}", get(assets::serve));
+    if state.config.oidc.is_built_in() {
+        app = app.merge(test_idp::routes());
+    }
+    app.fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::render_error_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}

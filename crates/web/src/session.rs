@@ -1,0 +1,245 @@
+//! Who is logged in: extractors that find the session from its cookie and load the person or
+//! staff member behind it. A handler that takes one of these has passed the check.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::ConsentLevel;
+use storage::{Office, Person, Session, SessionKind, SessionLookup, StaffMember};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::layout::HeaderUser;
+use crate::security::{SESSION_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie, lang_of};
+
+/// Sessions are touched at most this often, to spare the database a write per request.
+fn touch_every(state: &AppState) -> i64 {
+    (state.config.session_idle_seconds / 30).clamp(1, 60)
+}
+
+/// A logged-in citizen, with or without consent.
+pub struct Citizen {
+    pub person: Person,
+    pub consent: Option<ConsentLevel>,
+    pub session: Session,
+    pub token: String,
+    pub lang: Lang,
+}
+
+impl Citizen {
+    pub fn header_user(&self, state: &AppState) -> HeaderUser {
+        HeaderUser {
+            name: self.person.name.full(),
+            csrf_token: self.session.csrf_token.clone(),
+            logout_action: "/logg-ut",
+            extend_action: "/sesjon/forleng",
+            idle_seconds: state.config.session_idle_seconds,
+            warning_seconds: state.config.session_warning_seconds,
+            expired_url: "/logget-ut?inaktiv=1",
+        }
+    }
+}
+
+/// Loads the citizen session of a request, if there is a live one. `Err` is the response to
+/// send instead (an expired session goes to the inactivity page; a database error to 503).
+pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, Response> {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let lookup = state
+        .db
+        .session_by_token(
+            token,
+            now,
+            state.config.session_idle_seconds,
+            touch_every(state),
+        )
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let session = match lookup {
+        SessionLookup::Active(session) if session.kind == SessionKind::Citizen => session,
+        SessionLookup::Expired => {
+            let clear = clear_cookie(state, SESSION_COOKIE, "/");
+            return Err((
+                [(header::SET_COOKIE, clear)],
+                Redirect::to("/logget-ut?inaktiv=1"),
+            )
+                .into_response());
+        }
+        _ => return Ok(None),
+    };
+    let person = state
+        .db
+        .person_by_id(session.subject_id)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    let consent = state
+        .db
+        .consent_of(person.id)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    Ok(Some(Citizen {
+        person,
+        consent: consent.map(|c| c.level),
+        session,
+        token: token.to_owned(),
+        lang: lang_of(&parts.headers),
+    }))
+}
+
+/// Any logged-in citizen; a visitor who is not logged in is sent to login.
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        find_citizen(parts, state)
+            .await?
+            .ok_or_else(|| Redirect::to("/logg-inn").into_response())
+    }
+}
+
+/// A logged-in citizen who has given consent; one without is sent to the consent page first.
+pub struct ConsentedCitizen {
+    pub citizen: Citizen,
+    pub consent: ConsentLevel,
+}
+
+impl FromRequestParts<AppState> for ConsentedCitizen {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let citizen = Citizen::from_request_parts(parts, state).await?;
+        match citizen.consent {
+            Some(consent) => Ok(Self { citizen, consent }),
+            None => Err(Redirect::to("/samtykke").into_response()),
+        }
+    }
+}
+
+/// A logged-in member of a GP office's staff, with the office.
+pub struct Staff {
+    pub member: StaffMember,
+    pub office: Office,
+    pub session: Session,
+    pub token: String,
+    pub lang: Lang,
+}
+
+impl Staff {
+    pub fn header_user(&self, state: &AppState) -> HeaderUser {
+        HeaderUser {
+            name: self.member.name.full(),
+            csrf_token: self.session.csrf_token.clone(),
+            logout_action: "/kontor/logg-ut",
+            extend_action: "/kontor/sesjon/forleng",
+            idle_seconds: state.config.session_idle_seconds,
+            warning_seconds: state.config.session_warning_seconds,
+            expired_url: "/kontor/logget-ut?inaktiv=1",
+        }
+    }
+}
+
+pub async fn find_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>, Response> {
+    let Some(token) = cookie(&parts.headers, STAFF_SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let lookup = state
+        .db
+        .session_by_token(
+            token,
+            state.now(),
+            state.config.session_idle_seconds,
+            touch_every(state),
+        )
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let session = match lookup {
+        SessionLookup::Active(session) if session.kind == SessionKind::Staff => session,
+        SessionLookup::Expired => {
+            let clear = clear_cookie(state, STAFF_SESSION_COOKIE, "/kontor");
+            return Err((
+                [(header::SET_COOKIE, clear)],
+                Redirect::to("/kontor/logget-ut?inaktiv=1"),
+            )
+                .into_response());
+        }
+        _ => return Ok(None),
+    };
+    let internal = |e: storage::StorageError| AppError::from(e).into_response();
+    let Some(member) = state
+        .db
+        .staff_by_id(session.subject_id)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let Some(office) = state
+        .db
+        .office_by_id(member.office_id)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Staff {
+        member,
+        office,
+        session,
+        token: token.to_owned(),
+        lang: lang_of(&parts.headers),
+    }))
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        find_staff(parts, state)
+            .await?
+            .ok_or_else(|| Redirect::to("/kontor").into_response())
+    }
+}
+
+/// A citizen if logged in (the front page shows either).
+pub struct MaybeCitizen(pub Option<Citizen>);
+
+impl FromRequestParts<AppState> for MaybeCitizen {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(find_citizen(parts, state).await?))
+    }
+}
+
+/// Staff if logged in (the office start page shows either).
+pub struct MaybeStaff(pub Option<Staff>);
+
+impl FromRequestParts<AppState> for MaybeStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(find_staff(parts, state).await?))
+    }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Helseportal's one test command. On a fresh Debian 12 machine (as root) it installs
+# what the tests need, then runs every check and test:
+#   formatting, clippy, debug build, cargo test (SQLite and PostgreSQL), and the
+#   browser tests in tests/browser (Chromium, axe-core, a real OpenID Connect provider).
+# A throw-away PostgreSQL server runs for the duration and is stopped at the end.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+current_step="setup"
+pg_dir=""
+
+finish() {
+  local rc=$?
+  trap - EXIT
+  if [[ -n "$pg_dir" ]]; then
+    "$ROOT/scripts/postgres.sh" stop "$pg_dir" >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+  echo
+  if [[ $rc -eq 0 ]]; then
+    echo "==> Helseportal: all checks and tests passed"
+  else
+    echo "==> Helseportal: FAILED in step \"$current_step\" (exit code $rc)" >&2
+  fi
+  exit "$rc"
+}
+trap finish EXIT
+
+step() {
+  current_step="$1"
+  echo
+  echo "==> $1"
+}
+
+# --- a. Debian packages -------------------------------------------------------------
+step "Debian packages"
+missing=()
+for pkg in postgresql chromium chromium-driver; do
+  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+    missing+=("$pkg")
+  fi
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "missing: ${missing[*]}; installing"
+  sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    postgresql chromium chromium-driver fonts-dejavu-core
+else
+  echo "postgresql, chromium and chromium-driver are installed"
+fi
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "/usr/bin/chromium is missing after installing the chromium package" >&2
+  exit 1
+fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [[ "$node_major" -lt 20 ]]; then
+  echo "Node.js 20 or newer is needed for tests/browser (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# --- b. Node packages for the browser tests -----------------------------------------
+step "npm ci (tests/browser)"
+(cd tests/browser && npm ci --no-audit --no-fund)
+
+# --- c. Throw-away PostgreSQL server ------------------------------------------------
+step "PostgreSQL test server"
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+pg_port="${HELSEPORTAL_TEST_POSTGRES_PORT:-55432}"
+while port_in_use "$pg_port"; do
+  pg_port=$((pg_port + 1))
+done
+pg_dir="$(mktemp -d /tmp/helseportal-pg.XXXXXX)"
+scripts/postgres.sh start "$pg_dir" "$pg_port"
+export HELSEPORTAL_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${pg_port}/postgres"
+echo "HELSEPORTAL_TEST_POSTGRES_URL=$HELSEPORTAL_TEST_POSTGRES_URL"
+
+# --- d. Rust: format, lint, build, test ---------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo build"
+cargo build --workspace
+
+step "cargo test"
+cargo test --workspace
+
+# --- e. Browser tests ---------------------------------------------------------------
+step "browser tests (node --test tests/browser/)"
+export HELSEPORTAL_BIN="$ROOT/target/debug/helseportal"
+node --test --test-concurrency=1 tests/browser/
+
+# --- f. The final line is printed by finish() -----------------------------------------
+current_step="done"
