@@ -2,6 +2,8 @@
 //! SQLite file and once on a fresh PostgreSQL database (on the server the test command
 //! starts; its URL is in `HELSEPORTAL_TEST_POSTGRES_URL`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use support::{Backend, TestApp, csrf_in, kari, no_consent_yet};

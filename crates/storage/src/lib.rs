@@ -121,17 +121,16 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
     if path.is_empty() {
         return Err(StorageError::BadUrl("the SQLite URL names no file".into()));
     }
-    if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    StorageError::BadUrl(format!(
-                        "cannot create the folder {}: {e}",
-                        parent.display()
-                    ))
-                })?;
-            }
-        }
+    let parent = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            StorageError::BadUrl(format!(
+                "cannot create the folder {}: {e}",
+                parent.display()
+            ))
+        })?;
     }
     let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
     if !params.iter().any(|p| p.starts_with("mode=")) {

@@ -131,10 +131,10 @@ pub async fn login_callback(
             },
         );
     };
-    if let Some(old) = cookie(&headers, STAFF_SESSION_COOKIE) {
-        if let Err(error) = state.db.delete_session(old).await {
-            return login_error_page(&state, lang, kind, error.into());
-        }
+    if let Some(old) = cookie(&headers, STAFF_SESSION_COOKIE)
+        && let Err(error) = state.db.delete_session(old).await
+    {
+        return login_error_page(&state, lang, kind, error.into());
     }
     let session = match state.db.create_session(kind, member.id, state.now()).await {
         Ok(session) => session,

@@ -140,10 +140,10 @@ impl OidcClient {
     }
 
     async fn metadata(&self, issuer: &str, now: i64) -> Result<CoreProviderMetadata, LoginError> {
-        if let Some((metadata, fetched_at)) = self.metadata.read().await.as_ref() {
-            if now - fetched_at < METADATA_TTL_SECONDS {
-                return Ok(metadata.clone());
-            }
+        if let Some((metadata, fetched_at)) = self.metadata.read().await.as_ref()
+            && now - fetched_at < METADATA_TTL_SECONDS
+        {
+            return Ok(metadata.clone());
         }
         let issuer_url = IssuerUrl::new(issuer.to_owned())
             .map_err(|e| LoginError::ProviderUnavailable(e.to_string()))?;
