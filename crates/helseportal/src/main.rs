@@ -152,7 +152,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 client_secret: args.oidc_client_secret,
             }
         }
-        _ => OidcSettings::BuiltIn,
+        _ => {
+            tracing::warn!(
+                "login goes through the built-in test identity provider, which lets anyone log in \
+                 as any registered person: for demo and test only; set HELSEPORTAL_OIDC_ISSUER in production"
+            );
+            OidcSettings::BuiltIn
+        }
     };
     if args.session_idle_seconds < 10 {
         return Err("HELSEPORTAL_SESSION_IDLE_SECONDS must be at least 10".into());

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{ConsentLevel, Fodselsnummer, GpService};
+use domain::{ConsentLevel, GpService};
 use serde::Deserialize;
 use storage::SessionKind;
 
@@ -13,10 +13,11 @@ use crate::error::{AppError, html};
 use crate::forms::{CsrfOnly, Form, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::oidc::{CallbackQuery, LoginError};
+use crate::login::{self, MessagePage};
+use crate::oidc::CallbackQuery;
 use crate::security::{
-    AnonymousCsrf, CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE, RequestLang, SESSION_COOKIE,
-    clear_cookie, cookie, set_cookie, tokens_match,
+    AnonymousCsrf, CSRF_COOKIE, LANG_COOKIE, RequestLang, SESSION_COOKIE, clear_cookie, set_cookie,
+    tokens_match,
 };
 use crate::session::{Citizen, ConsentedCitizen, MaybeCitizen};
 
@@ -70,172 +71,17 @@ pub async fn start_login(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
 ) -> Response {
-    begin_login(&state, SessionKind::Citizen, lang).await
+    login::begin(&state, SessionKind::Citizen, lang).await
 }
 
-pub(crate) fn login_cookie_name(kind: SessionKind) -> &'static str {
-    match kind {
-        SessionKind::Citizen => LOGIN_COOKIE,
-        SessionKind::Staff => "hp_staff_login",
-    }
-}
-
-fn login_cookie_path(kind: SessionKind) -> &'static str {
-    match kind {
-        SessionKind::Citizen => "/auth",
-        SessionKind::Staff => "/kontor/auth",
-    }
-}
-
-pub(crate) async fn begin_login(state: &AppState, kind: SessionKind, lang: Lang) -> Response {
-    match state.oidc.start(state, kind, lang.code()).await {
-        Ok((url, id)) => {
-            let cookie = set_cookie(
-                state,
-                login_cookie_name(kind),
-                &id,
-                login_cookie_path(kind),
-                Some(crate::oidc::LOGIN_MAX_SECONDS),
-            );
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&url)).into_response()
-        }
-        Err(error) => login_error_page(state, lang, kind, error),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-pub(crate) struct MessagePage {
-    pub l: Layout,
-    pub text: String,
-    pub link: Option<(&'static str, String)>,
-}
-
-pub(crate) fn message_page(status: StatusCode, page: MessagePage) -> Response {
-    match html(&page) {
-        Ok(body) => (status, body).into_response(),
-        Err(error) => error.into_response(),
-    }
-}
-
-pub(crate) fn login_error_page(
-    state: &AppState,
-    lang: Lang,
-    kind: SessionKind,
-    error: LoginError,
-) -> Response {
-    let (status, title, text) = match &error {
-        LoginError::Failed(why) => {
-            tracing::warn!(why, "login refused");
-            (
-                StatusCode::BAD_REQUEST,
-                "login-failed-title",
-                "login-failed-text",
-            )
-        }
-        LoginError::LowLevel(acr) => {
-            tracing::warn!(?acr, "login at too low a level refused");
-            (
-                StatusCode::FORBIDDEN,
-                "login-low-level-title",
-                "login-low-level-text",
-            )
-        }
-        LoginError::ProviderUnavailable(why) => {
-            tracing::error!(why, "identity provider unavailable");
-            (
-                StatusCode::BAD_GATEWAY,
-                "login-idp-unavailable-title",
-                "login-idp-unavailable-text",
-            )
-        }
-        LoginError::Storage(e) => {
-            tracing::error!(error = %e, "login failed in storage");
-            let status = if e.is_unavailable() {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            (status, "error-unavailable-title", "error-unavailable-text")
-        }
-    };
-    let home = match kind {
-        SessionKind::Citizen => "/",
-        SessionKind::Staff => "/kontor",
-    };
-    let again = match kind {
-        SessionKind::Citizen => "/logg-inn",
-        SessionKind::Staff => "/kontor/logg-inn",
-    };
-    let l = Layout::new(lang, title).with_home(home);
-    let page = MessagePage {
-        text: l.t(text),
-        link: Some((again, l.t("login-again"))),
-        l,
-    };
-    let clear = clear_cookie(state, login_cookie_name(kind), login_cookie_path(kind));
-    let mut response = message_page(status, page);
-    response.headers_mut().append(header::SET_COOKIE, clear);
-    response
-}
-
-/// The identity provider's answer: the login is checked, the person looked up in the
-/// register, and a new session started (a new token at every login: no session fixation).
+/// The identity provider's answer.
 pub async fn login_callback(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
     Query(callback): Query<CallbackQuery>,
 ) -> Response {
-    let kind = SessionKind::Citizen;
-    let login_id = cookie(&headers, login_cookie_name(kind));
-    let pid = match state.oidc.finish(&state, kind, login_id, &callback).await {
-        Ok(pid) => pid,
-        Err(error) => return login_error_page(&state, lang, kind, error),
-    };
-    let Ok(fnr) = Fodselsnummer::parse(&pid) else {
-        return login_error_page(
-            &state,
-            lang,
-            kind,
-            LoginError::Failed("pid is no identity number".into()),
-        );
-    };
-    let person = match state.db.person_by_fnr(&fnr).await {
-        Ok(person) => person,
-        Err(error) => return login_error_page(&state, lang, kind, error.into()),
-    };
-    let Some(person) = person else {
-        let l = Layout::new(lang, "login-unknown-person-title");
-        return message_page(
-            StatusCode::FORBIDDEN,
-            MessagePage {
-                text: l.t("login-unknown-person-text"),
-                link: None,
-                l,
-            },
-        );
-    };
-    if let Some(old) = cookie(&headers, SESSION_COOKIE)
-        && let Err(error) = state.db.delete_session(old).await
-    {
-        return login_error_page(&state, lang, kind, error.into());
-    }
-    let session = match state.db.create_session(kind, person.id, state.now()).await {
-        Ok(session) => session,
-        Err(error) => return login_error_page(&state, lang, kind, error.into()),
-    };
-    let mut response = Redirect::to("/").into_response();
-    let headers = response.headers_mut();
-    headers.append(
-        header::SET_COOKIE,
-        set_cookie(&state, SESSION_COOKIE, &session.token, "/", None),
-    );
-    headers.append(
-        header::SET_COOKIE,
-        clear_cookie(&state, login_cookie_name(kind), login_cookie_path(kind)),
-    );
-    response
+    login::finish(&state, lang, &headers, &callback, SessionKind::Citizen).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,12 +215,8 @@ pub async fn withdraw_consent(
         .delete_sessions_of(SessionKind::Citizen, citizen.person.id)
         .await?;
     let l = Layout::new(citizen.lang, "consent-withdrawn-title");
-    let page = MessagePage {
-        text: l.t("consent-withdrawn-text"),
-        link: Some(("/", l.t("error-go-front"))),
-        l,
-    };
-    let mut response = message_page(StatusCode::OK, page);
+    let page = MessagePage::new(l, "consent-withdrawn-text", Some(("/", "error-go-front")));
+    let mut response = page.respond(StatusCode::OK);
     response.headers_mut().append(
         header::SET_COOKIE,
         clear_cookie(&state, SESSION_COOKIE, "/"),
@@ -556,20 +398,11 @@ pub async fn logout(
     MaybeCitizen(citizen): MaybeCitizen,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if let Some(citizen) = citizen {
-        if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-            return Err(AppError::csrf());
-        }
-        state.db.delete_session(&citizen.token).await?;
-    }
-    Ok((
-        [(
-            header::SET_COOKIE,
-            clear_cookie(&state, SESSION_COOKIE, "/"),
-        )],
-        Redirect::to("/logget-ut"),
-    )
-        .into_response())
+    let session = citizen.as_ref().map(|c| login::SessionTokens {
+        token: &c.token,
+        csrf: &c.session.csrf_token,
+    });
+    login::logout(&state, SessionKind::Citizen, session, &form.csrf).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -578,46 +411,26 @@ pub struct LoggedOutQuery {
     inaktiv: Option<String>,
 }
 
-/// The page after logout. Reached by the inactivity timer too, so it ends any session left.
 pub async fn logged_out_page(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
     Query(query): Query<LoggedOutQuery>,
 ) -> Result<Response, AppError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state.db.delete_session(token).await?;
-    }
-    let (title, text) = if query.inaktiv.is_some() {
-        ("logged-out-inactive-title", "logged-out-inactive-text")
-    } else {
-        ("logged-out-title", "logged-out-text")
-    };
-    let l = Layout::new(lang, title);
-    let page = MessagePage {
-        text: l.t(text),
-        link: Some(("/logg-inn", l.t("log-in"))),
-        l,
-    };
-    let mut response = message_page(StatusCode::OK, page);
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        clear_cookie(&state, SESSION_COOKIE, "/"),
-    );
-    Ok(response)
+    let inactive = query.inaktiv.is_some();
+    login::logged_out_page(&state, lang, &headers, inactive, SessionKind::Citizen).await
 }
 
-/// "Fortsett å være logget inn" in the inactivity warning.
 pub async fn extend_session(
     State(state): State<AppState>,
     citizen: Citizen,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
-    state.db.touch_session(&citizen.token, state.now()).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let session = login::SessionTokens {
+        token: &citizen.token,
+        csrf: &citizen.session.csrf_token,
+    };
+    login::extend(&state, session, &form.csrf).await
 }
 
 #[cfg(test)]

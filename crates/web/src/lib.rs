@@ -11,6 +11,7 @@ mod error;
 mod forms;
 mod i18n;
 mod layout;
+mod login;
 mod office;
 mod oidc;
 mod security;

@@ -2,21 +2,19 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{Fodselsnummer, GpService};
+use domain::GpService;
 use serde::Deserialize;
 use storage::SessionKind;
 
 use crate::AppState;
-use crate::citizen::{MessagePage, begin_login, login_cookie_name, login_error_page, message_page};
 use crate::error::{AppError, html};
 use crate::forms::{CsrfOnly, Form, Query};
 use crate::layout::Layout;
-use crate::oidc::{CallbackQuery, LoginError};
-use crate::security::{
-    RequestLang, STAFF_SESSION_COOKIE, clear_cookie, cookie, set_cookie, tokens_match,
-};
+use crate::login;
+use crate::oidc::CallbackQuery;
+use crate::security::{RequestLang, tokens_match};
 use crate::session::{MaybeStaff, Staff};
 
 #[derive(Template)]
@@ -85,7 +83,7 @@ pub async fn start_login(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
 ) -> Response {
-    begin_login(&state, SessionKind::Staff, lang).await
+    login::begin(&state, SessionKind::Staff, lang).await
 }
 
 pub async fn login_callback(
@@ -94,69 +92,7 @@ pub async fn login_callback(
     headers: HeaderMap,
     Query(callback): Query<CallbackQuery>,
 ) -> Response {
-    let kind = SessionKind::Staff;
-    let pid = match state
-        .oidc
-        .finish(
-            &state,
-            kind,
-            cookie(&headers, login_cookie_name(kind)),
-            &callback,
-        )
-        .await
-    {
-        Ok(pid) => pid,
-        Err(error) => return login_error_page(&state, lang, kind, error),
-    };
-    let Ok(fnr) = Fodselsnummer::parse(&pid) else {
-        return login_error_page(
-            &state,
-            lang,
-            kind,
-            LoginError::Failed("pid is no identity number".into()),
-        );
-    };
-    let member = match state.db.staff_by_fnr(fnr.as_str()).await {
-        Ok(member) => member,
-        Err(error) => return login_error_page(&state, lang, kind, error.into()),
-    };
-    let Some(member) = member else {
-        let l = Layout::new(lang, "office-not-staff-title").with_home("/kontor");
-        return message_page(
-            StatusCode::FORBIDDEN,
-            MessagePage {
-                text: l.t("office-not-staff-text"),
-                link: None,
-                l,
-            },
-        );
-    };
-    if let Some(old) = cookie(&headers, STAFF_SESSION_COOKIE)
-        && let Err(error) = state.db.delete_session(old).await
-    {
-        return login_error_page(&state, lang, kind, error.into());
-    }
-    let session = match state.db.create_session(kind, member.id, state.now()).await {
-        Ok(session) => session,
-        Err(error) => return login_error_page(&state, lang, kind, error.into()),
-    };
-    let mut response = Redirect::to("/kontor").into_response();
-    let headers = response.headers_mut();
-    headers.append(
-        header::SET_COOKIE,
-        set_cookie(
-            &state,
-            STAFF_SESSION_COOKIE,
-            &session.token,
-            "/kontor",
-            None,
-        ),
-    );
-    headers.append(
-        header::SET_COOKIE,
-        clear_cookie(&state, login_cookie_name(kind), "/kontor/auth"),
-    );
-    response
+    login::finish(&state, lang, &headers, &callback, SessionKind::Staff).await
 }
 
 pub async fn logout(
@@ -164,20 +100,11 @@ pub async fn logout(
     MaybeStaff(staff): MaybeStaff,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if let Some(staff) = staff {
-        if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-            return Err(AppError::csrf());
-        }
-        state.db.delete_session(&staff.token).await?;
-    }
-    Ok((
-        [(
-            header::SET_COOKIE,
-            clear_cookie(&state, STAFF_SESSION_COOKIE, "/kontor"),
-        )],
-        Redirect::to("/kontor/logget-ut"),
-    )
-        .into_response())
+    let session = staff.as_ref().map(|s| login::SessionTokens {
+        token: &s.token,
+        csrf: &s.session.csrf_token,
+    });
+    login::logout(&state, SessionKind::Staff, session, &form.csrf).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,26 +119,8 @@ pub async fn logged_out_page(
     headers: HeaderMap,
     Query(query): Query<LoggedOutQuery>,
 ) -> Result<Response, AppError> {
-    if let Some(token) = cookie(&headers, STAFF_SESSION_COOKIE) {
-        state.db.delete_session(token).await?;
-    }
-    let (title, text) = if query.inaktiv.is_some() {
-        ("logged-out-inactive-title", "logged-out-inactive-text")
-    } else {
-        ("logged-out-title", "logged-out-text")
-    };
-    let l = Layout::new(lang, title).with_home("/kontor");
-    let page = MessagePage {
-        text: l.t(text),
-        link: Some(("/kontor/logg-inn", l.t("log-in"))),
-        l,
-    };
-    let mut response = message_page(StatusCode::OK, page);
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        clear_cookie(&state, STAFF_SESSION_COOKIE, "/kontor"),
-    );
-    Ok(response)
+    let inactive = query.inaktiv.is_some();
+    login::logged_out_page(&state, lang, &headers, inactive, SessionKind::Staff).await
 }
 
 pub async fn extend_session(
@@ -219,11 +128,11 @@ pub async fn extend_session(
     staff: Staff,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
-    state.db.touch_session(&staff.token, state.now()).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let session = login::SessionTokens {
+        token: &staff.token,
+        csrf: &staff.session.csrf_token,
+    };
+    login::extend(&state, session, &form.csrf).await
 }
 
 struct ServiceChoice {

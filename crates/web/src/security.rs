@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 pub const SESSION_COOKIE: &str = "hp_session";
 pub const STAFF_SESSION_COOKIE: &str = "hp_staff_session";
 pub const LOGIN_COOKIE: &str = "hp_login";
+pub const STAFF_LOGIN_COOKIE: &str = "hp_staff_login";
 pub const LANG_COOKIE: &str = "hp_lang";
 pub const CSRF_COOKIE: &str = "hp_csrf";
 

@@ -1,0 +1,274 @@
+//! Login for both sides (citizens and office staff): the redirect to the identity provider,
+//! the callback, and the pages for a login that cannot go on.
+
+use askama::Template;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::Fodselsnummer;
+use storage::SessionKind;
+
+use crate::AppState;
+use crate::error::{AppError, html};
+use crate::i18n::Lang;
+use crate::layout::Layout;
+use crate::oidc::{CallbackQuery, LOGIN_MAX_SECONDS, LoginError};
+use crate::security::{
+    LOGIN_COOKIE, SESSION_COOKIE, STAFF_LOGIN_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie,
+    set_cookie, tokens_match,
+};
+
+/// Where each side keeps its cookies and where its pages are.
+struct Side {
+    session_cookie: &'static str,
+    session_path: &'static str,
+    login_cookie: &'static str,
+    login_path: &'static str,
+    home: &'static str,
+    login_link: &'static str,
+    logged_out: &'static str,
+}
+
+fn side(kind: SessionKind) -> Side {
+    match kind {
+        SessionKind::Citizen => Side {
+            session_cookie: SESSION_COOKIE,
+            session_path: "/",
+            login_cookie: LOGIN_COOKIE,
+            login_path: "/auth",
+            home: "/",
+            login_link: "/logg-inn",
+            logged_out: "/logget-ut",
+        },
+        SessionKind::Staff => Side {
+            session_cookie: STAFF_SESSION_COOKIE,
+            session_path: "/kontor",
+            login_cookie: STAFF_LOGIN_COOKIE,
+            login_path: "/kontor/auth",
+            home: "/kontor",
+            login_link: "/kontor/logg-inn",
+            logged_out: "/kontor/logget-ut",
+        },
+    }
+}
+
+/// A page with a heading, a text and at most one link onwards.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub l: Layout,
+    pub text: String,
+    pub link: Option<(&'static str, String)>,
+}
+
+impl MessagePage {
+    /// The page for the title and text messages given.
+    pub fn new(l: Layout, text_key: &str, link: Option<(&'static str, &str)>) -> Self {
+        let text = l.t(text_key);
+        let link = link.map(|(href, label_key)| (href, l.t(label_key)));
+        Self { l, text, link }
+    }
+
+    pub fn respond(self, status: StatusCode) -> Response {
+        match html(&self) {
+            Ok(body) => (status, body).into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+}
+
+/// Sends the browser to the identity provider, remembering the login in a short-lived cookie.
+pub(crate) async fn begin(state: &AppState, kind: SessionKind, lang: Lang) -> Response {
+    let side = side(kind);
+    match state.oidc.start(state, kind, lang.code()).await {
+        Ok((url, id)) => {
+            let cookie = set_cookie(
+                state,
+                side.login_cookie,
+                &id,
+                side.login_path,
+                Some(LOGIN_MAX_SECONDS),
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&url)).into_response()
+        }
+        Err(error) => error_page(state, lang, kind, error),
+    }
+}
+
+/// A login that cannot go on: why, in the user's language, and a way to start again.
+fn error_page(state: &AppState, lang: Lang, kind: SessionKind, error: LoginError) -> Response {
+    let (status, title, text) = match &error {
+        LoginError::Failed(why) => {
+            tracing::warn!(why, "login refused");
+            (
+                StatusCode::BAD_REQUEST,
+                "login-failed-title",
+                "login-failed-text",
+            )
+        }
+        LoginError::LowLevel(acr) => {
+            tracing::warn!(?acr, "login at too low a level refused");
+            (
+                StatusCode::FORBIDDEN,
+                "login-low-level-title",
+                "login-low-level-text",
+            )
+        }
+        LoginError::ProviderUnavailable(why) => {
+            tracing::error!(why, "identity provider unavailable");
+            (
+                StatusCode::BAD_GATEWAY,
+                "login-idp-unavailable-title",
+                "login-idp-unavailable-text",
+            )
+        }
+        LoginError::Storage(e) => {
+            tracing::error!(error = %e, "login failed in storage");
+            let status = if e.is_unavailable() {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            (status, "error-unavailable-title", "error-unavailable-text")
+        }
+    };
+    let side = side(kind);
+    let l = Layout::new(lang, title).with_home(side.home);
+    let mut response =
+        MessagePage::new(l, text, Some((side.login_link, "login-again"))).respond(status);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(state, side.login_cookie, side.login_path),
+    );
+    response
+}
+
+/// The identity provider's answer: the login is checked, the person looked up (in the
+/// person register, or among office staff), and a new session started with a new token
+/// (no session fixation).
+pub(crate) async fn finish(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    callback: &CallbackQuery,
+    kind: SessionKind,
+) -> Response {
+    let side = side(kind);
+    let login_id = cookie(headers, side.login_cookie);
+    let pid = match state.oidc.finish(state, kind, login_id, callback).await {
+        Ok(pid) => pid,
+        Err(error) => return error_page(state, lang, kind, error),
+    };
+    let Ok(fnr) = Fodselsnummer::parse(&pid) else {
+        let error = LoginError::Failed("pid is no identity number".into());
+        return error_page(state, lang, kind, error);
+    };
+    let subject = match kind {
+        SessionKind::Citizen => state.db.person_by_fnr(&fnr).await.map(|p| p.map(|p| p.id)),
+        SessionKind::Staff => state
+            .db
+            .staff_by_fnr(fnr.as_str())
+            .await
+            .map(|s| s.map(|s| s.id)),
+    };
+    let subject = match subject {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            let (title, text) = match kind {
+                SessionKind::Citizen => ("login-unknown-person-title", "login-unknown-person-text"),
+                SessionKind::Staff => ("office-not-staff-title", "office-not-staff-text"),
+            };
+            let l = Layout::new(lang, title).with_home(side.home);
+            return MessagePage::new(l, text, None).respond(StatusCode::FORBIDDEN);
+        }
+        Err(error) => return error_page(state, lang, kind, error.into()),
+    };
+    if let Some(old) = cookie(headers, side.session_cookie)
+        && let Err(error) = state.db.delete_session(old).await
+    {
+        return error_page(state, lang, kind, error.into());
+    }
+    let session = match state.db.create_session(kind, subject, state.now()).await {
+        Ok(session) => session,
+        Err(error) => return error_page(state, lang, kind, error.into()),
+    };
+    let mut response = Redirect::to(side.home).into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(
+            state,
+            side.session_cookie,
+            &session.token,
+            side.session_path,
+            None,
+        ),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        clear_cookie(state, side.login_cookie, side.login_path),
+    );
+    response
+}
+
+/// A live session as logout and "Fortsett" need it: the cookie's token and the form token.
+pub(crate) struct SessionTokens<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+/// "Logg ut": ends the session (after the form's CSRF check) and goes to the logged-out page.
+/// Without a session there is nothing to end, and the browser goes there all the same.
+pub(crate) async fn logout(
+    state: &AppState,
+    kind: SessionKind,
+    session: Option<SessionTokens<'_>>,
+    submitted_csrf: &str,
+) -> Result<Response, AppError> {
+    let side = side(kind);
+    if let Some(session) = session {
+        if !tokens_match(submitted_csrf, session.csrf) {
+            return Err(AppError::csrf());
+        }
+        state.db.delete_session(session.token).await?;
+    }
+    let clear = clear_cookie(state, side.session_cookie, side.session_path);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to(side.logged_out)).into_response())
+}
+
+/// The page after logout. The inactivity timer leads here too, so it ends any session left.
+pub(crate) async fn logged_out_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    inactive: bool,
+    kind: SessionKind,
+) -> Result<Response, AppError> {
+    let side = side(kind);
+    if let Some(token) = cookie(headers, side.session_cookie) {
+        state.db.delete_session(token).await?;
+    }
+    let (title, text) = if inactive {
+        ("logged-out-inactive-title", "logged-out-inactive-text")
+    } else {
+        ("logged-out-title", "logged-out-text")
+    };
+    let l = Layout::new(lang, title).with_home(side.home);
+    let mut response =
+        MessagePage::new(l, text, Some((side.login_link, "log-in"))).respond(StatusCode::OK);
+    let clear = clear_cookie(state, side.session_cookie, side.session_path);
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    Ok(response)
+}
+
+/// "Fortsett å være logget inn" in the inactivity warning: moves the session's time on.
+pub(crate) async fn extend(
+    state: &AppState,
+    session: SessionTokens<'_>,
+    submitted_csrf: &str,
+) -> Result<Response, AppError> {
+    if !tokens_match(submitted_csrf, session.csrf) {
+        return Err(AppError::csrf());
+    }
+    state.db.touch_session(session.token, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
