@@ -3,10 +3,14 @@
 //! Nothing here talks to a database, the web or the clock: time is always a parameter,
 //! so every rule can be tested with any date.
 
+pub mod attachment;
 pub mod consent;
+pub mod econsultation;
 pub mod fodselsnummer;
 pub mod office;
 pub mod person;
+pub mod text;
+pub mod working_days;
 
 pub use consent::ConsentLevel;
 pub use fodselsnummer::{Fodselsnummer, FodselsnummerError, NumberKind};
