@@ -54,15 +54,18 @@ pub enum PractitionerKind {
     Turnuslege,
     Jordmor,
     Sykepleier,
+    /// A contract specialist ("avtalespesialist"), e.g. a dermatologist.
+    Spesialist,
 }
 
 impl PractitionerKind {
-    pub const ALL: [PractitionerKind; 5] = [
+    pub const ALL: [PractitionerKind; 6] = [
         Self::Fastlege,
         Self::Vikar,
         Self::Turnuslege,
         Self::Jordmor,
         Self::Sykepleier,
+        Self::Spesialist,
     ];
 
     pub fn code(self) -> &'static str {
@@ -72,11 +75,18 @@ impl PractitionerKind {
             Self::Turnuslege => "turnuslege",
             Self::Jordmor => "jordmor",
             Self::Sykepleier => "sykepleier",
+            Self::Spesialist => "spesialist",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// Whether citizens can address e-consultations to this practitioner (doctors and
+    /// specialists; others at the office may still read and answer them).
+    pub fn takes_econsultations(self) -> bool {
+        matches!(self, Self::Fastlege | Self::Vikar | Self::Turnuslege | Self::Spesialist)
     }
 
     /// Whether this practitioner can hold a GP list of their own.
@@ -106,6 +116,16 @@ impl StaffRole {
 
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|role| role.code() == code)
+    }
+
+    /// Whether this role may open (and answer) what citizens send of this kind: reception and
+    /// the office manager handle "Kontakt legekontoret"; only health personnel ("lege") open
+    /// e-consultations, which hold health information.
+    pub fn may_open(self, kind: GpService) -> bool {
+        match kind {
+            GpService::KontaktLegekontoret => true,
+            _ => self == Self::Lege,
+        }
     }
 
     /// Only the office manager decides which services the office offers.
@@ -144,6 +164,16 @@ mod tests {
         assert!(StaffRole::Kontorleder.may_choose_services());
         assert!(!StaffRole::Lege.may_choose_services());
         assert!(!StaffRole::Resepsjon.may_choose_services());
+    }
+
+    #[test]
+    fn reception_may_not_open_e_consultations() {
+        assert!(StaffRole::Lege.may_open(GpService::EKonsultasjon));
+        assert!(!StaffRole::Resepsjon.may_open(GpService::EKonsultasjon));
+        assert!(!StaffRole::Kontorleder.may_open(GpService::EKonsultasjon));
+        for role in StaffRole::ALL {
+            assert!(role.may_open(GpService::KontaktLegekontoret));
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ impl DemoPersons {
     pub const OLAV_OFTE: &'static str = "02886518024";
     pub const MONA_MANE: &'static str = "18816819098";
     pub const MAGNUS_MYR: &'static str = "05887321002";
+    pub const HANNE_HUD: &'static str = "11916822067";
 }
 
 struct OfficeSeed {
@@ -96,6 +97,33 @@ pub async fn seed_demo(db: &Database) -> Result<bool, StorageError> {
             her_id: 8_100_003,
             services: &[],
         },
+    )
+    .await?;
+
+    let hudklinikken = insert_office(
+        &mut tx,
+        &OfficeSeed {
+            name: "Hudklinikken Sentrum",
+            street: "Karl Johans gate 20",
+            postal_code: "0159",
+            city: "Oslo",
+            phone: "22 11 00 99",
+            her_id: 8_100_004,
+            services: &[GpService::EKonsultasjon],
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE gp_office SET kind = 'avtalespesialist' WHERE id = $1")
+        .bind(hudklinikken)
+        .execute(&mut *tx)
+        .await?;
+    let hanne = insert_practitioner(
+        &mut tx,
+        hudklinikken,
+        "Hanne",
+        "Hud",
+        PractitionerKind::Spesialist,
+        None,
     )
     .await?;
 
@@ -201,6 +229,12 @@ pub async fn seed_demo(db: &Database) -> Result<bool, StorageError> {
         .bind(ola)
         .execute(&mut *tx)
         .await?;
+    // Kari is also treated by a contract specialist she can write to.
+    sqlx::query("INSERT INTO patient_contact (person_id, office_id) VALUES ($1, $2)")
+        .bind(kari)
+        .bind(hudklinikken)
+        .execute(&mut *tx)
+        .await?;
     for (person, gp) in [(kari, rolf), (ola, rolf), (kurt, benedikte), (per, mona)] {
         sqlx::query("INSERT INTO gp_list_entry (person_id, practitioner_id) VALUES ($1, $2)")
             .bind(person)
@@ -218,7 +252,7 @@ pub async fn seed_demo(db: &Database) -> Result<bool, StorageError> {
         Option<i64>,
         &'static str,
     );
-    let staff: [StaffSeed; 10] = [
+    let staff: [StaffSeed; 11] = [
         (
             DemoPersons::ROLF_ROLFSEN,
             "Rolf",
@@ -308,6 +342,15 @@ pub async fn seed_demo(db: &Database) -> Result<bool, StorageError> {
             StaffRole::Kontorleder,
             None,
             "Bryggen 9",
+        ),
+        (
+            DemoPersons::HANNE_HUD,
+            "Hanne",
+            "Hud",
+            hudklinikken,
+            StaffRole::Lege,
+            Some(hanne),
+            "Karl Johans gate 22",
         ),
     ];
     for (fnr, given, family, office, role, practitioner, street) in staff {
@@ -436,6 +479,7 @@ mod tests {
             DemoPersons::OLAV_OFTE,
             DemoPersons::MONA_MANE,
             DemoPersons::MAGNUS_MYR,
+            DemoPersons::HANNE_HUD,
         ] {
             let n = Fodselsnummer::parse(fnr).unwrap();
             assert_eq!(n.kind(), domain::NumberKind::Synthetic, "{fnr}");

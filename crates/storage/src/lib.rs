@@ -8,7 +8,9 @@
 
 mod demo;
 mod error;
+mod messages;
 mod migrate;
+mod objects;
 mod offices;
 mod persons;
 mod sessions;
@@ -22,6 +24,11 @@ use sqlx::{AnyPool, Executor};
 
 pub use demo::{DemoPersons, seed_demo};
 pub use error::StorageError;
+pub use messages::{
+    AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft, NewThread, Sent,
+    ThreadStatus, ThreadSummary, full_text_query,
+};
+pub use objects::ObjectStore;
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};
 pub use persons::{ConsentRecord, Person, PersonSummary};
 pub use sessions::{IdpCode, LoginAttempt, NewSession, Session, SessionKind, SessionLookup};

@@ -15,6 +15,8 @@ pub struct Office {
     pub city: String,
     pub phone: String,
     pub her_id: i64,
+    /// A contract specialist ("avtalespesialist") rather than a GP office.
+    pub is_specialist: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +54,7 @@ fn office_from_row(row: &AnyRow) -> Result<Office, StorageError> {
         city: row.try_get("city")?,
         phone: row.try_get("phone")?,
         her_id: row.try_get("her_id")?,
+        is_specialist: row.try_get::<String, _>("office_kind")? == "avtalespesialist",
     })
 }
 
@@ -85,8 +88,8 @@ fn staff_from_row(row: &AnyRow) -> Result<StaffMember, StorageError> {
     })
 }
 
-const OFFICE_COLUMNS: &str =
-    "o.id AS office_id, o.name AS office_name, o.street, o.postal_code, o.city, o.phone, o.her_id";
+const OFFICE_COLUMNS: &str = "o.id AS office_id, o.name AS office_name, o.street, o.postal_code, o.city, \
+     o.phone, o.her_id, o.kind AS office_kind";
 const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, practitioner_id";
 
 impl Database {
@@ -165,7 +168,29 @@ impl Database {
         Ok(())
     }
 
-    /// Practitioners at an office: GPs first, then by name.
+    /// The citizen's health contacts that take messages: the GP's office first, then
+    /// specialists the citizen is in contact with; each with the services it offers.
+    #[tracing::instrument(skip_all)]
+    pub async fn health_contacts(&self, person_id: i64) -> Result<Vec<(Office, Vec<GpService>)>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OFFICE_COLUMNS}, 0 AS rank FROM gp_list_entry l JOIN practitioner p ON p.id = l.practitioner_id \
+             JOIN gp_office o ON o.id = p.office_id WHERE l.person_id = $1 \
+             UNION ALL SELECT {OFFICE_COLUMNS}, 1 AS rank FROM patient_contact c JOIN gp_office o ON o.id = c.office_id \
+             WHERE c.person_id = $1 ORDER BY rank, office_name"
+        )))
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut contacts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let office = office_from_row(row)?;
+            let services = self.office_services(office.id).await?;
+            contacts.push((office, services));
+        }
+        Ok(contacts)
+    }
+
+    /// Practitioners at an office, in the order they were registered.
     #[tracing::instrument(skip_all)]
     pub async fn practitioners_of(
         &self,

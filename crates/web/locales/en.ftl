@@ -157,3 +157,4 @@ practitioner-vikar = locum for GP
 practitioner-turnuslege = junior doctor
 practitioner-jordmor = midwife
 practitioner-sykepleier = nurse
+practitioner-spesialist = contract specialist

@@ -157,3 +157,4 @@ practitioner-vikar = vikar for fastlege
 practitioner-turnuslege = turnuslege
 practitioner-jordmor = jordmor
 practitioner-sykepleier = sykepleier
+practitioner-spesialist = avtalespesialist
