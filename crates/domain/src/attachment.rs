@@ -67,7 +67,11 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, FileError> {
         let whole = bytes.len() >= 8 + 25 + 12
             && &bytes[12..16] == b"IHDR"
             && &bytes[bytes.len() - 8..bytes.len() - 4] == b"IEND";
-        return if whole { Ok(FileKind::Png) } else { Err(FileError::Broken) };
+        return if whole {
+            Ok(FileKind::Png)
+        } else {
+            Err(FileError::Broken)
+        };
     }
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         let trimmed = trim_trailing_padding(bytes);
@@ -80,14 +84,21 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, FileError> {
     if bytes.starts_with(b"%PDF-") {
         let tail_start = bytes.len().saturating_sub(1024);
         let tail = &bytes[tail_start..];
-        return if tail.windows(5).any(|w| w == b"%%EOF") { Ok(FileKind::Pdf) } else { Err(FileError::Broken) };
+        return if tail.windows(5).any(|w| w == b"%%EOF") {
+            Ok(FileKind::Pdf)
+        } else {
+            Err(FileError::Broken)
+        };
     }
     Err(FileError::WrongType)
 }
 
 /// Some writers pad files with zeros or line breaks after the end marker.
 fn trim_trailing_padding(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().rposition(|b| !matches!(b, 0 | b'\n' | b'\r')).map_or(0, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, 0 | b'\n' | b'\r'))
+        .map_or(0, |i| i + 1);
     &bytes[..end]
 }
 
@@ -102,18 +113,30 @@ pub fn check_room(count: usize, total: usize, size: usize) -> Result<(), FileErr
     }
 }
 
-/// A file name safe to show and to offer for download: the last path part, without control
-/// characters or quotes, at most 100 characters, with an extension that matches the content.
-pub fn safe_file_name(name: &str, kind: FileKind) -> String {
+/// The name a person gave a file, safe to show: the last path part, without control
+/// characters or quotes, at most 100 characters.
+pub fn display_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | ';' | '<' | '>'))
         .take(100)
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    let stem = cleaned.rsplit_once('.').map_or(cleaned.as_str(), |(stem, _)| stem);
-    let stem = if stem.trim().is_empty() { "vedlegg" } else { stem.trim() };
+    cleaned.trim().trim_start_matches('.').to_owned()
+}
+
+/// A file name safe to show and to offer for download: the last path part, without control
+/// characters or quotes, at most 100 characters, with an extension that matches the content.
+pub fn safe_file_name(name: &str, kind: FileKind) -> String {
+    let cleaned = display_name(name);
+    let stem = cleaned
+        .rsplit_once('.')
+        .map_or(cleaned.as_str(), |(stem, _)| stem);
+    let stem = if stem.trim().is_empty() {
+        "vedlegg"
+    } else {
+        stem.trim()
+    };
     format!("{stem}.{}", kind.extension())
 }
 
@@ -135,10 +158,16 @@ mod tests {
     #[test]
     fn recognises_by_content_not_name() {
         assert_eq!(sniff(&png()), Ok(FileKind::Png));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 0xFF, 0xD9]), Ok(FileKind::Jpeg));
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 0xFF, 0xD9]),
+            Ok(FileKind::Jpeg)
+        );
         assert_eq!(sniff(b"%PDF-1.4\n1 0 obj\n%%EOF\n"), Ok(FileKind::Pdf));
         assert_eq!(sniff(b"GIF89a...."), Err(FileError::WrongType));
-        assert_eq!(sniff(b"MZ\x90\x00 an executable"), Err(FileError::WrongType));
+        assert_eq!(
+            sniff(b"MZ\x90\x00 an executable"),
+            Err(FileError::WrongType)
+        );
         assert_eq!(sniff(b""), Err(FileError::Empty));
     }
 
@@ -146,7 +175,10 @@ mod tests {
     fn refuses_cut_off_files() {
         let whole = png();
         assert_eq!(sniff(&whole[..whole.len() - 10]), Err(FileError::Broken));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2]), Err(FileError::Broken));
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2]),
+            Err(FileError::Broken)
+        );
         assert_eq!(sniff(b"%PDF-1.4\n1 0 obj\n"), Err(FileError::Broken));
     }
 
@@ -155,13 +187,22 @@ mod tests {
         assert_eq!(check_room(2, 0, 10), Ok(()));
         assert_eq!(check_room(3, 0, 10), Err(FileError::TooMany));
         assert_eq!(check_room(1, MAX_TOTAL_BYTES - 10, 10), Ok(()));
-        assert_eq!(check_room(1, MAX_TOTAL_BYTES - 10, 11), Err(FileError::TooLarge));
+        assert_eq!(
+            check_room(1, MAX_TOTAL_BYTES - 10, 11),
+            Err(FileError::TooLarge)
+        );
     }
 
     #[test]
     fn file_names_are_made_safe() {
-        assert_eq!(safe_file_name("C:\\Users\\kari\\utslett.PNG", FileKind::Png), "utslett.png");
-        assert_eq!(safe_file_name("../../etc/passwd", FileKind::Pdf), "passwd.pdf");
+        assert_eq!(
+            safe_file_name("C:\\Users\\kari\\utslett.PNG", FileKind::Png),
+            "utslett.png"
+        );
+        assert_eq!(
+            safe_file_name("../../etc/passwd", FileKind::Pdf),
+            "passwd.pdf"
+        );
         assert_eq!(safe_file_name("bilde.exe", FileKind::Jpeg), "bilde.jpg");
         assert_eq!(safe_file_name("\"a<b>\".pdf", FileKind::Pdf), "ab.pdf");
         assert_eq!(safe_file_name("", FileKind::Pdf), "vedlegg.pdf");

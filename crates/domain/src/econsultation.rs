@@ -19,7 +19,13 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 5] = [Self::Subject, Self::Symptoms, Self::DailyLife, Self::Tried, Self::Treatment];
+    pub const ALL: [Field; 5] = [
+        Self::Subject,
+        Self::Symptoms,
+        Self::DailyLife,
+        Self::Tried,
+        Self::Treatment,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -85,9 +91,15 @@ impl Draft {
         let subject = CharLimited::<50>::parse(&self.subject);
         check(Field::Subject, subject.as_ref().map(|_| ()).map_err(|e| *e));
         let symptoms = CharLimited::<450>::parse(&self.symptoms);
-        check(Field::Symptoms, symptoms.as_ref().map(|_| ()).map_err(|e| *e));
+        check(
+            Field::Symptoms,
+            symptoms.as_ref().map(|_| ()).map_err(|e| *e),
+        );
         let daily_life = CharLimited::<200>::parse(&self.daily_life);
-        check(Field::DailyLife, daily_life.as_ref().map(|_| ()).map_err(|e| *e));
+        check(
+            Field::DailyLife,
+            daily_life.as_ref().map(|_| ()).map_err(|e| *e),
+        );
         let treatment = match self.tried {
             None => {
                 check(Field::Tried, Err(TextError::Missing));
@@ -96,14 +108,20 @@ impl Draft {
             Some(false) => None,
             Some(true) => {
                 let treatment = CharLimited::<100>::parse(&self.treatment);
-                check(Field::Treatment, treatment.as_ref().map(|_| ()).map_err(|e| *e));
+                check(
+                    Field::Treatment,
+                    treatment.as_ref().map(|_| ()).map_err(|e| *e),
+                );
                 treatment.ok()
             }
         };
         match (subject, symptoms, daily_life) {
-            (Ok(subject), Ok(symptoms), Ok(daily_life)) if errors.is_empty() => {
-                Ok(Description { subject, symptoms, daily_life, treatment })
-            }
+            (Ok(subject), Ok(symptoms), Ok(daily_life)) if errors.is_empty() => Ok(Description {
+                subject,
+                symptoms,
+                daily_life,
+                treatment,
+            }),
             _ => Err(errors),
         }
     }
@@ -119,10 +137,16 @@ impl Description {
              Har du forsøkt å behandle dette?\n{}",
             self.symptoms.as_str(),
             self.daily_life.as_str(),
-            if self.treatment.is_some() { "Ja" } else { "Nei" },
+            if self.treatment.is_some() {
+                "Ja"
+            } else {
+                "Nei"
+            },
         );
         if let Some(treatment) = &self.treatment {
-            text.push_str("\n\nHvilken behandling har du prøvd og hva slags effekt har den hatt?\n");
+            text.push_str(
+                "\n\nHvilken behandling har du prøvd og hva slags effekt har den hatt?\n",
+            );
             text.push_str(treatment.as_str());
         }
         text
@@ -173,7 +197,15 @@ mod tests {
     fn every_field_is_required() {
         let errors = Draft::default().validate().unwrap_err();
         let fields: Vec<Field> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, [Field::Subject, Field::Symptoms, Field::DailyLife, Field::Tried]);
+        assert_eq!(
+            fields,
+            [
+                Field::Subject,
+                Field::Symptoms,
+                Field::DailyLife,
+                Field::Tried
+            ]
+        );
         assert!(errors.iter().all(|e| e.error == TextError::Missing));
     }
 
@@ -182,11 +214,21 @@ mod tests {
         let mut draft = pollen();
         draft.treatment.clear();
         let errors = draft.validate().unwrap_err();
-        assert_eq!(errors, [FieldError { field: Field::Treatment, error: TextError::Missing }]);
+        assert_eq!(
+            errors,
+            [FieldError {
+                field: Field::Treatment,
+                error: TextError::Missing
+            }]
+        );
         draft.tried = Some(false);
         let description = draft.validate().unwrap();
         assert_eq!(description.treatment, None);
-        assert!(description.message_text().ends_with("Har du forsøkt å behandle dette?\nNei"));
+        assert!(
+            description
+                .message_text()
+                .ends_with("Har du forsøkt å behandle dette?\nNei")
+        );
     }
 
     #[test]
@@ -201,10 +243,34 @@ mod tests {
         assert_eq!(
             found,
             [
-                (Field::Subject, TextError::TooLong { max: 50, actual: 51 }),
-                (Field::Symptoms, TextError::TooLong { max: 450, actual: 451 }),
-                (Field::DailyLife, TextError::TooLong { max: 200, actual: 201 }),
-                (Field::Treatment, TextError::TooLong { max: 100, actual: 101 }),
+                (
+                    Field::Subject,
+                    TextError::TooLong {
+                        max: 50,
+                        actual: 51
+                    }
+                ),
+                (
+                    Field::Symptoms,
+                    TextError::TooLong {
+                        max: 450,
+                        actual: 451
+                    }
+                ),
+                (
+                    Field::DailyLife,
+                    TextError::TooLong {
+                        max: 200,
+                        actual: 201
+                    }
+                ),
+                (
+                    Field::Treatment,
+                    TextError::TooLong {
+                        max: 100,
+                        actual: 101
+                    }
+                ),
             ]
         );
         draft.subject = "ø".repeat(50);

@@ -86,7 +86,10 @@ impl PractitionerKind {
     /// Whether citizens can address e-consultations to this practitioner (doctors and
     /// specialists; others at the office may still read and answer them).
     pub fn takes_econsultations(self) -> bool {
-        matches!(self, Self::Fastlege | Self::Vikar | Self::Turnuslege | Self::Spesialist)
+        matches!(
+            self,
+            Self::Fastlege | Self::Vikar | Self::Turnuslege | Self::Spesialist
+        )
     }
 
     /// Whether this practitioner can hold a GP list of their own.

@@ -11,7 +11,10 @@ pub fn visible_len(text: &str) -> usize {
 
 /// Line breaks as one character each, whatever the browser sent; no surrounding white space.
 pub fn normalise(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n").trim().to_owned()
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned()
 }
 
 /// Why a text field was refused.
@@ -56,7 +59,11 @@ mod tests {
         assert_eq!(visible_len("æøå"), 3);
         assert_eq!(visible_len("e\u{301}"), 1, "e with a combining accent");
         assert_eq!(visible_len("👍🏽"), 1, "emoji with skin tone");
-        assert_eq!(visible_len("👨‍👩‍👧"), 1, "family emoji joined by zero-width joiners");
+        assert_eq!(
+            visible_len("👨‍👩‍👧"),
+            1,
+            "family emoji joined by zero-width joiners"
+        );
         assert_eq!(visible_len("🇳🇴"), 1, "flag");
     }
 
@@ -66,7 +73,10 @@ mod tests {
         assert!(CharLimited::<50>::parse(&fifty_ae).is_ok());
         assert_eq!(
             CharLimited::<50>::parse(&format!("{fifty_ae}ø")),
-            Err(TextError::TooLong { max: 50, actual: 51 })
+            Err(TextError::TooLong {
+                max: 50,
+                actual: 51
+            })
         );
         assert!(CharLimited::<3>::parse("👍🏽👍🏽👍🏽").is_ok());
     }

@@ -30,7 +30,11 @@ pub fn easter_sunday(year: i16) -> Date {
 /// The public holidays of a year that can fall on a weekday, in date order.
 pub fn public_holidays(year: i16) -> Vec<Date> {
     let easter = easter_sunday(year);
-    let from_easter = |days: i64| easter.checked_add(jiff::Span::new().days(days)).unwrap_or(easter);
+    let from_easter = |days: i64| {
+        easter
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap_or(easter)
+    };
     let fixed = |month: i8, day: i8| Date::new(year, month, day).unwrap_or(Date::MIN);
     let mut days = vec![
         fixed(1, 1),
@@ -144,7 +148,10 @@ mod tests {
         ];
         for (year, days) in known {
             for (month, day) in days {
-                assert!(is_public_holiday(date(year, month, day)), "{year}-{month}-{day}");
+                assert!(
+                    is_public_holiday(date(year, month, day)),
+                    "{year}-{month}-{day}"
+                );
             }
             assert_eq!(public_holidays(year).len(), 10);
         }

@@ -82,6 +82,16 @@ struct ServeArgs {
         default_value_t = 300
     )]
     session_warning_seconds: i64,
+    /// Folder for attachments (the embedded object store).
+    #[arg(
+        long,
+        env = "HELSEPORTAL_ATTACHMENTS_DIR",
+        default_value = "data/attachments"
+    )]
+    attachments_dir: String,
+    /// The copayment for an answered e-consultation, in whole kroner.
+    #[arg(long, env = "HELSEPORTAL_ECONSULTATION_COPAYMENT_NOK", default_value_t = web::DEFAULT_ECONSULTATION_COPAYMENT_NOK)]
+    econsultation_copayment_nok: i64,
 }
 
 #[tokio::main]
@@ -168,7 +178,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     config.session_warning_seconds = args
         .session_warning_seconds
         .clamp(1, args.session_idle_seconds);
-    let state = web::AppState::new(db, config, Arc::new(SystemClock));
+    config.econsultation_copayment_nok = args.econsultation_copayment_nok;
+    let objects = storage::ObjectStore::local(&args.attachments_dir).map_err(|e| e.to_string())?;
+    let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
     println!("Helseportal kjører på http://{local}");
     axum::serve(listener, web::router(state))
         .with_graceful_shutdown(shutdown_signal())

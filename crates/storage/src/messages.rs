@@ -204,7 +204,9 @@ fn summary_from_row(row: &AnyRow) -> Result<ThreadSummary, StorageError> {
         office_name: row.try_get("office_name")?,
         practitioner_name: row.try_get("practitioner_name")?,
         received_at: row.try_get("received_at")?,
-        due_date: due.parse().map_err(|e| StorageError::Corrupt(format!("due date: {e}")))?,
+        due_date: due
+            .parse()
+            .map_err(|e| StorageError::Corrupt(format!("due date: {e}")))?,
         last_activity_at: row.try_get("last_activity_at")?,
         unread: row.try_get::<i64, _>("citizen_unread")? != 0,
     })
@@ -223,8 +225,16 @@ pub fn full_text_query(backend: Backend, input: &str) -> Option<String> {
         return None;
     }
     Some(match backend {
-        Backend::Sqlite => words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
-        Backend::Postgres => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+        Backend::Sqlite => words
+            .iter()
+            .map(|w| format!("\"{w}\"*"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Backend::Postgres => words
+            .iter()
+            .map(|w| format!("{w}:*"))
+            .collect::<Vec<_>>()
+            .join(" & "),
     })
 }
 
@@ -274,7 +284,11 @@ impl Database {
 
     /// A draft of this person (drafts of others are not found).
     #[tracing::instrument(skip_all)]
-    pub async fn draft_of(&self, id: &str, actor_person_id: i64) -> Result<Option<MessageDraft>, StorageError> {
+    pub async fn draft_of(
+        &self,
+        id: &str,
+        actor_person_id: i64,
+    ) -> Result<Option<MessageDraft>, StorageError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DRAFT_COLUMNS} FROM message_draft WHERE id = $1 AND actor_person_id = $2"
         )))
@@ -285,7 +299,11 @@ impl Database {
         row.as_ref().map(draft_from_row).transpose()
     }
 
-    pub async fn save_draft_practitioner(&self, id: &str, practitioner_id: i64) -> Result<(), StorageError> {
+    pub async fn save_draft_practitioner(
+        &self,
+        id: &str,
+        practitioner_id: i64,
+    ) -> Result<(), StorageError> {
         sqlx::query("UPDATE message_draft SET practitioner_id = $1 WHERE id = $2 AND sent_thread_id IS NULL")
             .bind(practitioner_id)
             .bind(id)
@@ -347,7 +365,11 @@ impl Database {
     }
 
     /// Removes an attachment from an unsent draft; returns its storage key to delete.
-    pub async fn remove_draft_attachment(&self, draft_id: &str, attachment_id: i64) -> Result<Option<String>, StorageError> {
+    pub async fn remove_draft_attachment(
+        &self,
+        draft_id: &str,
+        attachment_id: i64,
+    ) -> Result<Option<String>, StorageError> {
         let row = sqlx::query(
             "DELETE FROM attachment WHERE id = $1 AND draft_id = $2 AND message_id IS NULL RETURNING storage_key",
         )
@@ -389,7 +411,10 @@ impl Database {
                 .bind(new.idempotency_key)
                 .fetch_one(self.pool())
                 .await?;
-            return Ok(Sent { thread_id: row.try_get("id")?, already_sent: true });
+            return Ok(Sent {
+                thread_id: row.try_get("id")?,
+                already_sent: true,
+            });
         };
         let thread_id: i64 = inserted.try_get("id")?;
         let message_id: i64 = sqlx::query(
@@ -416,15 +441,20 @@ impl Database {
                 .await?;
         }
         if self.backend() == Backend::Sqlite {
-            sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
-                .bind(format!("{}\n{}", new.subject, new.body))
-                .bind(thread_id)
-                .bind(new.citizen_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)",
+            )
+            .bind(format!("{}\n{}", new.subject, new.body))
+            .bind(thread_id)
+            .bind(new.citizen_id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
-        Ok(Sent { thread_id, already_sent: false })
+        Ok(Sent {
+            thread_id,
+            already_sent: false,
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -440,7 +470,11 @@ impl Database {
         limit: i64,
     ) -> Result<Vec<ThreadSummary>, StorageError> {
         let query = search.and_then(|s| full_text_query(self.backend(), s));
-        let search_sql = if query.is_some() { format!("AND {}", search_condition(self.backend())) } else { String::new() };
+        let search_sql = if query.is_some() {
+            format!("AND {}", search_condition(self.backend()))
+        } else {
+            String::new()
+        };
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
@@ -450,7 +484,10 @@ impl Database {
             "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.citizen_id = $1 {search_sql} {cursor_sql} \
              AND $2 = $2 ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $5"
         );
-        let cursor = cursor.unwrap_or(InboxCursor { last_activity_at: 0, id: 0 });
+        let cursor = cursor.unwrap_or(InboxCursor {
+            last_activity_at: 0,
+            id: 0,
+        });
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(citizen_id)
             .bind(query.unwrap_or_default())
@@ -464,10 +501,20 @@ impl Database {
 
     /// How many threads the inbox (or the search) holds.
     #[tracing::instrument(skip_all)]
-    pub async fn inbox_count(&self, citizen_id: i64, search: Option<&str>) -> Result<i64, StorageError> {
+    pub async fn inbox_count(
+        &self,
+        citizen_id: i64,
+        search: Option<&str>,
+    ) -> Result<i64, StorageError> {
         let query = search.and_then(|s| full_text_query(self.backend(), s));
-        let search_sql = if query.is_some() { format!("AND {}", search_condition(self.backend())) } else { String::new() };
-        let sql = format!("SELECT COUNT(*) AS n FROM message_thread t WHERE t.citizen_id = $1 {search_sql} AND $2 = $2");
+        let search_sql = if query.is_some() {
+            format!("AND {}", search_condition(self.backend()))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM message_thread t WHERE t.citizen_id = $1 {search_sql} AND $2 = $2"
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(citizen_id)
             .bind(query.unwrap_or_default())
@@ -489,7 +536,11 @@ impl Database {
 
     /// A thread of this citizen (threads of others are not found).
     #[tracing::instrument(skip_all)]
-    pub async fn thread_of_citizen(&self, thread_id: i64, citizen_id: i64) -> Result<Option<ThreadSummary>, StorageError> {
+    pub async fn thread_of_citizen(
+        &self,
+        thread_id: i64,
+        citizen_id: i64,
+    ) -> Result<Option<ThreadSummary>, StorageError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id = $1 AND t.citizen_id = $2"
         )))
@@ -502,7 +553,11 @@ impl Database {
 
     /// A thread sent to this office (threads to other offices are not found).
     #[tracing::instrument(skip_all)]
-    pub async fn thread_of_office(&self, thread_id: i64, office_id: i64) -> Result<Option<ThreadSummary>, StorageError> {
+    pub async fn thread_of_office(
+        &self,
+        thread_id: i64,
+        office_id: i64,
+    ) -> Result<Option<ThreadSummary>, StorageError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id = $1 AND t.office_id = $2"
         )))
@@ -562,7 +617,10 @@ impl Database {
     }
 
     /// An attachment with the thread it belongs to, for the access checks of a download.
-    pub async fn attachment_with_thread(&self, attachment_id: i64) -> Result<Option<(Attachment, i64)>, StorageError> {
+    pub async fn attachment_with_thread(
+        &self,
+        attachment_id: i64,
+    ) -> Result<Option<(Attachment, i64)>, StorageError> {
         let row = sqlx::query(
             "SELECT a.id, a.file_name, a.content_type, a.size_bytes, a.storage_key, m.thread_id \
              FROM attachment a JOIN message m ON m.id = a.message_id WHERE a.id = $1",
@@ -570,7 +628,8 @@ impl Database {
         .bind(attachment_id)
         .fetch_optional(self.pool())
         .await?;
-        row.map(|row| Ok((attachment_from_row(&row)?, row.try_get("thread_id")?))).transpose()
+        row.map(|row| Ok((attachment_from_row(&row)?, row.try_get("thread_id")?)))
+            .transpose()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -595,8 +654,14 @@ impl Database {
         .bind(practitioner.unwrap_or(0))
         .fetch_all(self.pool())
         .await?;
-        let all: Vec<ThreadSummary> = rows.iter().map(summary_from_row).collect::<Result<_, _>>()?;
-        Ok(all.into_iter().filter(|t| codes.contains(&t.kind.code())).collect())
+        let all: Vec<ThreadSummary> = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|t| codes.contains(&t.kind.code()))
+            .collect())
     }
 
     /// Records that a staff member looked at a citizen's data.
@@ -621,7 +686,10 @@ impl Database {
     }
 
     /// Who has looked at a citizen's data, newest first.
-    pub async fn access_log_of(&self, citizen_id: i64) -> Result<Vec<AccessLogEntry>, StorageError> {
+    pub async fn access_log_of(
+        &self,
+        citizen_id: i64,
+    ) -> Result<Vec<AccessLogEntry>, StorageError> {
         let rows = sqlx::query(
             "SELECT l.staff_id, s.given_name || ' ' || s.family_name AS staff_name, l.citizen_id, l.thread_id, \
              l.action, l.at FROM access_log l JOIN staff_member s ON s.id = l.staff_id \
@@ -688,12 +756,14 @@ impl Database {
         .execute(&mut *tx)
         .await?;
         if self.backend() == Backend::Sqlite {
-            sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
-                .bind(body)
-                .bind(thread_id)
-                .bind(citizen_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)",
+            )
+            .bind(body)
+            .bind(thread_id)
+            .bind(citizen_id)
+            .execute(&mut *tx)
+            .await?;
         }
         if let Some(amount) = copayment_nok {
             sqlx::query(
@@ -724,7 +794,12 @@ impl Database {
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
-    pub async fn add_free_card(&self, person_id: i64, from: Date, to: Date) -> Result<(), StorageError> {
+    pub async fn add_free_card(
+        &self,
+        person_id: i64,
+        from: Date,
+        to: Date,
+    ) -> Result<(), StorageError> {
         sqlx::query("INSERT INTO free_card (person_id, valid_from, valid_to) VALUES ($1, $2, $3)")
             .bind(person_id)
             .bind(from.to_string())
@@ -735,7 +810,10 @@ impl Database {
     }
 
     /// The copayments charged to a person, newest first.
-    pub async fn copayments_of(&self, person_id: i64) -> Result<Vec<CopaymentCharge>, StorageError> {
+    pub async fn copayments_of(
+        &self,
+        person_id: i64,
+    ) -> Result<Vec<CopaymentCharge>, StorageError> {
         let rows = sqlx::query(
             "SELECT thread_id, amount_nok, charged_at FROM copayment_charge WHERE person_id = $1 \
              ORDER BY charged_at DESC, id DESC",
@@ -761,10 +839,22 @@ mod tests {
 
     #[test]
     fn search_words_are_made_safe() {
-        assert_eq!(full_text_query(Backend::Sqlite, "Pollen allergi"), Some("\"pollen\"* \"allergi\"*".into()));
-        assert_eq!(full_text_query(Backend::Postgres, "Pollen allergi"), Some("pollen:* & allergi:*".into()));
-        assert_eq!(full_text_query(Backend::Sqlite, "\" OR 1=1 --"), Some("\"or\"* \"1\"* \"1\"*".into()));
+        assert_eq!(
+            full_text_query(Backend::Sqlite, "Pollen allergi"),
+            Some("\"pollen\"* \"allergi\"*".into())
+        );
+        assert_eq!(
+            full_text_query(Backend::Postgres, "Pollen allergi"),
+            Some("pollen:* & allergi:*".into())
+        );
+        assert_eq!(
+            full_text_query(Backend::Sqlite, "\" OR 1=1 --"),
+            Some("\"or\"* \"1\"* \"1\"*".into())
+        );
         assert_eq!(full_text_query(Backend::Postgres, "'&|!():*"), None);
-        assert_eq!(full_text_query(Backend::Sqlite, "søvn ØRE"), Some("\"søvn\"* \"øre\"*".into()));
+        assert_eq!(
+            full_text_query(Backend::Sqlite, "søvn ØRE"),
+            Some("\"søvn\"* \"øre\"*".into())
+        );
     }
 }

@@ -16,14 +16,19 @@ impl ObjectStore {
     /// A local folder (created when missing).
     pub fn local(root: impl Into<PathBuf>) -> Result<Self, StorageError> {
         let root = root.into();
-        std::fs::create_dir_all(&root)
-            .map_err(|e| StorageError::Unavailable(format!("object folder {}: {e}", root.display())))?;
+        std::fs::create_dir_all(&root).map_err(|e| {
+            StorageError::Unavailable(format!("object folder {}: {e}", root.display()))
+        })?;
         Ok(Self { root })
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
         // Keys are our own random tokens; anything else (a path, "..") is refused.
-        if key.len() < 16 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if key.len() < 16
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(StorageError::Corrupt("bad object key".into()));
         }
         Ok(self.root.join(&key[..2]).join(key))
@@ -33,19 +38,28 @@ impl ObjectStore {
     pub async fn put(&self, bytes: &[u8]) -> Result<String, StorageError> {
         let key = random_token();
         let path = self.path(&key)?;
-        let unavailable = |e: std::io::Error| StorageError::Unavailable(format!("object store: {e}"));
+        let unavailable =
+            |e: std::io::Error| StorageError::Unavailable(format!("object store: {e}"));
         if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(unavailable)?;
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(unavailable)?;
         }
         let partial = path.with_extension("partial");
-        tokio::fs::write(&partial, bytes).await.map_err(unavailable)?;
-        tokio::fs::rename(&partial, &path).await.map_err(unavailable)?;
+        tokio::fs::write(&partial, bytes)
+            .await
+            .map_err(unavailable)?;
+        tokio::fs::rename(&partial, &path)
+            .await
+            .map_err(unavailable)?;
         Ok(key)
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
         let path = self.path(key)?;
-        tokio::fs::read(&path).await.map_err(|e| StorageError::Unavailable(format!("object store: {e}")))
+        tokio::fs::read(&path)
+            .await
+            .map_err(|e| StorageError::Unavailable(format!("object store: {e}")))
     }
 
     /// Removes an object; one already gone is no error.

@@ -171,7 +171,10 @@ impl Database {
     /// The citizen's health contacts that take messages: the GP's office first, then
     /// specialists the citizen is in contact with; each with the services it offers.
     #[tracing::instrument(skip_all)]
-    pub async fn health_contacts(&self, person_id: i64) -> Result<Vec<(Office, Vec<GpService>)>, StorageError> {
+    pub async fn health_contacts(
+        &self,
+        person_id: i64,
+    ) -> Result<Vec<(Office, Vec<GpService>)>, StorageError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {OFFICE_COLUMNS}, 0 AS rank FROM gp_list_entry l JOIN practitioner p ON p.id = l.practitioner_id \
              JOIN gp_office o ON o.id = p.office_id WHERE l.person_id = $1 \

@@ -158,3 +158,129 @@ practitioner-turnuslege = junior doctor
 practitioner-jordmor = midwife
 practitioner-sykepleier = nurse
 practitioner-spesialist = contract specialist
+
+## Common buttons
+next = Next
+back = Back
+cancel = Cancel
+send = Send
+yes = Yes
+no = No
+char-count = { $count }/{ $max } characters
+char-count-template = %count%/%max% characters
+error-summary-title = The form has errors
+error-field-missing = You must fill in "{ $field }".
+error-field-too-long = The text is too long: { $actual } characters, the maximum is { $max }.
+consent-needs-title = The service needs another consent
+consent-needs-basis-pluss = The inbox requires consent to Basic+ or Full Access.
+
+## Front page: inbox
+front-inbox-tile = Inbox
+front-inbox-tile-text = Messages and letters from the health service.
+front-unread = { $count } unread
+
+## E-consultation
+ekons-title = E-consultation
+ekons-pre-heading = E-consultation:
+ekons-step-1 = Step 1 of 4
+ekons-step-2 = Step 2 of 4
+ekons-step-3 = Step 3 of 4
+ekons-step-4 = Step 4 of 4
+ekons-info-title = Important information before you book an e-consultation
+ekons-info-answer-time = You usually get an answer within 5 working days.
+ekons-info-not-urgent = Only for situations that are not urgent and do not need a visit in person.
+ekons-info-copayment = You pay the normal user fee.
+ekons-info-sick-leave = Cannot be used for sick leave, unless agreed with your GP beforehand.
+ekons-info-accept = I understand that I must pay the user fee as for a normal appointment. (If you have an exemption card or are exempt from user fees, you do not have to pay.)
+ekons-error-copayment = You must tick the box to confirm that you understand you must pay the user fee before you can continue.
+ekons-practitioners-title = Available practitioners
+ekons-practitioners-legend = Choose a practitioner
+ekons-practitioners-note = If the practitioner is unavailable, the e-consultation may be read and answered by other health personnel at the surgery.
+ekons-describe-title = Describe your situation
+ekons-all-required = All fields must be filled in.
+ekons-subject-label = What do you want help with from your GP?
+ekons-subject-hint = At most 50 characters.
+ekons-symptoms-label = Describe your symptoms or complaints
+ekons-symptoms-hint = For example how they started, how long they have lasted and any change over time.
+ekons-daily_life-label = How do your health problems affect your daily life?
+ekons-daily_life-hint = For example your ability to work, leisure activities, housework or the like.
+ekons-tried-label = Have you tried to treat this?
+ekons-tried-hint = For example medicines, other treatments or sick leave.
+ekons-treatment-label = Which treatment have you tried and what effect has it had?
+ekons-treatment-hint = Fill in if you answered Yes.
+ekons-error-tried = You must answer Yes or No to "Have you tried to treat this?".
+ekons-review-title = Check before you send
+ekons-review-addressee = This message will be sent to { $name }
+ekons-review-subject = The enquiry is about:
+ekons-review-message = Message:
+ekons-attachments-title = Add attachments (optional)
+ekons-attachments-hint = You can attach up to 3 files of 20MB in total in the formats JPG, PNG or PDF.
+ekons-choose-files = Choose files
+ekons-upload = Upload
+ekons-remove-attachment = Remove
+ekons-stored-in-record = The e-consultation is stored in the doctor's record system.
+ekons-file-empty = The file "{ $name }" is empty.
+ekons-file-wrong-type = The file "{ $name }" is not JPG, PNG or PDF. You can only attach pictures in JPG and PNG and documents in PDF.
+ekons-file-broken = The file "{ $name }" is damaged or incomplete and cannot be attached.
+ekons-file-too-many = The file "{ $name }" was not attached: you can attach up to 3 files.
+ekons-file-too-large = The files are too large: you can attach 20MB in total. { $name }
+
+## Sent
+sent-title = The message has been sent
+sent-answer-time = You usually get an answer within 5 working days. You find sent and received messages in your inbox on Helseportal.
+sent-worse = If your health gets worse, you must contact the GP's surgery.
+go-to-inbox = Go to the inbox
+
+## Contact the GP's surgery
+contact-title = Contact the GP's surgery
+contact-not-health = You cannot get health care through this service. It is for administrative questions, such as holidays and access, and is normally answered by the reception.
+contact-subject-label = Subject
+contact-subject-hint = At most 50 characters.
+contact-text-label = Message
+contact-text-hint = Write briefly what your enquiry is about. At most 1000 characters.
+
+## Inbox
+inbox-title = Inbox
+inbox-search = Find message
+inbox-search-button = Search
+inbox-count = { $count } messages
+inbox-empty = No messages.
+inbox-unread = Unread
+inbox-sent = Sent:
+inbox-details = See details
+inbox-more = Show more messages
+back-to-inbox = Back to the inbox
+thread-title = Message
+thread-kind-e-konsultasjon = E-consultation
+thread-kind-kontakt-legekontoret = Contact the GP's surgery
+thread-status-open = Awaiting answer
+thread-status-answered = Answered
+thread-to = To: { $name }
+new-message-title = Write a new message
+new-message-lead = Choose the health contact you want to send a message to.
+new-message-none = You have no health contacts that receive messages on Helseportal.
+contact-kind-gp = GP surgery
+contact-kind-specialist = Contract specialist
+
+## The surgery's inbox
+office-queue-link = The surgery's inbox
+office-queue-waiting = { $count } enquiries await an answer
+queue-title = The surgery's inbox
+queue-filter-type = Type
+queue-filter-practitioner = Practitioner
+queue-filter-all = All
+queue-filter-button = Filter
+queue-empty = No enquiries await an answer.
+queue-type = Type
+queue-patient = Patient
+queue-subject = About
+queue-practitioner = Practitioner
+queue-received = Received
+queue-due = Due
+queue-overdue = Overdue
+office-thread-title = Enquiry
+office-answer-label = Answer to the patient
+office-answer-send = Send answer
+office-answer-sent = The answer has been sent to the patient.
+office-already-answered = The enquiry has already been answered.
+office-copayment-note = When you answer, the patient is charged the normal user fee (NOK { $amount }), unless the patient is under 16 or has an exemption card.

@@ -158,3 +158,129 @@ practitioner-turnuslege = turnuslege
 practitioner-jordmor = jordmor
 practitioner-sykepleier = sykepleier
 practitioner-spesialist = avtalespesialist
+
+## Felles knapper
+next = Neste
+back = Tilbake
+cancel = Avbryt
+send = Send
+yes = Ja
+no = Nei
+char-count = { $count }/{ $max } tegn
+char-count-template = %count%/%max% tegn
+error-summary-title = Skjemaet har feil
+error-field-missing = Du må fylle ut «{ $field }».
+error-field-too-long = Teksten er for lang: { $actual } tegn, maksimum er { $max }.
+consent-needs-title = Tjenesten krever et annet samtykke
+consent-needs-basis-pluss = Innboksen krever samtykke til Basis+ eller Full tilgang.
+
+## Forside: innboks
+front-inbox-tile = Innboks
+front-inbox-tile-text = Meldinger og brev fra helsetjenesten.
+front-unread = { $count } uleste
+
+## E-konsultasjon
+ekons-title = E-konsultasjon
+ekons-pre-heading = E-konsultasjon:
+ekons-step-1 = Steg 1 av 4
+ekons-step-2 = Steg 2 av 4
+ekons-step-3 = Steg 3 av 4
+ekons-step-4 = Steg 4 av 4
+ekons-info-title = Viktig informasjon før du bestiller e-konsultasjon
+ekons-info-answer-time = Du får vanligvis svar innen 5 arbeidsdager.
+ekons-info-not-urgent = Kun for situasjoner som ikke haster og ikke krever fysisk oppmøte.
+ekons-info-copayment = Du betaler vanlig egenandel.
+ekons-info-sick-leave = Kan ikke brukes til sykmelding, med mindre det er avtalt med fastlegen på forhånd.
+ekons-info-accept = Jeg forstår at jeg må betale egenandel som ved en vanlig legetime. (Har du frikort eller er fritatt fra å betale egenandel, trenger du ikke å betale.)
+ekons-error-copayment = Du må krysse av for at du forstår at du må betale egenandel, før du kan gå videre.
+ekons-practitioners-title = Tilgjengelige behandlere
+ekons-practitioners-legend = Velg behandler
+ekons-practitioners-note = Hvis behandler er utilgjengelig, kan e-konsultasjon bli lest og besvart av annet helsepersonell på legekontoret.
+ekons-describe-title = Beskriv situasjonen din
+ekons-all-required = Alle felt må fylles ut.
+ekons-subject-label = Hva ønsker du hjelp til av fastlegen?
+ekons-subject-hint = Maksimum 50 tegn.
+ekons-symptoms-label = Beskriv hvilke symptomer eller plager du har
+ekons-symptoms-hint = For eksempel hvordan de oppstod, varighet og eventuelt endring over tid.
+ekons-daily_life-label = Hvordan påvirker helseutfordringene hverdagen din?
+ekons-daily_life-hint = For eksempel arbeidsevne, fritidsaktiviteter, husarbeid eller lignende.
+ekons-tried-label = Har du forsøkt å behandle dette?
+ekons-tried-hint = For eksempel bruk av legemidler, andre behandlingsformer eller sykmelding.
+ekons-treatment-label = Hvilken behandling har du prøvd og hva slags effekt har den hatt?
+ekons-treatment-hint = Fylles ut hvis du har svart Ja.
+ekons-error-tried = Du må svare Ja eller Nei på «Har du forsøkt å behandle dette?».
+ekons-review-title = Se gjennom før du sender
+ekons-review-addressee = Denne meldingen vil bli sendt til { $name }
+ekons-review-subject = Henvendelse gjelder:
+ekons-review-message = Melding:
+ekons-attachments-title = Legg til vedlegg (valgfritt)
+ekons-attachments-hint = Du kan legge ved inntil 3 filer på til sammen 20MB i formatene JPG, PNG eller PDF.
+ekons-choose-files = Velg filer
+ekons-upload = Last opp
+ekons-remove-attachment = Fjern
+ekons-stored-in-record = E-konsultasjon lagres i legens journalsystem.
+ekons-file-empty = Filen «{ $name }» er tom.
+ekons-file-wrong-type = Filen «{ $name }» er ikke JPG, PNG eller PDF. Du kan bare legge ved bilder i formatene JPG og PNG og dokumenter i PDF.
+ekons-file-broken = Filen «{ $name }» er skadet eller ufullstendig og kan ikke legges ved.
+ekons-file-too-many = Filen «{ $name }» ble ikke lagt ved: du kan legge ved inntil 3 filer.
+ekons-file-too-large = Filene er for store: du kan legge ved til sammen 20MB. { $name }
+
+## Sendt
+sent-title = Meldingen er sendt
+sent-answer-time = Du får vanligvis svar innen 5 arbeidsdager. Du finner sendte og mottatte meldinger i innboksen på Helseportal.
+sent-worse = Hvis helsetilstanden din forverres, må du ta kontakt med legekontoret.
+go-to-inbox = Gå til innboksen
+
+## Kontakt legekontoret
+contact-title = Kontakt legekontoret
+contact-not-health = Du kan ikke få helsehjelp via denne tjenesten. Den er for administrative spørsmål, som ferieavvikling og adkomst, og besvares normalt av resepsjonen.
+contact-subject-label = Emne
+contact-subject-hint = Maksimum 50 tegn.
+contact-text-label = Melding
+contact-text-hint = Skriv kort hva henvendelsen gjelder. Maksimum 1000 tegn.
+
+## Innboks
+inbox-title = Innboks
+inbox-search = Finn melding
+inbox-search-button = Søk
+inbox-count = { $count } meldinger
+inbox-empty = Ingen meldinger.
+inbox-unread = Ulest
+inbox-sent = Sendt:
+inbox-details = Se detaljer
+inbox-more = Vis flere meldinger
+back-to-inbox = Tilbake til innboksen
+thread-title = Melding
+thread-kind-e-konsultasjon = E-konsultasjon
+thread-kind-kontakt-legekontoret = Kontakt legekontoret
+thread-status-open = Venter på svar
+thread-status-answered = Besvart
+thread-to = Til: { $name }
+new-message-title = Skriv ny melding
+new-message-lead = Velg hvilken helsekontakt du vil sende melding til.
+new-message-none = Du har ingen helsekontakter som tar imot meldinger på Helseportal.
+contact-kind-gp = Fastlegekontor
+contact-kind-specialist = Avtalespesialist
+
+## Legekontorets innboks
+office-queue-link = Innboks for legekontoret
+office-queue-waiting = { $count } henvendelser venter på svar
+queue-title = Innboks for legekontoret
+queue-filter-type = Type
+queue-filter-practitioner = Behandler
+queue-filter-all = Alle
+queue-filter-button = Filtrer
+queue-empty = Ingen henvendelser venter på svar.
+queue-type = Type
+queue-patient = Pasient
+queue-subject = Gjelder
+queue-practitioner = Behandler
+queue-received = Mottatt
+queue-due = Frist
+queue-overdue = Over fristen
+office-thread-title = Henvendelse
+office-answer-label = Svar til pasienten
+office-answer-send = Send svar
+office-answer-sent = Svaret er sendt til pasienten.
+office-already-answered = Henvendelsen er allerede besvart.
+office-copayment-note = Når du svarer, belastes pasienten vanlig egenandel ({ $amount } kr), med mindre pasienten er under 16 år eller har frikort.

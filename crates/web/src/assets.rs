@@ -29,6 +29,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_bytes!("../static/session.js").as_slice(),
         ),
+        (
+            "counter.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/counter.js").as_slice(),
+        ),
     ]
     .into_iter()
     .map(|(name, content_type, body)| {

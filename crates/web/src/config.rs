@@ -31,7 +31,13 @@ pub struct WebConfig {
     pub session_idle_seconds: i64,
     /// Warn this many seconds before the inactivity logout.
     pub session_warning_seconds: i64,
+    /// The normal copayment ("egenandel") for an answered e-consultation, in whole kroner.
+    /// The authorities set it each year, so it is configuration, not code.
+    pub econsultation_copayment_nok: i64,
 }
+
+/// The copayment of an e-consultation at the GP when nothing else is configured.
+pub const DEFAULT_ECONSULTATION_COPAYMENT_NOK: i64 = 183;
 
 /// Client id of the portal at the built-in identity provider.
 pub const BUILT_IN_CLIENT_ID: &str = "helseportal";
@@ -43,6 +49,7 @@ impl WebConfig {
             oidc,
             session_idle_seconds: 30 * 60,
             session_warning_seconds: 5 * 60,
+            econsultation_copayment_nok: DEFAULT_ECONSULTATION_COPAYMENT_NOK,
         }
     }
 

@@ -70,6 +70,10 @@ impl Layout {
         crate::assets::url("session.js")
     }
 
+    pub fn counter_script(&self) -> &'static str {
+        crate::assets::url("counter.js")
+    }
+
     /// The inactivity warning, with the minutes left when it shows.
     pub fn session_warning_text(&self) -> String {
         let minutes = self

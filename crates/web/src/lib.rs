@@ -7,12 +7,15 @@ mod assets;
 mod citizen;
 mod clock;
 mod config;
+mod econsultation;
 mod error;
 mod forms;
 mod i18n;
+mod inbox;
 mod layout;
 mod login;
 mod office;
+mod office_queue;
 mod oidc;
 mod security;
 mod session;
@@ -24,24 +27,32 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{OidcSettings, WebConfig};
+pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
 pub use i18n::{Lang, catalog_keys};
 
 /// Everything a handler may need, shared by all requests of one app process.
 #[derive(Clone)]
 pub struct AppState {
     pub db: storage::Database,
+    /// Where attachment bytes are kept.
+    pub objects: storage::ObjectStore,
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
     oidc: Arc<oidc::OidcClient>,
 }
 
 impl AppState {
-    pub fn new(db: storage::Database, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: storage::Database,
+        objects: storage::ObjectStore,
+        config: WebConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let config = Arc::new(config);
         let oidc = Arc::new(oidc::OidcClient::new(config.clone()));
         Self {
             db,
+            objects,
             config,
             clock,
             oidc,
@@ -83,6 +94,53 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/kontor/tjenester",
             get(office::services_page).post(office::save_services),
+        )
+        .route(
+            "/e-konsultasjon",
+            get(econsultation::start_page).post(econsultation::start),
+        )
+        .route(
+            "/e-konsultasjon/{id}",
+            get(econsultation::info_page).post(econsultation::info_next),
+        )
+        .route(
+            "/e-konsultasjon/{id}/behandler",
+            get(econsultation::practitioner_page).post(econsultation::choose_practitioner),
+        )
+        .route(
+            "/e-konsultasjon/{id}/beskrivelse",
+            get(econsultation::describe).post(econsultation::save_description),
+        )
+        .route(
+            "/e-konsultasjon/{id}/se-gjennom",
+            get(econsultation::review)
+                .post(econsultation::review_action)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    econsultation::UPLOAD_BODY_LIMIT,
+                )),
+        )
+        .route(
+            "/kontakt-legekontoret",
+            get(econsultation::contact_form).post(econsultation::send_contact),
+        )
+        .route("/innboks", get(inbox::inbox))
+        .route("/innboks/ny", get(inbox::new_message))
+        .route("/innboks/ny/{office}", get(inbox::contact_services))
+        .route("/innboks/sendt/{thread}", get(inbox::sent))
+        .route("/innboks/vedlegg/{attachment}", get(inbox::attachment))
+        .route("/innboks/{thread}", get(inbox::thread))
+        .route("/kontor/innboks", get(office_queue::queue))
+        .route(
+            "/kontor/henvendelser/{thread}",
+            get(office_queue::open_thread),
+        )
+        .route(
+            "/kontor/henvendelser/{thread}/svar",
+            post(office_queue::answer),
+        )
+        .route(
+            "/kontor/vedlegg/{attachment}",
+            get(office_queue::attachment),
         )
         .route("/static/{file}", get(assets::serve));
     if state.config.oidc.is_built_in() {

@@ -101,7 +101,8 @@ impl TestApp {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let public_url = url::Url::parse(public_url.unwrap_or(&url)).unwrap();
         let config = WebConfig::new(public_url, OidcSettings::BuiltIn);
-        let state = AppState::new(db.clone(), config, clock.clone());
+        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
+        let state = AppState::new(db.clone(), objects, config, clock.clone());
         tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
         let browser = Browser::new(&url);
         Self {

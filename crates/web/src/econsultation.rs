@@ -1,0 +1,999 @@
+//! "Starte e-konsultasjon" (seed 000): the wizard, step by step, and "Kontakt
+//! legekontoret" (seed 001). What the citizen types is kept in a draft on the server, so going
+//! back and forth, errors and refused files never lose it, and every step works without
+//! JavaScript. Sending is idempotent: a double click or a reloaded POST gives one thread.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::attachment::{self, FileError};
+use domain::econsultation::{self, Draft, Field, FieldError};
+use domain::text::{CharLimited, TextError, visible_len};
+use domain::{ConsentLevel, GpService, working_days};
+use serde::Deserialize;
+use storage::{MessageDraft, NewThread, Office};
+
+use crate::AppState;
+use crate::error::{AppError, ErrorKind, html};
+use crate::forms::{Form, Query};
+use crate::i18n;
+use crate::layout::Layout;
+use crate::security::tokens_match;
+use crate::session::{Citizen, ConsentedCitizen};
+
+/// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
+pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
+
+/// The page for a citizen whose consent is below what a service needs.
+pub(crate) fn consent_needed(
+    state: &AppState,
+    citizen: &Citizen,
+    needed: ConsentLevel,
+) -> Response {
+    let l = Layout::new(citizen.lang, "consent-needs-title").with_user(citizen.header_user(state));
+    let text = match needed {
+        ConsentLevel::FullTilgang => "consent-needs-full",
+        _ => "consent-needs-basis-pluss",
+    };
+    crate::login::MessagePage::new(l, text, Some(("/samtykke", "consent-change-link")))
+        .respond(StatusCode::FORBIDDEN)
+}
+
+/// The office the citizen writes to: one of their health contacts, offering the service.
+async fn contact_office(
+    state: &AppState,
+    citizen: &Citizen,
+    office_id: Option<i64>,
+    service: GpService,
+) -> Result<Office, AppError> {
+    let contacts = state.db.health_contacts(citizen.person.id).await?;
+    let chosen = match office_id {
+        Some(id) => contacts.into_iter().find(|(office, _)| office.id == id),
+        None => contacts
+            .into_iter()
+            .find(|(office, _)| !office.is_specialist),
+    };
+    match chosen {
+        Some((office, services)) if services.contains(&service) => Ok(office),
+        _ => Err(AppError::new(ErrorKind::NotFound)),
+    }
+}
+
+/// Oslo's calendar day of a moment (deadlines follow Norwegian working days).
+pub(crate) fn oslo_date(unix_seconds: i64) -> jiff::civil::Date {
+    let tz = jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_second(unix_seconds)
+        .map(|t| t.to_zoned_datetime(tz.clone()).date())
+        .unwrap_or(jiff::civil::Date::MIN)
+}
+
+/// "25.11.2026 kl. 14:05" in Oslo time.
+pub(crate) fn oslo_time(unix_seconds: i64) -> String {
+    let tz = jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_second(unix_seconds)
+        .map(|t| {
+            t.to_zoned_datetime(tz.clone())
+                .strftime("%d.%m.%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn norwegian_date(date: jiff::civil::Date) -> String {
+    date.strftime("%d.%m.%Y").to_string()
+}
+
+fn wizard_layout(state: &AppState, citizen: &Citizen, title_key: &str) -> Layout {
+    Layout::new(citizen.lang, title_key).with_user(citizen.header_user(state))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: "Viktig informasjon før du bestiller e-konsultasjon"
+
+#[derive(Template)]
+#[template(path = "ekons/info.html")]
+struct InfoPage {
+    l: Layout,
+    action: String,
+    office_id: i64,
+    accepted: bool,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OfficeQuery {
+    #[serde(default)]
+    kontor: Option<i64>,
+}
+
+pub async fn start_page(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Query(query): Query<OfficeQuery>,
+) -> Result<Response, AppError> {
+    let ConsentedCitizen { citizen, consent } = citizen;
+    if !consent.allows(ConsentLevel::FullTilgang) {
+        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
+    }
+    let office = contact_office(&state, &citizen, query.kontor, GpService::EKonsultasjon).await?;
+    let page = InfoPage {
+        l: wizard_layout(&state, &citizen, "ekons-title"),
+        action: "/e-konsultasjon".into(),
+        office_id: office.id,
+        accepted: false,
+        csrf: citizen.session.csrf_token.clone(),
+        error: None,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InfoForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    kontor: Option<i64>,
+    #[serde(default)]
+    egenandel: Option<String>,
+}
+
+/// "Neste" on step 1: refused until the copayment box is ticked; then the draft begins.
+pub async fn start(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Form(form): Form<InfoForm>,
+) -> Result<Response, AppError> {
+    let ConsentedCitizen { citizen, consent } = citizen;
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    if !consent.allows(ConsentLevel::FullTilgang) {
+        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
+    }
+    let office = contact_office(&state, &citizen, form.kontor, GpService::EKonsultasjon).await?;
+    if form.egenandel.is_none() {
+        let l = wizard_layout(&state, &citizen, "ekons-title");
+        let page = InfoPage {
+            error: Some(l.t("ekons-error-copayment")),
+            l,
+            action: "/e-konsultasjon".into(),
+            office_id: office.id,
+            accepted: false,
+            csrf: citizen.session.csrf_token.clone(),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+    }
+    let gp = state.db.gp_overview(citizen.person.id).await?;
+    let default_practitioner = gp
+        .map(|gp| gp.practitioner)
+        .filter(|p| p.office_id == office.id)
+        .map(|p| p.id);
+    let id = state
+        .db
+        .create_draft(
+            citizen.person.id,
+            citizen.person.id,
+            office.id,
+            default_practitioner,
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/e-konsultasjon/{id}/behandler")).into_response())
+}
+
+/// The citizen's own unsent draft, or the page to go to instead.
+async fn open_draft(
+    state: &AppState,
+    citizen: &Citizen,
+    id: &str,
+) -> Result<Result<MessageDraft, Response>, AppError> {
+    let Some(draft) = state.db.draft_of(id, citizen.person.id).await? else {
+        return Err(AppError::new(ErrorKind::NotFound));
+    };
+    if let Some(thread) = draft.sent_thread_id {
+        return Ok(Err(
+            Redirect::to(&format!("/innboks/sendt/{thread}")).into_response()
+        ));
+    }
+    Ok(Ok(draft))
+}
+
+pub async fn info_page(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    let page = InfoPage {
+        l: wizard_layout(&state, &citizen, "ekons-title"),
+        action: format!("/e-konsultasjon/{id}"),
+        office_id: draft.office_id,
+        accepted: draft.accepted_copayment,
+        csrf: citizen.session.csrf_token.clone(),
+        error: None,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn info_next(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+    Form(form): Form<InfoForm>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    if form.egenandel.is_none() {
+        let l = wizard_layout(&state, &citizen, "ekons-title");
+        let page = InfoPage {
+            error: Some(l.t("ekons-error-copayment")),
+            l,
+            action: format!("/e-konsultasjon/{id}"),
+            office_id: draft.office_id,
+            accepted: false,
+            csrf: citizen.session.csrf_token.clone(),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+    }
+    Ok(Redirect::to(&format!("/e-konsultasjon/{id}/behandler")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: "Tilgjengelige behandlere"
+
+struct PractitionerChoice {
+    id: i64,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ekons/practitioner.html")]
+struct PractitionerPage {
+    l: Layout,
+    id: String,
+    choices: Vec<PractitionerChoice>,
+    csrf: String,
+}
+
+async fn practitioner_choices(
+    state: &AppState,
+    l: &Layout,
+    draft: &MessageDraft,
+) -> Result<Vec<PractitionerChoice>, AppError> {
+    let practitioners = state.db.practitioners_of(draft.office_id).await?;
+    let takers: Vec<_> = practitioners
+        .into_iter()
+        .filter(|p| p.kind.takes_econsultations())
+        .collect();
+    let chosen = draft
+        .practitioner_id
+        .filter(|id| takers.iter().any(|p| p.id == *id))
+        .or(takers.first().map(|p| p.id));
+    Ok(takers
+        .into_iter()
+        .map(|p| PractitionerChoice {
+            id: p.id,
+            label: format!(
+                "{} ({})",
+                p.name.full(),
+                l.t(&format!("practitioner-{}", p.kind.code()))
+            ),
+            checked: Some(p.id) == chosen,
+        })
+        .collect())
+}
+
+pub async fn practitioner_page(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    let l = wizard_layout(&state, &citizen, "ekons-title");
+    let choices = practitioner_choices(&state, &l, &draft).await?;
+    Ok(html(&PractitionerPage {
+        l,
+        id,
+        choices,
+        csrf: citizen.session.csrf_token.clone(),
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PractitionerForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    behandler: Option<i64>,
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn choose_practitioner(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+    Form(form): Form<PractitionerForm>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    if let Some(practitioner) = form.behandler {
+        let valid = state
+            .db
+            .practitioners_of(draft.office_id)
+            .await?
+            .iter()
+            .any(|p| p.id == practitioner && p.kind.takes_econsultations());
+        if !valid {
+            return Err(AppError::bad_request());
+        }
+        state.db.save_draft_practitioner(&id, practitioner).await?;
+    }
+    let next = if form.action == "tilbake" {
+        format!("/e-konsultasjon/{id}")
+    } else {
+        format!("/e-konsultasjon/{id}/beskrivelse")
+    };
+    Ok(Redirect::to(&next).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: "Beskriv situasjonen din"
+
+/// A text field of the form as the template shows it.
+struct TextField {
+    name: &'static str,
+    label: String,
+    hint: String,
+    value: String,
+    max: usize,
+    count: String,
+    error: Option<String>,
+    multiline: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ekons/describe.html")]
+struct DescribePage {
+    l: Layout,
+    id: String,
+    subject: TextField,
+    symptoms: TextField,
+    daily_life: TextField,
+    treatment: TextField,
+    tried: Option<bool>,
+    tried_error: Option<String>,
+    errors: Vec<(String, String)>,
+    csrf: String,
+}
+
+fn field_error_text(l: &Layout, error: &FieldError) -> String {
+    match error.error {
+        TextError::Missing if error.field == Field::Tried => l.t("ekons-error-tried"),
+        TextError::Missing => l.t1(
+            "error-field-missing",
+            "field",
+            &l.t(&format!("ekons-{}-label", error.field.code())),
+        ),
+        TextError::TooLong { max, actual } => i18n::text(
+            l.lang,
+            "error-field-too-long",
+            &[("max", &max.to_string()), ("actual", &actual.to_string())],
+        ),
+    }
+}
+
+fn describe_page(
+    l: Layout,
+    id: String,
+    fields: &Draft,
+    errors: &[FieldError],
+    csrf: String,
+) -> DescribePage {
+    let error_for = |field: Field| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| field_error_text(&l, e))
+    };
+    let text = |field: Field, value: &str, multiline: bool| TextField {
+        name: field.code(),
+        label: l.t(&format!("ekons-{}-label", field.code())),
+        hint: l.t(&format!("ekons-{}-hint", field.code())),
+        value: value.to_owned(),
+        max: field.max(),
+        count: i18n::text(
+            l.lang,
+            "char-count",
+            &[
+                (
+                    "count",
+                    &visible_len(&domain::text::normalise(value)).to_string(),
+                ),
+                ("max", &field.max().to_string()),
+            ],
+        ),
+        error: error_for(field),
+        multiline,
+    };
+    DescribePage {
+        subject: text(Field::Subject, &fields.subject, false),
+        symptoms: text(Field::Symptoms, &fields.symptoms, true),
+        daily_life: text(Field::DailyLife, &fields.daily_life, true),
+        treatment: text(Field::Treatment, &fields.treatment, true),
+        tried: fields.tried,
+        tried_error: error_for(Field::Tried),
+        errors: errors
+            .iter()
+            .map(|e| (e.field.code().to_owned(), field_error_text(&l, e)))
+            .collect(),
+        l,
+        id,
+        csrf,
+    }
+}
+
+pub async fn describe(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    let l = wizard_layout(&state, &citizen, "ekons-describe-title");
+    Ok(html(&describe_page(
+        l,
+        id,
+        &draft.fields,
+        &[],
+        citizen.session.csrf_token.clone(),
+    ))?
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DescribeForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    symptoms: String,
+    #[serde(default)]
+    daily_life: String,
+    #[serde(default)]
+    tried: Option<String>,
+    #[serde(default)]
+    treatment: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// Longest text kept from any field, so that a forged request cannot fill the database.
+const KEEP_MAX_CHARS: usize = 5000;
+
+fn keep(text: &str) -> String {
+    text.chars().take(KEEP_MAX_CHARS).collect()
+}
+
+pub async fn save_description(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+    Form(form): Form<DescribeForm>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    if let Err(response) = open_draft(&state, &citizen, &id).await? {
+        return Ok(response);
+    }
+    let fields = Draft {
+        subject: keep(&form.subject),
+        symptoms: keep(&form.symptoms),
+        daily_life: keep(&form.daily_life),
+        tried: match form.tried.as_deref() {
+            Some("ja") => Some(true),
+            Some("nei") => Some(false),
+            _ => None,
+        },
+        treatment: keep(&form.treatment),
+    };
+    state.db.save_draft_fields(&id, &fields).await?;
+    if form.action == "tilbake" {
+        return Ok(Redirect::to(&format!("/e-konsultasjon/{id}/behandler")).into_response());
+    }
+    match fields.validate() {
+        Ok(_) => Ok(Redirect::to(&format!("/e-konsultasjon/{id}/se-gjennom")).into_response()),
+        Err(errors) => {
+            let l = wizard_layout(&state, &citizen, "ekons-describe-title");
+            let page = describe_page(l, id, &fields, &errors, citizen.session.csrf_token.clone());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: "Se gjennom før du sender", attachments, "Send"
+
+struct AttachmentLine {
+    id: i64,
+    name: String,
+    size: String,
+}
+
+#[derive(Template)]
+#[template(path = "ekons/review.html")]
+struct ReviewPage {
+    l: Layout,
+    id: String,
+    addressee: String,
+    subject: String,
+    body: String,
+    attachments: Vec<AttachmentLine>,
+    can_add: bool,
+    errors: Vec<String>,
+    csrf: String,
+}
+
+pub(crate) fn file_size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} kB", (bytes + 1023) / 1024)
+    }
+}
+
+async fn review_page(
+    state: &AppState,
+    citizen: &Citizen,
+    draft: &MessageDraft,
+    errors: Vec<String>,
+) -> Result<Result<ReviewPage, Response>, AppError> {
+    let Ok(description) = draft.fields.validate() else {
+        return Ok(Err(Redirect::to(&format!(
+            "/e-konsultasjon/{}/beskrivelse",
+            draft.id
+        ))
+        .into_response()));
+    };
+    let l = wizard_layout(state, citizen, "ekons-review-title");
+    let practitioners = state.db.practitioners_of(draft.office_id).await?;
+    let addressee = draft
+        .practitioner_id
+        .and_then(|id| practitioners.iter().find(|p| p.id == id))
+        .map(|p| {
+            format!(
+                "{} ({})",
+                p.name.full(),
+                l.t(&format!("practitioner-{}", p.kind.code()))
+            )
+        })
+        .unwrap_or_default();
+    let attachments = state.db.draft_attachments(&draft.id).await?;
+    Ok(Ok(ReviewPage {
+        addressee: l.t1("ekons-review-addressee", "name", &addressee),
+        subject: description.subject.as_str().to_owned(),
+        body: description.message_text(),
+        can_add: attachments.len() < attachment::MAX_FILES,
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentLine {
+                id: a.id,
+                name: a.file_name,
+                size: file_size(a.size_bytes),
+            })
+            .collect(),
+        errors,
+        csrf: citizen.session.csrf_token.clone(),
+        id: draft.id.clone(),
+        l,
+    }))
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    Ok(
+        match review_page(&state, &citizen, &draft, Vec::new()).await? {
+            Ok(page) => html(&page)?.into_response(),
+            Err(response) => response,
+        },
+    )
+}
+
+/// An uploaded file as it arrived.
+struct Upload {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Reads the upload form: the fields and the files, or the reason the body could not be read.
+async fn read_upload_form(
+    mut multipart: Multipart,
+) -> (Vec<(String, String)>, Vec<Upload>, Option<FileError>) {
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let file_name = field.file_name().map(str::to_owned);
+                match field.bytes().await {
+                    Ok(bytes) => match file_name {
+                        Some(file_name) if name == "vedlegg" => {
+                            // A file input left empty still sends an empty part without a name.
+                            if !(file_name.is_empty() && bytes.is_empty()) {
+                                uploads.push(Upload {
+                                    name: file_name,
+                                    bytes: bytes.to_vec(),
+                                });
+                            }
+                        }
+                        _ => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+                    },
+                    Err(_) => return (fields, uploads, Some(FileError::TooLarge)),
+                }
+            }
+            Ok(None) => return (fields, uploads, None),
+            Err(_) => return (fields, uploads, Some(FileError::TooLarge)),
+        }
+    }
+}
+
+fn file_error_text(l: &Layout, name: &str, error: FileError) -> String {
+    l.t1(&format!("ekons-{}", error.code()), "name", name)
+}
+
+/// The upload step's one form: "Last opp", "Fjern", "Tilbake" and "Send" are its buttons, so a
+/// file chosen and sent at once is taken along.
+pub async fn review_action(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let citizen = citizen.citizen;
+    let draft = match open_draft(&state, &citizen, &id).await? {
+        Ok(draft) => draft,
+        Err(response) => return Ok(response),
+    };
+    let l = wizard_layout(&state, &citizen, "ekons-review-title");
+    let Ok(multipart) = multipart else {
+        return Err(AppError::bad_request());
+    };
+    let (fields, uploads, body_error) = read_upload_form(multipart).await;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    if body_error.is_none() && !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let mut errors = Vec::new();
+    if let Some(error) = body_error {
+        errors.push(l.t1(&format!("ekons-{}", error.code()), "name", ""));
+    }
+    let existing = state.db.draft_attachments(&id).await?;
+    let mut count = existing.len();
+    let mut total: usize = existing
+        .iter()
+        .map(|a| usize::try_from(a.size_bytes).unwrap_or(usize::MAX))
+        .sum();
+    for upload in uploads {
+        let shown_name = attachment::display_name(&upload.name);
+        let kind = match attachment::sniff(&upload.bytes) {
+            Ok(kind) => kind,
+            Err(error) => {
+                errors.push(file_error_text(&l, &shown_name, error));
+                continue;
+            }
+        };
+        if let Err(error) = attachment::check_room(count, total, upload.bytes.len()) {
+            errors.push(file_error_text(&l, &shown_name, error));
+            continue;
+        }
+        let key = state.objects.put(&upload.bytes).await?;
+        let name = attachment::safe_file_name(&upload.name, kind);
+        let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+        if let Err(error) = state
+            .db
+            .add_draft_attachment(&id, &name, kind.content_type(), size, &key, state.now())
+            .await
+        {
+            let _ = state.objects.delete(&key).await;
+            return Err(error.into());
+        }
+        count += 1;
+        total += upload.bytes.len();
+    }
+    let action = field("action").to_owned();
+    if let Some(attachment_id) = action
+        .strip_prefix("fjern-")
+        .and_then(|n| n.parse::<i64>().ok())
+    {
+        if let Some(key) = state.db.remove_draft_attachment(&id, attachment_id).await? {
+            state.objects.delete(&key).await?;
+        }
+    }
+    if action == "tilbake" && errors.is_empty() {
+        return Ok(Redirect::to(&format!("/e-konsultasjon/{id}/beskrivelse")).into_response());
+    }
+    if action == "send" && errors.is_empty() {
+        return send(&state, &citizen, &draft).await;
+    }
+    if errors.is_empty() {
+        return Ok(Redirect::to(&format!("/e-konsultasjon/{id}/se-gjennom")).into_response());
+    }
+    Ok(match review_page(&state, &citizen, &draft, errors).await? {
+        Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response(),
+        Err(response) => response,
+    })
+}
+
+async fn send(
+    state: &AppState,
+    citizen: &Citizen,
+    draft: &MessageDraft,
+) -> Result<Response, AppError> {
+    let Ok(description) = draft.fields.validate() else {
+        return Ok(
+            Redirect::to(&format!("/e-konsultasjon/{}/beskrivelse", draft.id)).into_response(),
+        );
+    };
+    let now = state.now();
+    let body = description.message_text();
+    let sent = state
+        .db
+        .send_thread(&NewThread {
+            citizen_id: draft.citizen_id,
+            sent_by_person_id: citizen.person.id,
+            sender_name: &citizen.person.name.full(),
+            office_id: draft.office_id,
+            practitioner_id: draft.practitioner_id,
+            kind: GpService::EKonsultasjon,
+            subject: description.subject.as_str(),
+            body: &body,
+            idempotency_key: &format!("draft:{}", draft.id),
+            draft_id: Some(&draft.id),
+            received_at: now,
+            due_date: working_days::add_working_days(
+                oslo_date(now),
+                working_days::ANSWER_WORKING_DAYS,
+            ),
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/innboks/sendt/{}", sent.thread_id)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// "Kontakt legekontoret"
+
+#[derive(Template)]
+#[template(path = "contact_office.html")]
+struct ContactPage {
+    l: Layout,
+    office_id: i64,
+    office_name: String,
+    key: String,
+    subject: TextField,
+    text: TextField,
+    errors: Vec<(String, String)>,
+    csrf: String,
+}
+
+fn contact_page(
+    l: Layout,
+    office: &Office,
+    key: String,
+    subject: &str,
+    text: &str,
+    errors: &[(&'static str, TextError)],
+    csrf: String,
+) -> ContactPage {
+    let message = |name: &str, error: TextError| match error {
+        TextError::Missing => l.t1(
+            "error-field-missing",
+            "field",
+            &l.t(&format!("contact-{name}-label")),
+        ),
+        TextError::TooLong { max, actual } => i18n::text(
+            l.lang,
+            "error-field-too-long",
+            &[("max", &max.to_string()), ("actual", &actual.to_string())],
+        ),
+    };
+    let field = |name: &'static str, value: &str, max: usize, multiline: bool| TextField {
+        name,
+        label: l.t(&format!("contact-{name}-label")),
+        hint: l.t(&format!("contact-{name}-hint")),
+        value: value.to_owned(),
+        max,
+        count: i18n::text(
+            l.lang,
+            "char-count",
+            &[
+                (
+                    "count",
+                    &visible_len(&domain::text::normalise(value)).to_string(),
+                ),
+                ("max", &max.to_string()),
+            ],
+        ),
+        error: errors
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, e)| message(n, *e)),
+        multiline,
+    };
+    ContactPage {
+        office_id: office.id,
+        office_name: office.name.clone(),
+        key,
+        subject: field(
+            "subject",
+            subject,
+            econsultation::CONTACT_SUBJECT_MAX,
+            false,
+        ),
+        text: field("text", text, econsultation::CONTACT_TEXT_MAX, true),
+        errors: errors
+            .iter()
+            .map(|(n, e)| ((*n).to_owned(), message(n, *e)))
+            .collect(),
+        csrf,
+        l,
+    }
+}
+
+pub async fn contact_form(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Query(query): Query<OfficeQuery>,
+) -> Result<Response, AppError> {
+    let ConsentedCitizen { citizen, consent } = citizen;
+    if !consent.allows(ConsentLevel::FullTilgang) {
+        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
+    }
+    let office = contact_office(
+        &state,
+        &citizen,
+        query.kontor,
+        GpService::KontaktLegekontoret,
+    )
+    .await?;
+    let l = wizard_layout(&state, &citizen, "contact-title");
+    let page = contact_page(
+        l,
+        &office,
+        storage::random_token(),
+        "",
+        "",
+        &[],
+        citizen.session.csrf_token.clone(),
+    );
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContactForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    kontor: Option<i64>,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn send_contact(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let ConsentedCitizen { citizen, consent } = citizen;
+    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    if !consent.allows(ConsentLevel::FullTilgang) {
+        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
+    }
+    let office = contact_office(
+        &state,
+        &citizen,
+        form.kontor,
+        GpService::KontaktLegekontoret,
+    )
+    .await?;
+    if form.key.len() < 20 || form.key.len() > 100 {
+        return Err(AppError::bad_request());
+    }
+    let subject = CharLimited::<{ econsultation::CONTACT_SUBJECT_MAX }>::parse(&form.subject);
+    let text = CharLimited::<{ econsultation::CONTACT_TEXT_MAX }>::parse(&form.text);
+    let (subject, text) = match (subject, text) {
+        (Ok(subject), Ok(text)) => (subject, text),
+        (subject, text) => {
+            let mut errors = Vec::new();
+            if let Err(e) = subject {
+                errors.push(("subject", e));
+            }
+            if let Err(e) = text {
+                errors.push(("text", e));
+            }
+            let l = wizard_layout(&state, &citizen, "contact-title");
+            let page = contact_page(
+                l,
+                &office,
+                form.key.clone(),
+                &keep(&form.subject),
+                &keep(&form.text),
+                &errors,
+                citizen.session.csrf_token.clone(),
+            );
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
+    };
+    let now = state.now();
+    let sent = state
+        .db
+        .send_thread(&NewThread {
+            citizen_id: citizen.person.id,
+            sent_by_person_id: citizen.person.id,
+            sender_name: &citizen.person.name.full(),
+            office_id: office.id,
+            practitioner_id: None,
+            kind: GpService::KontaktLegekontoret,
+            subject: subject.as_str(),
+            body: text.as_str(),
+            idempotency_key: &format!("contact:{}:{}", citizen.person.id, form.key),
+            draft_id: None,
+            received_at: now,
+            due_date: working_days::add_working_days(
+                oslo_date(now),
+                working_days::ANSWER_WORKING_DAYS,
+            ),
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/innboks/sendt/{}", sent.thread_id)).into_response())
+}

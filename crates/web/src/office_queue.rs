@@ -1,0 +1,345 @@
+//! The office's work queue: everything citizens sent, with the five-working-day due date,
+//! overdue ones marked, oldest due first; opening a thread (logged in the access log) and
+//! answering it, which charges the copayment of an e-consultation unless the citizen is exempt.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::econsultation::{ANSWER_MAX, copayment_exempt};
+use domain::text::{CharLimited, TextError};
+use domain::{GpService, working_days};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::econsultation::{norwegian_date, oslo_date, oslo_time};
+use crate::error::{AppError, ErrorKind, html};
+use crate::forms::{Form, Query};
+use crate::i18n;
+use crate::inbox::{kind_name, message_views};
+use crate::layout::Layout;
+use crate::security::tokens_match;
+use crate::session::Staff;
+
+struct QueueLine {
+    id: i64,
+    kind: String,
+    patient: String,
+    subject: String,
+    practitioner: String,
+    received: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "kontor/queue.html")]
+struct QueuePage {
+    l: Layout,
+    lines: Vec<QueueLine>,
+    kinds: Vec<(&'static str, String, bool)>,
+    practitioners: Vec<(i64, String, bool)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    behandler: Option<String>,
+}
+
+/// The kinds of thread this staff member may open.
+fn kinds_for(staff: &Staff) -> Vec<GpService> {
+    [GpService::EKonsultasjon, GpService::KontaktLegekontoret]
+        .into_iter()
+        .filter(|kind| staff.member.role.may_open(*kind))
+        .collect()
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    let allowed = kinds_for(&staff);
+    let chosen_kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(code) => Some(
+            GpService::from_code(code)
+                .filter(|k| allowed.contains(k))
+                .ok_or_else(AppError::bad_request)?,
+        ),
+        None => None,
+    };
+    let practitioners = state.db.practitioners_of(staff.office.id).await?;
+    let chosen_practitioner = match query.behandler.as_deref().filter(|p| !p.is_empty()) {
+        Some(id) => {
+            let id: i64 = id.parse().map_err(|_| AppError::bad_request())?;
+            Some(
+                practitioners
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.id)
+                    .ok_or_else(AppError::bad_request)?,
+            )
+        }
+        None => None,
+    };
+    let kinds: Vec<GpService> = chosen_kind.map_or(allowed.clone(), |k| vec![k]);
+    let threads = state
+        .db
+        .office_queue(staff.office.id, &kinds, chosen_practitioner)
+        .await?;
+    let l = Layout::new(staff.lang, "queue-title")
+        .with_home("/kontor")
+        .with_user(staff.header_user(&state));
+    let today = oslo_date(state.now());
+    let lines = threads
+        .into_iter()
+        .map(|t| QueueLine {
+            id: t.id,
+            kind: kind_name(&l, t.kind),
+            patient: t.citizen_name,
+            subject: t.subject,
+            practitioner: t.practitioner_name.unwrap_or_default(),
+            received: oslo_time(t.received_at),
+            due: norwegian_date(t.due_date),
+            overdue: working_days::is_overdue(t.due_date, today),
+        })
+        .collect();
+    let kinds = allowed
+        .iter()
+        .map(|k| (k.code(), kind_name(&l, *k), Some(*k) == chosen_kind))
+        .collect();
+    let practitioners = practitioners
+        .iter()
+        .map(|p| (p.id, p.name.full(), Some(p.id) == chosen_practitioner))
+        .collect();
+    Ok(html(&QueuePage {
+        l,
+        lines,
+        kinds,
+        practitioners,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "kontor/thread.html")]
+struct OfficeThreadPage {
+    l: Layout,
+    id: i64,
+    subject: String,
+    kind: String,
+    patient: String,
+    received: String,
+    due: String,
+    overdue: bool,
+    open: bool,
+    messages: Vec<crate::inbox::MessageView>,
+    csrf: String,
+    answer: String,
+    error: Option<String>,
+    answered_now: bool,
+    copayment_note: Option<String>,
+}
+
+/// A thread of this office that this staff member may open, or the error to answer with.
+async fn thread_for(
+    state: &AppState,
+    staff: &Staff,
+    thread_id: i64,
+) -> Result<storage::ThreadSummary, AppError> {
+    let thread = state
+        .db
+        .thread_of_office(thread_id, staff.office.id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
+    if !staff.member.role.may_open(thread.kind) {
+        return Err(AppError::forbidden());
+    }
+    Ok(thread)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ThreadQuery {
+    #[serde(default)]
+    besvart: Option<String>,
+}
+
+async fn render_thread(
+    state: &AppState,
+    staff: &Staff,
+    thread: storage::ThreadSummary,
+    answer: String,
+    error: Option<String>,
+    answered_now: bool,
+) -> Result<OfficeThreadPage, AppError> {
+    let l = Layout::new(staff.lang, "office-thread-title")
+        .with_home("/kontor")
+        .with_user(staff.header_user(state));
+    let copayment_note = (thread.kind == GpService::EKonsultasjon
+        && thread.status == storage::ThreadStatus::Open)
+        .then(|| {
+            i18n::text(
+                l.lang,
+                "office-copayment-note",
+                &[(
+                    "amount",
+                    &state.config.econsultation_copayment_nok.to_string(),
+                )],
+            )
+        });
+    let today = oslo_date(state.now());
+    Ok(OfficeThreadPage {
+        id: thread.id,
+        kind: kind_name(&l, thread.kind),
+        patient: thread.citizen_name.clone(),
+        received: oslo_time(thread.received_at),
+        due: norwegian_date(thread.due_date),
+        overdue: thread.status == storage::ThreadStatus::Open
+            && working_days::is_overdue(thread.due_date, today),
+        open: thread.status == storage::ThreadStatus::Open,
+        messages: message_views(state, thread.id).await?,
+        subject: thread.subject,
+        csrf: staff.session.csrf_token.clone(),
+        answer,
+        error,
+        answered_now,
+        copayment_note,
+        l,
+    })
+}
+
+pub async fn open_thread(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Query(query): Query<ThreadQuery>,
+) -> Result<Response, AppError> {
+    let thread = thread_for(&state, &staff, thread_id).await?;
+    state
+        .db
+        .log_access(
+            staff.member.id,
+            thread.citizen_id,
+            Some(thread.id),
+            "read-thread",
+            state.now(),
+        )
+        .await?;
+    let page = render_thread(
+        &state,
+        &staff,
+        thread,
+        String::new(),
+        None,
+        query.besvart.is_some(),
+    )
+    .await?;
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    svar: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let thread = thread_for(&state, &staff, thread_id).await?;
+    let text = match CharLimited::<ANSWER_MAX>::parse(&form.svar) {
+        Ok(text) => text,
+        Err(error) => {
+            let l = Layout::new(staff.lang, "office-thread-title");
+            let message = match error {
+                TextError::Missing => {
+                    l.t1("error-field-missing", "field", &l.t("office-answer-label"))
+                }
+                TextError::TooLong { max, actual } => i18n::text(
+                    l.lang,
+                    "error-field-too-long",
+                    &[("max", &max.to_string()), ("actual", &actual.to_string())],
+                ),
+            };
+            let kept: String = form.svar.chars().take(ANSWER_MAX * 2).collect();
+            let page = render_thread(&state, &staff, thread, kept, Some(message), false).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
+    };
+    let now = state.now();
+    let copayment = if thread.kind == GpService::EKonsultasjon {
+        let today = oslo_date(now);
+        let citizen = state
+            .db
+            .person_by_id(thread.citizen_id)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorKind::Internal))?;
+        let free_card = state.db.has_free_card(citizen.id, today).await?;
+        (!copayment_exempt(citizen.fnr.age_on(today), free_card))
+            .then_some(state.config.econsultation_copayment_nok)
+    } else {
+        None
+    };
+    let outcome = state
+        .db
+        .answer_thread(
+            thread.id,
+            staff.office.id,
+            staff.member.id,
+            &staff.member.name.full(),
+            text.as_str(),
+            copayment,
+            now,
+        )
+        .await?;
+    if outcome == storage::Answered::AlreadyAnswered {
+        let l = Layout::new(staff.lang, "office-thread-title");
+        let page = render_thread(
+            &state,
+            &staff,
+            thread,
+            String::new(),
+            Some(l.t("office-already-answered")),
+            false,
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, html(&page)?).into_response());
+    }
+    Ok(Redirect::to(&format!("/kontor/henvendelser/{}?besvart=1", thread.id)).into_response())
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(attachment_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::new(ErrorKind::NotFound);
+    let (attachment, thread_id) = state
+        .db
+        .attachment_with_thread(attachment_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let thread = thread_for(&state, &staff, thread_id).await?;
+    state
+        .db
+        .log_access(
+            staff.member.id,
+            thread.citizen_id,
+            Some(thread.id),
+            "read-attachment",
+            state.now(),
+        )
+        .await?;
+    crate::inbox::download(&state, &attachment).await
+}
