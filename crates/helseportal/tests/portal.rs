@@ -32,6 +32,8 @@ macro_rules! on_both_databases {
     };
 }
 
+mod messages;
+
 on_both_databases!(
     health_check_answers,
     unknown_pages_get_the_portal_404,

@@ -26,7 +26,7 @@ pub use demo::{DemoPersons, seed_demo};
 pub use error::StorageError;
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
-    NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
+    NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
 };
 pub use objects::ObjectStore;
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};

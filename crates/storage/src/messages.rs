@@ -122,6 +122,19 @@ pub struct InboxCursor {
     pub id: i64,
 }
 
+/// An answer from an office to a thread.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAnswer<'a> {
+    pub thread_id: i64,
+    pub office_id: i64,
+    pub staff_id: i64,
+    pub staff_name: &'a str,
+    pub body: &'a str,
+    /// The copayment to charge, in whole kroner; `None` when nothing is charged.
+    pub copayment_nok: Option<i64>,
+    pub now: i64,
+}
+
 /// What answering did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answered {
@@ -716,16 +729,16 @@ impl Database {
     /// citizen, and the copayment charged (when `copayment_nok` is given), all at once. A
     /// thread already answered is left as it is.
     #[tracing::instrument(skip_all)]
-    pub async fn answer_thread(
-        &self,
-        thread_id: i64,
-        office_id: i64,
-        staff_id: i64,
-        staff_name: &str,
-        body: &str,
-        copayment_nok: Option<i64>,
-        now: i64,
-    ) -> Result<Answered, StorageError> {
+    pub async fn answer_thread(&self, answer: &NewAnswer<'_>) -> Result<Answered, StorageError> {
+        let NewAnswer {
+            thread_id,
+            office_id,
+            staff_id,
+            staff_name,
+            body,
+            copayment_nok,
+            now,
+        } = *answer;
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
             "UPDATE message_thread SET status = $1, citizen_unread = 1, last_activity_at = $2 \

@@ -42,6 +42,8 @@ struct PublicFrontPage {
 struct FrontPage {
     l: Layout,
     greeting: String,
+    /// The Innboks tile (with consent to Basis+), with the unread count when there is one.
+    inbox: Option<String>,
 }
 
 pub async fn front_page(
@@ -60,7 +62,20 @@ pub async fn front_page(
     }
     let l = Layout::new(lang, "front-title").with_user(citizen.header_user(&state));
     let greeting = l.t1("front-greeting", "name", citizen.person.name.greeting());
-    Ok(html(&FrontPage { l, greeting })?.into_response())
+    let inbox = if citizen
+        .consent
+        .is_some_and(|c| c.allows(ConsentLevel::BasisPluss))
+    {
+        let unread = state.db.unread_count(citizen.person.id).await?;
+        Some(if unread > 0 {
+            l.t1("front-unread", "count", &unread.to_string())
+        } else {
+            String::new()
+        })
+    } else {
+        None
+    };
+    Ok(html(&FrontPage { l, greeting, inbox })?.into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +245,17 @@ pub async fn withdraw_consent(
 struct ServiceCard {
     title: String,
     text: String,
+    /// The service's page, for the services that are built.
+    href: Option<&'static str>,
+}
+
+/// Where each GP service starts; a service without a page yet shows as a card without a link.
+fn service_href(service: GpService) -> Option<&'static str> {
+    match service {
+        GpService::EKonsultasjon => Some("/e-konsultasjon"),
+        GpService::KontaktLegekontoret => Some("/kontakt-legekontoret"),
+        GpService::BestillTime | GpService::FornyResept | GpService::Influensavaksine => None,
+    }
 }
 
 struct GpView {
@@ -288,6 +314,7 @@ pub async fn gp_page(
             .map(|service| ServiceCard {
                 title: l.t(&format!("gp-service-{}", service.code())),
                 text: l.t(&format!("gp-service-{}-text", service.code())),
+                href: service_href(*service),
             })
             .collect(),
     });

@@ -40,6 +40,10 @@ pub(crate) fn consent_needed(
         .respond(StatusCode::FORBIDDEN)
 }
 
+/// Children under 16 cannot use the GP services on their own (seed 001); their parents do it
+/// for them.
+const GP_SERVICES_MIN_AGE: i16 = 16;
+
 /// The office the citizen writes to: one of their health contacts, offering the service.
 async fn contact_office(
     state: &AppState,
@@ -47,6 +51,9 @@ async fn contact_office(
     office_id: Option<i64>,
     service: GpService,
 ) -> Result<Office, AppError> {
+    if citizen.person.fnr.age_on(oslo_date(state.now())) < GP_SERVICES_MIN_AGE {
+        return Err(AppError::forbidden());
+    }
     let contacts = state.db.health_contacts(citizen.person.id).await?;
     let chosen = match office_id {
         Some(id) => contacts.into_iter().find(|(office, _)| office.id == id),
@@ -746,13 +753,13 @@ pub async fn review_action(
         total += upload.bytes.len();
     }
     let action = field("action").to_owned();
-    if let Some(attachment_id) = action
+    let removed = action
         .strip_prefix("fjern-")
-        .and_then(|n| n.parse::<i64>().ok())
+        .and_then(|n| n.parse::<i64>().ok());
+    if let Some(attachment_id) = removed
+        && let Some(key) = state.db.remove_draft_attachment(&id, attachment_id).await?
     {
-        if let Some(key) = state.db.remove_draft_attachment(&id, attachment_id).await? {
-            state.objects.delete(&key).await?;
-        }
+        state.objects.delete(&key).await?;
     }
     if action == "tilbake" && errors.is_empty() {
         return Ok(Redirect::to(&format!("/e-konsultasjon/{id}/beskrivelse")).into_response());

@@ -19,17 +19,11 @@ use crate::session::{Citizen, ConsentedCitizen};
 /// Lines on one page of the inbox.
 const PAGE_SIZE: i64 = 20;
 
-/// Innboks needs consent to Basis+ (messages), more than Basis.
-fn inbox_allowed(state: &AppState, citizen: &ConsentedCitizen) -> Result<(), Response> {
-    if citizen.consent.allows(ConsentLevel::BasisPluss) {
-        Ok(())
-    } else {
-        Err(consent_needed(
-            state,
-            &citizen.citizen,
-            ConsentLevel::BasisPluss,
-        ))
-    }
+/// Innboks needs consent to Basis+ (messages), more than Basis: the page explaining that,
+/// when the citizen's consent is lower.
+fn without_inbox_consent(state: &AppState, citizen: &ConsentedCitizen) -> Option<Response> {
+    (!citizen.consent.allows(ConsentLevel::BasisPluss))
+        .then(|| consent_needed(state, &citizen.citizen, ConsentLevel::BasisPluss))
 }
 
 pub(crate) fn kind_name(l: &Layout, kind: GpService) -> String {
@@ -91,7 +85,7 @@ pub async fn inbox(
     citizen: ConsentedCitizen,
     Query(query): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
-    if let Err(response) = inbox_allowed(&state, &citizen) {
+    if let Some(response) = without_inbox_consent(&state, &citizen) {
         return Ok(response);
     }
     let citizen = citizen.citizen;
@@ -182,7 +176,7 @@ pub async fn thread(
     citizen: ConsentedCitizen,
     Path(thread_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Err(response) = inbox_allowed(&state, &citizen) {
+    if let Some(response) = without_inbox_consent(&state, &citizen) {
         return Ok(response);
     }
     let citizen = citizen.citizen;
@@ -252,7 +246,7 @@ pub async fn attachment(
     citizen: ConsentedCitizen,
     Path(attachment_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Err(response) = inbox_allowed(&state, &citizen) {
+    if let Some(response) = without_inbox_consent(&state, &citizen) {
         return Ok(response);
     }
     let citizen = citizen.citizen;
@@ -312,7 +306,7 @@ pub async fn new_message(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
 ) -> Result<Response, AppError> {
-    if let Err(response) = inbox_allowed(&state, &citizen) {
+    if let Some(response) = without_inbox_consent(&state, &citizen) {
         return Ok(response);
     }
     let citizen = citizen.citizen;
@@ -356,7 +350,7 @@ pub async fn contact_services(
     citizen: ConsentedCitizen,
     Path(office_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Err(response) = inbox_allowed(&state, &citizen) {
+    if let Some(response) = without_inbox_consent(&state, &citizen) {
         return Ok(response);
     }
     let citizen = citizen.citizen;

@@ -29,6 +29,7 @@ struct DashboardPage {
     l: Layout,
     you_are: String,
     practitioners: Vec<String>,
+    waiting: String,
 }
 
 fn role_name(l: &Layout, staff: &Staff) -> String {
@@ -71,7 +72,18 @@ pub async fn dashboard(
             )
         })
         .collect();
+    let kinds: Vec<GpService> = [GpService::EKonsultasjon, GpService::KontaktLegekontoret]
+        .into_iter()
+        .filter(|kind| staff.member.role.may_open(*kind))
+        .collect();
+    let waiting = state
+        .db
+        .office_queue(staff.office.id, &kinds, None)
+        .await?
+        .len();
+    let waiting = l.t1("office-queue-waiting", "count", &waiting.to_string());
     Ok(html(&DashboardPage {
+        waiting,
         l,
         you_are,
         practitioners,

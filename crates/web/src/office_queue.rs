@@ -293,15 +293,15 @@ pub async fn answer(
     };
     let outcome = state
         .db
-        .answer_thread(
-            thread.id,
-            staff.office.id,
-            staff.member.id,
-            &staff.member.name.full(),
-            text.as_str(),
-            copayment,
+        .answer_thread(&storage::NewAnswer {
+            thread_id: thread.id,
+            office_id: staff.office.id,
+            staff_id: staff.member.id,
+            staff_name: &staff.member.name.full(),
+            body: text.as_str(),
+            copayment_nok: copayment,
             now,
-        )
+        })
         .await?;
     if outcome == storage::Answered::AlreadyAnswered {
         let l = Layout::new(staff.lang, "office-thread-title");

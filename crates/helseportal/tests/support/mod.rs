@@ -192,6 +192,37 @@ impl Browser {
             .unwrap()
     }
 
+    /// Posts a multipart form: text fields and files (name, bytes).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (file_name, bytes) in files {
+            let part =
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
+            form = form.part("vedlegg", part);
+        }
+        self.client
+            .post(self.absolute(path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The page at `path` and the CSRF token of its form posting to `action`.
+    pub async fn page_and_csrf(&self, path: &str, action: &str) -> (String, String) {
+        let page = self.get(path).await.text().await.unwrap();
+        let csrf = csrf_of_form(&page, action);
+        (page, csrf)
+    }
+
     pub async fn post_raw(&self, path: &str, body: &str) -> reqwest::Response {
         self.client
             .post(self.absolute(path))
@@ -402,4 +433,31 @@ pub async fn client_secret(app: &TestApp) -> String {
         .setting_or_create("test_idp_client_secret", String::new)
         .await
         .unwrap()
+}
+
+/// A small whole PNG (1x1 pixel).
+pub fn png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend_from_slice(&[0, 0, 0, 13]);
+    bytes.extend_from_slice(b"IHDR");
+    bytes.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    ]);
+    bytes.extend_from_slice(&[0, 0, 0, 0]);
+    bytes.extend_from_slice(b"IEND");
+    bytes.extend_from_slice(&[0xae, 0x42, 0x60, 0x82]);
+    bytes
+}
+
+/// A small whole PDF, padded to `size` bytes.
+pub fn pdf(size: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n1 0 obj << >> endobj\n".to_vec();
+    bytes.resize(size.saturating_sub(7).max(bytes.len()), b' ');
+    bytes.extend_from_slice(b"\n%%EOF\n");
+    bytes
+}
+
+/// The path a redirect points to.
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
 }

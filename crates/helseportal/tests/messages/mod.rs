@@ -1,0 +1,1130 @@
+//! E-konsultasjon, Kontakt legekontoret, Innboks and the office's work queue, over HTTP.
+
+use reqwest::StatusCode;
+use storage::DemoPersons;
+
+use crate::support::{Backend, TestApp, csrf_of_form, location, pdf, png};
+
+on_both_databases!(
+    e_consultation_goes_through_every_step_and_sends_once,
+    step_one_needs_the_copayment_box,
+    going_back_and_forth_keeps_what_was_typed,
+    description_limits_and_required_fields,
+    refused_files_keep_the_text,
+    attachments_at_most_three_and_twenty_megabytes,
+    drafts_threads_and_attachments_of_others_are_not_found,
+    office_answers_and_citizen_reads_with_copayment,
+    free_card_holder_pays_no_copayment,
+    reception_cannot_open_e_consultations_but_answers_contact,
+    contact_office_is_validated_and_sent_once,
+    work_queue_filters_and_marks_overdue,
+    inbox_pages_and_searches,
+    alternative_entry_through_inbox_to_a_specialist,
+    services_need_the_right_consent,
+    children_cannot_use_gp_services_alone,
+);
+
+/// Kari with full consent, past step 3 of an e-consultation to Rolf; returns the draft id.
+async fn kari_draft(app: &TestApp) -> String {
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let (_, csrf) = app
+        .page_and_csrf("/e-konsultasjon", "/e-konsultasjon")
+        .await;
+    let response = app
+        .post("/e-konsultasjon", &[("_csrf", &csrf), ("egenandel", "ja")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let step2 = location(&response);
+    let id = step2
+        .trim_start_matches("/e-konsultasjon/")
+        .trim_end_matches("/behandler")
+        .to_owned();
+    let response = app
+        .post(
+            &format!("/e-konsultasjon/{id}/beskrivelse"),
+            &[
+                ("_csrf", &csrf),
+                ("subject", "Pollenallergi"),
+                (
+                    "symptoms",
+                    "Rennende øyne nå når pollensesongen har startet.",
+                ),
+                ("daily_life", "Føler meg sløv, og orker ikke være utendørs."),
+                ("tried", "ja"),
+                (
+                    "treatment",
+                    "Allergimedisin på resept, uten merkbar effekt.",
+                ),
+                ("action", "neste"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        format!("/e-konsultasjon/{id}/se-gjennom")
+    );
+    id
+}
+
+async fn send_draft(app: &TestApp, id: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+    let review = format!("/e-konsultasjon/{id}/se-gjennom");
+    let (_, csrf) = app.page_and_csrf(&review, &review).await;
+    app.post_multipart(&review, &[("_csrf", &csrf), ("action", "send")], files)
+        .await
+}
+
+fn thread_id_of(sent_location: &str) -> i64 {
+    sent_location
+        .trim_start_matches("/innboks/sendt/")
+        .parse()
+        .unwrap()
+}
+
+async fn e_consultation_goes_through_every_step_and_sends_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let gp = app.get("/fastlege").await.text().await.unwrap();
+    assert!(gp.contains(r#"<a class="card-link" href="/e-konsultasjon"><h3 class="card-title">Starte e-konsultasjon</h3>"#));
+
+    let (step1, csrf) = app
+        .page_and_csrf("/e-konsultasjon", "/e-konsultasjon")
+        .await;
+    for text in [
+        "Viktig informasjon før du bestiller e-konsultasjon",
+        "Du får vanligvis svar innen 5 arbeidsdager.",
+        "Kun for situasjoner som ikke haster og ikke krever fysisk oppmøte.",
+        "Du betaler vanlig egenandel.",
+        "Kan ikke brukes til sykmelding, med mindre det er avtalt med fastlegen på forhånd.",
+        "Jeg forstår at jeg må betale egenandel som ved en vanlig legetime.",
+    ] {
+        assert!(step1.contains(text), "{text}");
+    }
+    let step2 = location(
+        &app.post("/e-konsultasjon", &[("_csrf", &csrf), ("egenandel", "ja")])
+            .await,
+    );
+    let id = step2
+        .trim_start_matches("/e-konsultasjon/")
+        .trim_end_matches("/behandler")
+        .to_owned();
+    let page = app.get(&step2).await.text().await.unwrap();
+    assert!(page.contains("Tilgjengelige behandlere"));
+    assert!(page.contains("Rolf Rolfsen (fastlege)"));
+    assert!(page.contains(" checked>"), "the citizen's GP is chosen");
+    assert!(page.contains("Hvis behandler er utilgjengelig, kan e-konsultasjon bli lest og besvart av annet helsepersonell på legekontoret."));
+    let next = app
+        .post(&step2, &[("_csrf", &csrf), ("action", "neste")])
+        .await;
+    assert_eq!(location(&next), format!("/e-konsultasjon/{id}/beskrivelse"));
+    let step3 = app.get(&location(&next)).await.text().await.unwrap();
+    for label in [
+        "Beskriv situasjonen din",
+        "Hva ønsker du hjelp til av fastlegen?",
+        "Beskriv hvilke symptomer eller plager du har",
+        "Hvordan påvirker helseutfordringene hverdagen din?",
+        "Har du forsøkt å behandle dette?",
+        "Hvilken behandling har du prøvd og hva slags effekt har den hatt?",
+        "0/450 tegn",
+    ] {
+        assert!(step3.contains(label), "{label}");
+    }
+    let symptoms = "Startet å ta allergimedisinen tidlig i år, men er sterkt plaget med rennende øyne nå når pollensesongen har startet.";
+    let described = app
+        .post(
+            &format!("/e-konsultasjon/{id}/beskrivelse"),
+            &[
+                ("_csrf", &csrf),
+                ("subject", "Pollenallergi"),
+                ("symptoms", symptoms),
+                ("daily_life", "Føler meg sløv, og orker ikke være utendørs."),
+                ("tried", "ja"),
+                ("treatment", "Har tatt allergimedisinen jeg har fått på resept, men opplever ingen merkbar effekt av denne."),
+                ("action", "neste"),
+            ],
+        )
+        .await;
+    let review_path = location(&described);
+    let review = app.get(&review_path).await.text().await.unwrap();
+    assert!(review.contains("Denne meldingen vil bli sendt til Rolf Rolfsen (fastlege)"));
+    assert!(review.contains("Pollenallergi"));
+    assert!(review.contains(symptoms));
+    assert!(review.contains("Har du forsøkt å behandle dette?\nJa"));
+    assert!(review.contains(
+        "Du kan legge ved inntil 3 filer på til sammen 20MB i formatene JPG, PNG eller PDF."
+    ));
+    assert!(review.contains("E-konsultasjon lagres i legens journalsystem."));
+
+    let upload = app
+        .post_multipart(
+            &review_path,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("utslett.png", png()), ("resept.pdf", pdf(2000))],
+        )
+        .await;
+    assert_eq!(location(&upload), review_path);
+    let review = app.get(&review_path).await.text().await.unwrap();
+    assert!(review.contains("utslett.png (1 kB)"), "{review}");
+    assert!(review.contains("resept.pdf (2 kB)"));
+
+    let sent = send_draft(&app, &id, &[]).await;
+    let sent_path = location(&sent);
+    let thread_id = thread_id_of(&sent_path);
+    let confirmation = app.get(&sent_path).await.text().await.unwrap();
+    assert!(confirmation.contains("Meldingen er sendt"));
+    assert!(confirmation.contains("Du får vanligvis svar innen 5 arbeidsdager."));
+    assert!(confirmation.contains(r#"href="/innboks">Gå til innboksen"#));
+
+    // A double click, and a reload of the POST: the same thread, nothing new.
+    let again = app
+        .post_multipart(
+            &review_path,
+            &[("_csrf", &csrf), ("action", "send")],
+            &[("igjen.png", png())],
+        )
+        .await;
+    assert_eq!(location(&again), sent_path);
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.db.inbox_count(kari.id, None).await.unwrap(), 1);
+    let messages = app.db.thread_messages(thread_id).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].attachments.len(), 2);
+
+    let inbox = app.get("/innboks").await.text().await.unwrap();
+    assert!(inbox.contains("1 meldinger"));
+    assert!(inbox.contains("Pollenallergi"));
+    let thread = app
+        .get(&format!("/innboks/{thread_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(thread.contains("Til: Rolf Rolfsen, Solen Legekontor"));
+    assert!(thread.contains("Venter på svar"));
+    let png_id = messages[0]
+        .attachments
+        .iter()
+        .find(|a| a.file_name == "utslett.png")
+        .unwrap()
+        .id;
+    let download = app.get(&format!("/innboks/vedlegg/{png_id}")).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "image/png");
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(download.bytes().await.unwrap().to_vec(), png());
+}
+
+async fn step_one_needs_the_copayment_box(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let (_, csrf) = app
+        .page_and_csrf("/e-konsultasjon", "/e-konsultasjon")
+        .await;
+    let refused = app.post("/e-konsultasjon", &[("_csrf", &csrf)]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains(
+        "Du må krysse av for at du forstår at du må betale egenandel, før du kan gå videre."
+    ));
+    assert!(body.contains(r#"aria-invalid="true""#));
+    let no_csrf = app.post("/e-konsultasjon", &[("egenandel", "ja")]).await;
+    assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
+}
+
+async fn going_back_and_forth_keeps_what_was_typed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let (_, csrf) = app
+        .page_and_csrf(
+            &format!("/e-konsultasjon/{id}/beskrivelse"),
+            &format!("/e-konsultasjon/{id}/beskrivelse"),
+        )
+        .await;
+    // "Tilbake" from step 3 with half-typed text keeps it.
+    let back = app
+        .post(
+            &format!("/e-konsultasjon/{id}/beskrivelse"),
+            &[
+                ("_csrf", &csrf),
+                ("subject", "Hoste"),
+                ("symptoms", "Tørr hoste i tre uker 🤧"),
+                ("action", "tilbake"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&back), format!("/e-konsultasjon/{id}/behandler"));
+    let step1 = app
+        .post(
+            &format!("/e-konsultasjon/{id}/behandler"),
+            &[("_csrf", &csrf), ("action", "tilbake")],
+        )
+        .await;
+    assert_eq!(location(&step1), format!("/e-konsultasjon/{id}"));
+    let page = app
+        .get(&format!("/e-konsultasjon/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"value="ja" checked"#),
+        "the copayment box stays ticked"
+    );
+    let step3 = app
+        .get(&format!("/e-konsultasjon/{id}/beskrivelse"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(step3.contains(r#"value="Hoste""#));
+    assert!(step3.contains("Tørr hoste i tre uker 🤧</textarea>"));
+    assert!(step3.contains("23/450 tegn"), "the emoji counts one");
+    // The review refuses to show an incomplete description and sends back to step 3.
+    let review = app.get(&format!("/e-konsultasjon/{id}/se-gjennom")).await;
+    assert_eq!(
+        location(&review),
+        format!("/e-konsultasjon/{id}/beskrivelse")
+    );
+}
+
+async fn description_limits_and_required_fields(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let path = format!("/e-konsultasjon/{id}/beskrivelse");
+    let (_, csrf) = app.page_and_csrf(&path, &path).await;
+    let empty = app
+        .post(&path, &[("_csrf", &csrf), ("action", "neste")])
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = empty.text().await.unwrap();
+    assert!(body.contains("Du må fylle ut «Hva ønsker du hjelp til av fastlegen?»."));
+    assert!(body.contains("Du må fylle ut «Beskriv hvilke symptomer eller plager du har»."));
+    assert!(body.contains("Du må fylle ut «Hvordan påvirker helseutfordringene hverdagen din?»."));
+    assert!(body.contains("Du må svare Ja eller Nei på «Har du forsøkt å behandle dette?»."));
+    let long_subject = "æ".repeat(51);
+    let too_long = app
+        .post(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("subject", &long_subject),
+                ("symptoms", "Vondt i hodet."),
+                ("daily_life", "Sover dårlig."),
+                ("tried", "ja"),
+                ("treatment", ""),
+                ("action", "neste"),
+            ],
+        )
+        .await;
+    let body = too_long.text().await.unwrap();
+    assert!(body.contains("Teksten er for lang: 51 tegn, maksimum er 50."));
+    assert!(body.contains(
+        "Du må fylle ut «Hvilken behandling har du prøvd og hva slags effekt har den hatt?»."
+    ));
+    assert!(
+        body.contains(&format!(r#"value="{long_subject}""#)),
+        "nothing typed is lost"
+    );
+    assert!(body.contains("Vondt i hodet.</textarea>"));
+    let fifty = "æ".repeat(50);
+    let ok = app
+        .post(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("subject", &fifty),
+                ("symptoms", "Vondt i hodet."),
+                ("daily_life", "Sover dårlig."),
+                ("tried", "nei"),
+                ("action", "neste"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ok.status(),
+        StatusCode::SEE_OTHER,
+        "50 characters and Nei without treatment are fine"
+    );
+}
+
+async fn refused_files_keep_the_text(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let review = format!("/e-konsultasjon/{id}/se-gjennom");
+    let (_, csrf) = app.page_and_csrf(&review, &review).await;
+    let gif_named_png = b"GIF89a\x01\x00\x01\x00".to_vec();
+    let mut broken = png();
+    broken.truncate(20);
+    let response = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "send")],
+            &[
+                ("bilde.png", gif_named_png),
+                ("skadet.png", broken),
+                ("tom.pdf", Vec::new()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("Filen «bilde.png» er ikke JPG, PNG eller PDF."),
+        "{body}"
+    );
+    assert!(
+        body.contains("Filen «skadet.png» er skadet eller ufullstendig og kan ikke legges ved.")
+    );
+    assert!(body.contains("Filen «tom.pdf» er tom."));
+    assert!(body.contains("Pollenallergi"), "the text is still there");
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.db.inbox_count(kari.id, None).await.unwrap(),
+        0,
+        "nothing was sent"
+    );
+    assert!(app.db.draft_attachments(&id).await.unwrap().is_empty());
+}
+
+async fn attachments_at_most_three_and_twenty_megabytes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let review = format!("/e-konsultasjon/{id}/se-gjennom");
+    let (_, csrf) = app.page_and_csrf(&review, &review).await;
+    let ten_and_a_half = 10 * 1024 * 1024 + 512 * 1024;
+    let response = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[
+                ("a.pdf", pdf(ten_and_a_half)),
+                ("b.pdf", pdf(ten_and_a_half)),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Filene er for store: du kan legge ved til sammen 20MB.")
+    );
+    assert_eq!(
+        app.db.draft_attachments(&id).await.unwrap().len(),
+        1,
+        "the first fits, the second does not"
+    );
+    let response = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("c.png", png()), ("d.png", png()), ("e.png", png())],
+        )
+        .await;
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("Filen «e.png» ble ikke lagt ved: du kan legge ved inntil 3 filer."),
+        "{body}"
+    );
+    let kept = app.db.draft_attachments(&id).await.unwrap();
+    assert_eq!(kept.len(), 3);
+    // "Fjern" removes one.
+    let remove = app
+        .post_multipart(
+            &review,
+            &[
+                ("_csrf", &csrf),
+                ("action", &format!("fjern-{}", kept[2].id)),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(remove.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.db.draft_attachments(&id).await.unwrap().len(), 2);
+}
+
+async fn drafts_threads_and_attachments_of_others_are_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let sent = location(&send_draft(&app, &id, &[("x.png", png())]).await);
+    let thread_id = thread_id_of(&sent);
+    let attachment_id = app.db.thread_messages(thread_id).await.unwrap()[0].attachments[0].id;
+    let kurt = app.new_browser();
+    kurt.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+        .await;
+    for path in [
+        format!("/e-konsultasjon/{id}/beskrivelse"),
+        format!("/e-konsultasjon/{id}/se-gjennom"),
+        format!("/innboks/{thread_id}"),
+        format!("/innboks/sendt/{thread_id}"),
+        format!("/innboks/vedlegg/{attachment_id}"),
+        "/innboks/999999".into(),
+        "/e-konsultasjon/forged-draft-id/behandler".into(),
+    ] {
+        let response = kurt.get(&path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            !response.text().await.unwrap().contains("Pollenallergi"),
+            "{path}"
+        );
+    }
+    let kurt_csrf = crate::support::csrf_in(&kurt.get("/fastlege").await.text().await.unwrap());
+    let forged = kurt
+        .post(
+            &format!("/e-konsultasjon/{id}/beskrivelse"),
+            &[("_csrf", &kurt_csrf), ("subject", "x"), ("action", "neste")],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    // Staff of another office do not find the thread or its attachment either.
+    let olav = app.new_browser();
+    olav.login_staff(DemoPersons::BENEDIKTE_BERG).await;
+    assert_eq!(
+        olav.get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        olav.get(&format!("/kontor/vedlegg/{attachment_id}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        app.db.access_log_of(1).await.unwrap().is_empty(),
+        "nothing was read"
+    );
+}
+
+async fn office_answers_and_citizen_reads_with_copayment(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let sent = location(
+        &send_draft(
+            &app,
+            &id,
+            &[("utslett.png", png()), ("notat.pdf", pdf(3000))],
+        )
+        .await,
+    );
+    let thread_id = thread_id_of(&sent);
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let rolf = app.new_browser();
+    rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let dashboard = rolf.get("/kontor").await.text().await.unwrap();
+    assert!(dashboard.contains("1 henvendelser venter på svar"));
+    let queue = rolf.get("/kontor/innboks").await.text().await.unwrap();
+    assert!(queue.contains("E-konsultasjon"));
+    assert!(queue.contains("Kari Nordmann"));
+    assert!(queue.contains("Pollenallergi"));
+    let today = jiff::Timestamp::from_second(app.clock_now())
+        .unwrap()
+        .in_tz("Europe/Oslo")
+        .unwrap()
+        .date();
+    let due = domain::working_days::add_working_days(today, 5);
+    assert!(
+        queue.contains(&due.strftime("%d.%m.%Y").to_string()),
+        "due in five working days"
+    );
+    assert!(!queue.contains("Over fristen"));
+
+    let page = rolf
+        .get(&format!("/kontor/henvendelser/{thread_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Rennende øyne"));
+    assert!(page.contains("vanlig egenandel (183 kr)"));
+    let log = app.db.access_log_of(kari.id).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (
+            log[0].staff_name.as_str(),
+            log[0].action.as_str(),
+            log[0].thread_id
+        ),
+        ("Rolf Rolfsen", "read-thread", Some(thread_id))
+    );
+    let attachment = app.db.thread_messages(thread_id).await.unwrap()[0].attachments[0].clone();
+    let download = rolf
+        .get(&format!("/kontor/vedlegg/{}", attachment.id))
+        .await;
+    assert_eq!(download.bytes().await.unwrap().to_vec(), png());
+    assert_eq!(
+        app.db.access_log_of(kari.id).await.unwrap()[0].action,
+        "read-attachment"
+    );
+
+    let csrf = csrf_of_form(&page, &format!("/kontor/henvendelser/{thread_id}/svar"));
+    let empty = rolf
+        .post(
+            &format!("/kontor/henvendelser/{thread_id}/svar"),
+            &[("_csrf", &csrf), ("svar", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("Du må fylle ut «Svar til pasienten».")
+    );
+    let answer = "Prøv en annen allergimedisin; jeg har sendt resept.";
+    let answered = rolf
+        .post(
+            &format!("/kontor/henvendelser/{thread_id}/svar"),
+            &[("_csrf", &csrf), ("svar", answer)],
+        )
+        .await;
+    assert_eq!(
+        location(&answered),
+        format!("/kontor/henvendelser/{thread_id}?besvart=1")
+    );
+    let twice = rolf
+        .post(
+            &format!("/kontor/henvendelser/{thread_id}/svar"),
+            &[("_csrf", &csrf), ("svar", "igjen")],
+        )
+        .await;
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+    assert!(
+        twice
+            .text()
+            .await
+            .unwrap()
+            .contains("Henvendelsen er allerede besvart.")
+    );
+    assert!(
+        rolf.get("/kontor/innboks")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Ingen henvendelser venter på svar.")
+    );
+
+    let charges = app.db.copayments_of(kari.id).await.unwrap();
+    assert_eq!(charges.len(), 1, "one charge, even when answered twice");
+    assert_eq!(
+        (charges[0].thread_id, charges[0].amount_nok),
+        (thread_id, 183)
+    );
+
+    let front = app.get("/").await.text().await.unwrap();
+    assert!(front.contains("1 uleste"), "{front}");
+    let inbox = app.get("/innboks").await.text().await.unwrap();
+    assert!(inbox.contains("Ulest"));
+    let thread = app
+        .get(&format!("/innboks/{thread_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(thread.contains(answer));
+    assert!(thread.contains("Besvart"));
+    assert!(
+        !app.get("/").await.text().await.unwrap().contains("uleste"),
+        "read now"
+    );
+    assert_eq!(app.db.thread_messages(thread_id).await.unwrap().len(), 2);
+}
+
+async fn free_card_holder_pays_no_copayment(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+    let today = jiff::Timestamp::from_second(app.clock_now())
+        .unwrap()
+        .in_tz("Europe/Oslo")
+        .unwrap()
+        .date();
+    let year_end = jiff::civil::date(today.year(), 12, 31);
+    app.db
+        .add_free_card(kari.id, jiff::civil::date(today.year(), 1, 1), year_end)
+        .await
+        .unwrap();
+    let id = kari_draft(&app).await;
+    let thread_id = thread_id_of(&location(&send_draft(&app, &id, &[]).await));
+    let rolf = app.new_browser();
+    rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let page = rolf
+        .get(&format!("/kontor/henvendelser/{thread_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of_form(&page, &format!("/kontor/henvendelser/{thread_id}/svar"));
+    rolf.post(
+        &format!("/kontor/henvendelser/{thread_id}/svar"),
+        &[("_csrf", &csrf), ("svar", "Svar.")],
+    )
+    .await;
+    assert!(app.db.copayments_of(kari.id).await.unwrap().is_empty());
+}
+
+async fn reception_cannot_open_e_consultations_but_answers_contact(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    let econsultation = thread_id_of(&location(&send_draft(&app, &id, &[("x.png", png())]).await));
+    let attachment_id = app.db.thread_messages(econsultation).await.unwrap()[0].attachments[0].id;
+    let (_, csrf) = app
+        .page_and_csrf("/kontakt-legekontoret", "/kontakt-legekontoret")
+        .await;
+    let form = app.get("/kontakt-legekontoret").await.text().await.unwrap();
+    let key = crate::support::hidden_fields(
+        form.split(r#"action="/kontakt-legekontoret""#)
+            .nth(1)
+            .unwrap(),
+    )
+    .into_iter()
+    .find(|(k, _)| k == "key")
+    .unwrap()
+    .1;
+    let contact = app
+        .post(
+            "/kontakt-legekontoret",
+            &[
+                ("_csrf", &csrf),
+                ("kontor", "1"),
+                ("key", &key),
+                ("subject", "Ferie"),
+                ("text", "Er dere åpne i romjulen?"),
+            ],
+        )
+        .await;
+    let contact_thread = thread_id_of(&location(&contact));
+
+    let sara = app.new_browser();
+    sara.login_staff(DemoPersons::SARA_SOLBAKKEN).await;
+    let queue = sara.get("/kontor/innboks").await.text().await.unwrap();
+    assert!(queue.contains("Ferie"));
+    assert!(
+        !queue.contains("Pollenallergi"),
+        "reception does not see e-consultations"
+    );
+    assert_eq!(
+        sara.get(&format!("/kontor/henvendelser/{econsultation}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        sara.get(&format!("/kontor/vedlegg/{attachment_id}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let forged_filter = sara.get("/kontor/innboks?type=e-konsultasjon").await;
+    assert_eq!(forged_filter.status(), StatusCode::BAD_REQUEST);
+    let page = sara
+        .get(&format!("/kontor/henvendelser/{contact_thread}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("egenandel"),
+        "no copayment for administrative questions"
+    );
+    let csrf = csrf_of_form(
+        &page,
+        &format!("/kontor/henvendelser/{contact_thread}/svar"),
+    );
+    let answered = sara
+        .post(
+            &format!("/kontor/henvendelser/{contact_thread}/svar"),
+            &[("_csrf", &csrf), ("svar", "Vi holder åpent 27. desember.")],
+        )
+        .await;
+    assert_eq!(answered.status(), StatusCode::SEE_OTHER);
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app.db.copayments_of(kari.id).await.unwrap().is_empty());
+    let log = app.db.access_log_of(kari.id).await.unwrap();
+    assert_eq!(log.len(), 1, "only what was opened is logged");
+    assert_eq!(log[0].thread_id, Some(contact_thread));
+}
+
+async fn contact_office_is_validated_and_sent_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let form = app.get("/kontakt-legekontoret").await.text().await.unwrap();
+    assert!(form.contains("Du kan ikke få helsehjelp via denne tjenesten."));
+    let fields = crate::support::hidden_fields(
+        form.split(r#"action="/kontakt-legekontoret""#)
+            .nth(1)
+            .unwrap(),
+    );
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    let (csrf, key) = (get("_csrf"), get("key"));
+    let missing = app
+        .post(
+            "/kontakt-legekontoret",
+            &[
+                ("_csrf", &csrf),
+                ("kontor", "1"),
+                ("key", &key),
+                ("subject", "Ferie"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = missing.text().await.unwrap();
+    assert!(body.contains("Du må fylle ut «Melding»."));
+    assert!(body.contains(r#"value="Ferie""#));
+    let long = "x".repeat(1001);
+    let too_long = app
+        .post(
+            "/kontakt-legekontoret",
+            &[
+                ("_csrf", &csrf),
+                ("kontor", "1"),
+                ("key", &key),
+                ("subject", "Ferie"),
+                ("text", &long),
+            ],
+        )
+        .await;
+    assert!(
+        too_long
+            .text()
+            .await
+            .unwrap()
+            .contains("Teksten er for lang: 1001 tegn, maksimum er 1000.")
+    );
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("kontor", "1"),
+        ("key", key.as_str()),
+        ("subject", "Ferie"),
+        ("text", "Åpent i jula?"),
+    ];
+    let first = location(&app.post("/kontakt-legekontoret", &form).await);
+    let second = location(&app.post("/kontakt-legekontoret", &form).await);
+    assert_eq!(first, second, "a double click sends once");
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.db.inbox_count(kari.id, None).await.unwrap(), 1);
+    let other_office = app
+        .post(
+            "/kontakt-legekontoret",
+            &[
+                ("_csrf", &csrf),
+                ("kontor", "3"),
+                ("key", &key),
+                ("subject", "x"),
+                ("text", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        other_office.status(),
+        StatusCode::NOT_FOUND,
+        "not Kari's office"
+    );
+    let specialist = app
+        .post(
+            "/kontakt-legekontoret",
+            &[
+                ("_csrf", &csrf),
+                ("kontor", "4"),
+                ("key", &key),
+                ("subject", "x"),
+                ("text", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        specialist.status(),
+        StatusCode::NOT_FOUND,
+        "the specialist does not offer it"
+    );
+}
+
+async fn work_queue_filters_and_marks_overdue(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = kari_draft(&app).await;
+    send_draft(&app, &id, &[]).await;
+    let (_, csrf) = app
+        .page_and_csrf("/kontakt-legekontoret", "/kontakt-legekontoret")
+        .await;
+    let form = app.get("/kontakt-legekontoret").await.text().await.unwrap();
+    let key = crate::support::hidden_fields(
+        form.split(r#"action="/kontakt-legekontoret""#)
+            .nth(1)
+            .unwrap(),
+    )
+    .into_iter()
+    .find(|(k, _)| k == "key")
+    .unwrap()
+    .1;
+    app.post(
+        "/kontakt-legekontoret",
+        &[
+            ("_csrf", &csrf),
+            ("kontor", "1"),
+            ("key", &key),
+            ("subject", "Adkomst"),
+            ("text", "Heis?"),
+        ],
+    )
+    .await;
+    let rolf = app.new_browser();
+    rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let all = rolf.get("/kontor/innboks").await.text().await.unwrap();
+    assert!(all.contains("Pollenallergi") && all.contains("Adkomst"));
+    let only_contact = rolf
+        .get("/kontor/innboks?type=kontakt-legekontoret")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(only_contact.contains("Adkomst") && !only_contact.contains("Pollenallergi"));
+    let rolf_id = app.db.practitioners_of(1).await.unwrap()[0].id;
+    let by_practitioner = rolf
+        .get(&format!("/kontor/innboks?behandler={rolf_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_practitioner.contains("Pollenallergi") && !by_practitioner.contains("Adkomst"));
+    assert_eq!(
+        rolf.get("/kontor/innboks?behandler=999").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        rolf.get("/kontor/innboks?behandler=abc").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    app.clock.advance(15 * 24 * 3600);
+    let rolf = app.new_browser();
+    rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let later = rolf.get("/kontor/innboks").await.text().await.unwrap();
+    assert!(later.contains("Over fristen"), "{later}");
+}
+
+async fn inbox_pages_and_searches(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap();
+    let start = app.clock_now();
+    for n in 0..25 {
+        let subject = if n % 5 == 0 {
+            format!("Pollenallergi {n}")
+        } else {
+            format!("Spørsmål {n}")
+        };
+        let body = if n == 7 {
+            "Utslett på armen etter soling".to_owned()
+        } else {
+            format!("Melding nummer {n}")
+        };
+        app.db
+            .send_thread(&storage::NewThread {
+                citizen_id: kari.id,
+                sent_by_person_id: kari.id,
+                sender_name: "Kari Nordmann",
+                office_id: 1,
+                practitioner_id: None,
+                kind: domain::GpService::KontaktLegekontoret,
+                subject: &subject,
+                body: &body,
+                idempotency_key: &format!("test-{n}"),
+                draft_id: None,
+                received_at: start + n,
+                due_date: jiff::civil::date(2030, 1, 1),
+            })
+            .await
+            .unwrap();
+    }
+    let first = app.get("/innboks").await.text().await.unwrap();
+    assert!(first.contains("25 meldinger"));
+    assert_eq!(first.matches("Se detaljer").count(), 20);
+    assert!(first.contains("Spørsmål 24"), "newest first");
+    let more = first
+        .split(r#"<p><a href=""#)
+        .last()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(more.starts_with("/innboks?etter="), "{more}");
+    let second = app.get(&more).await.text().await.unwrap();
+    assert_eq!(second.matches("Se detaljer").count(), 5);
+    assert!(second.contains("Pollenallergi 0"));
+    assert!(!second.contains("Spørsmål 24"));
+
+    let search = app.get("/innboks?q=pollen").await.text().await.unwrap();
+    assert!(search.contains("5 meldinger"), "{search}");
+    assert_eq!(search.matches("Se detaljer").count(), 5);
+    let in_body = app
+        .get("/innboks?q=utslett+arm")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(in_body.contains("1 meldinger"));
+    assert!(in_body.contains("Spørsmål 7"));
+    for weird in ["%22+OR+1%3D1", "%27%3B--", "%2A", "%E2%80%AE"] {
+        let response = app.get(&format!("/innboks?q={weird}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{weird}");
+    }
+    let none = app.get("/innboks?q=finnesikke").await.text().await.unwrap();
+    assert!(none.contains("0 meldinger") && none.contains("Ingen meldinger."));
+    assert_eq!(
+        app.get("/innboks?etter=noe-tull").await.status(),
+        StatusCode::OK
+    );
+}
+
+async fn alternative_entry_through_inbox_to_a_specialist(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let inbox = app.get("/innboks").await.text().await.unwrap();
+    assert!(inbox.contains(r#"href="/innboks/ny">Skriv ny melding"#));
+    let contacts = app.get("/innboks/ny").await.text().await.unwrap();
+    assert!(contacts.contains("Solen Legekontor"));
+    assert!(contacts.contains("Hudklinikken Sentrum"));
+    assert!(contacts.contains("Avtalespesialist"));
+    let services = app.get("/innboks/ny/4").await.text().await.unwrap();
+    assert!(services.contains(r#"href="/e-konsultasjon?kontor=4""#));
+    assert!(!services.contains("/kontakt-legekontoret"));
+    assert_eq!(
+        app.get("/innboks/ny/3").await.status(),
+        StatusCode::NOT_FOUND,
+        "not Kari's contact"
+    );
+    let (_, csrf) = app
+        .page_and_csrf("/e-konsultasjon?kontor=4", "/e-konsultasjon")
+        .await;
+    let step2 = location(
+        &app.post(
+            "/e-konsultasjon",
+            &[("_csrf", &csrf), ("kontor", "4"), ("egenandel", "ja")],
+        )
+        .await,
+    );
+    let page = app.get(&step2).await.text().await.unwrap();
+    assert!(page.contains("Hanne Hud (avtalespesialist)"));
+    assert!(!page.contains("Rolf Rolfsen"));
+    let rolf_id = app.db.practitioners_of(1).await.unwrap()[0].id.to_string();
+    let forged = app
+        .post(
+            &step2,
+            &[
+                ("_csrf", &csrf),
+                ("behandler", &rolf_id),
+                ("action", "neste"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        forged.status(),
+        StatusCode::BAD_REQUEST,
+        "a practitioner of another office"
+    );
+    assert_eq!(
+        app.get("/e-konsultasjon?kontor=3").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn services_need_the_right_consent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "basis")
+        .await;
+    let inbox = app.get("/innboks").await;
+    assert_eq!(inbox.status(), StatusCode::FORBIDDEN);
+    let body = inbox.text().await.unwrap();
+    assert!(body.contains("Innboksen krever samtykke til Basis+ eller Full tilgang."));
+    assert!(body.contains(r#"href="/samtykke""#));
+    assert!(
+        !app.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"href="/innboks""#),
+        "no tile without consent"
+    );
+    let page = app.get("/e-konsultasjon").await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Denne tjenesten krever samtykke til Full tilgang.")
+    );
+
+    let plus = app.new_browser();
+    plus.login_with_consent(DemoPersons::KURT_HAKON, "basis-pluss")
+        .await;
+    assert_eq!(plus.get("/innboks").await.status(), StatusCode::OK);
+    assert_eq!(
+        plus.get("/kontakt-legekontoret").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn children_cannot_use_gp_services_alone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::OLA_NORDMANN, "full-tilgang")
+        .await;
+    assert_eq!(
+        app.get("/e-konsultasjon").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/kontakt-legekontoret").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
