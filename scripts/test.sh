@@ -11,10 +11,14 @@ ROOT="$PWD"
 
 current_step="setup"
 pg_dir=""
+s3_pid=""
 
 finish() {
   local rc=$?
   trap - EXIT
+  if [[ -n "$s3_pid" ]]; then
+    kill "$s3_pid" >/dev/null 2>&1 || true
+  fi
   if [[ -n "$pg_dir" ]]; then
     "$ROOT/scripts/postgres.sh" stop "$pg_dir" >/dev/null 2>&1 || true
     rm -rf "$pg_dir"
@@ -83,6 +87,27 @@ pg_dir="$(mktemp -d /tmp/helseportal-pg.XXXXXX)"
 scripts/postgres.sh start "$pg_dir" "$pg_port"
 export HELSEPORTAL_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${pg_port}/postgres"
 echo "HELSEPORTAL_TEST_POSTGRES_URL=$HELSEPORTAL_TEST_POSTGRES_URL"
+
+# --- c2. Throw-away S3-compatible object store (moto's server, from PyPI) -----------
+step "S3-compatible test server"
+s3_venv="$ROOT/target/test-venv"
+if [[ ! -x "$s3_venv/bin/moto_server" ]]; then
+  python3 -m venv "$s3_venv"
+  "$s3_venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+fi
+s3_port=$((pg_port + 100))
+while port_in_use "$s3_port"; do
+  s3_port=$((s3_port + 1))
+done
+"$s3_venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$ROOT/target/moto.log" 2>&1 &
+s3_pid=$!
+for _ in $(seq 1 100); do
+  port_in_use "$s3_port" && break
+  sleep 0.1
+done
+port_in_use "$s3_port" || { echo "the S3 test server did not start; see target/moto.log" >&2; exit 1; }
+export HELSEPORTAL_TEST_S3_ENDPOINT="http://127.0.0.1:${s3_port}"
+echo "HELSEPORTAL_TEST_S3_ENDPOINT=$HELSEPORTAL_TEST_S3_ENDPOINT"
 
 # --- d. Rust: format, lint, build, test ---------------------------------------------
 step "cargo fmt --check"

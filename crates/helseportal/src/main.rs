@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the portal.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
 }
@@ -82,6 +82,27 @@ struct ServeArgs {
         default_value_t = 300
     )]
     session_warning_seconds: i64,
+    /// S3-compatible object store for attachments (shared by many app processes); without it
+    /// attachments go to the local folder.
+    #[arg(long, env = "HELSEPORTAL_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    #[arg(
+        long,
+        env = "HELSEPORTAL_S3_BUCKET",
+        default_value = "helseportal-attachments"
+    )]
+    s3_bucket: String,
+    #[arg(long, env = "HELSEPORTAL_S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    #[arg(long, env = "HELSEPORTAL_S3_ACCESS_KEY_ID", default_value = "")]
+    s3_access_key_id: String,
+    #[arg(
+        long,
+        env = "HELSEPORTAL_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    s3_secret_access_key: String,
     /// Folder for attachments (the embedded object store).
     #[arg(
         long,
@@ -105,7 +126,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(args) => migrate(args).await,
     };
     match result {
@@ -179,7 +200,24 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .session_warning_seconds
         .clamp(1, args.session_idle_seconds);
     config.econsultation_copayment_nok = args.econsultation_copayment_nok;
-    let objects = storage::ObjectStore::local(&args.attachments_dir).map_err(|e| e.to_string())?;
+    let objects = match args.s3_endpoint.filter(|e| !e.is_empty()) {
+        Some(endpoint) => {
+            let store = storage::ObjectStore::s3(storage::S3Settings {
+                endpoint,
+                bucket: args.s3_bucket,
+                region: args.s3_region,
+                access_key_id: args.s3_access_key_id,
+                secret_access_key: args.s3_secret_access_key,
+            })
+            .map_err(|e| e.to_string())?;
+            store
+                .ensure_bucket()
+                .await
+                .map_err(|e| format!("S3 bucket: {e}"))?;
+            store
+        }
+        None => storage::ObjectStore::local(&args.attachments_dir).map_err(|e| e.to_string())?,
+    };
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
     println!("Helseportal kjører på http://{local}");
     axum::serve(listener, web::router(state))

@@ -28,7 +28,7 @@ pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
     NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
 };
-pub use objects::ObjectStore;
+pub use objects::{ObjectStore, S3Settings};
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};
 pub use persons::{ConsentRecord, Person, PersonSummary};
 pub use sessions::{IdpCode, LoginAttempt, NewSession, Session, SessionKind, SessionLookup};

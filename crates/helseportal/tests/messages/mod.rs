@@ -22,6 +22,7 @@ on_both_databases!(
     alternative_entry_through_inbox_to_a_specialist,
     services_need_the_right_consent,
     children_cannot_use_gp_services_alone,
+    attachments_live_in_an_s3_compatible_store,
 );
 
 /// Kari with full consent, past step 3 of an e-consultation to Rolf; returns the draft id.
@@ -1127,4 +1128,36 @@ async fn children_cannot_use_gp_services_alone(backend: Backend) {
         app.get("/kontakt-legekontoret").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+async fn attachments_live_in_an_s3_compatible_store(backend: Backend) {
+    let store = crate::support::s3_store().await;
+    let key = store.put(b"%PDF-1.4 direct").await.unwrap();
+    assert_eq!(store.get(&key).await.unwrap(), b"%PDF-1.4 direct");
+    store.delete(&key).await.unwrap();
+    assert!(store.get(&key).await.is_err(), "deleted");
+
+    let app = TestApp::spawn_with_objects(backend, store.clone()).await;
+    let id = kari_draft(&app).await;
+    let thread_id = thread_id_of(&location(
+        &send_draft(&app, &id, &[("utslett.png", png())]).await,
+    ));
+    let attachment = app.db.thread_messages(thread_id).await.unwrap()[0].attachments[0].clone();
+    assert_eq!(
+        store.get(&attachment.storage_key).await.unwrap(),
+        png(),
+        "the bytes are in the bucket"
+    );
+    let download = app
+        .get(&format!("/innboks/vedlegg/{}", attachment.id))
+        .await;
+    assert_eq!(download.bytes().await.unwrap().to_vec(), png());
+    // A second app process with the same store serves the same file.
+    let second = app.second_process().await;
+    let rolf = second.new_browser();
+    rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let served = rolf
+        .get(&format!("/kontor/vedlegg/{}", attachment.id))
+        .await;
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png());
 }

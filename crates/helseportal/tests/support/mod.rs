@@ -19,6 +19,7 @@ pub enum Backend {
 pub struct TestApp {
     pub url: String,
     pub db: Database,
+    pub objects: storage::ObjectStore,
     pub database_url: String,
     pub clock: Arc<ManualClock>,
     browser: Browser,
@@ -76,14 +77,21 @@ async fn fresh_database(backend: Backend) -> String {
 }
 
 impl TestApp {
-    /// The portal with demo data on a fresh database.
+    /// The portal with demo data on a fresh database, attachments in a fresh folder.
     pub async fn spawn(backend: Backend) -> Self {
+        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
+        Self::spawn_with_objects(backend, objects).await
+    }
+
+    /// The portal with demo data on a fresh database and the given object store.
+    pub async fn spawn_with_objects(backend: Backend, objects: storage::ObjectStore) -> Self {
         let database_url = fresh_database(backend).await;
         let db = Database::connect(&database_url).await.unwrap();
         db.migrate().await.unwrap();
         assert!(storage::seed_demo(&db).await.unwrap());
         Self::start(
             db,
+            objects,
             database_url,
             Arc::new(ManualClock::starting_now()),
             None,
@@ -93,6 +101,7 @@ impl TestApp {
 
     async fn start(
         db: Database,
+        objects: storage::ObjectStore,
         database_url: String,
         clock: Arc<ManualClock>,
         public_url: Option<&str>,
@@ -101,13 +110,13 @@ impl TestApp {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let public_url = url::Url::parse(public_url.unwrap_or(&url)).unwrap();
         let config = WebConfig::new(public_url, OidcSettings::BuiltIn);
-        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
-        let state = AppState::new(db.clone(), objects, config, clock.clone());
+        let state = AppState::new(db.clone(), objects.clone(), config, clock.clone());
         tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
         let browser = Browser::new(&url);
         Self {
             url,
             db,
+            objects,
             database_url,
             clock,
             browser,
@@ -120,6 +129,7 @@ impl TestApp {
         let db = Database::connect(&self.database_url).await.unwrap();
         Self::start(
             db,
+            self.objects.clone(),
             self.database_url.clone(),
             self.clock.clone(),
             Some(&self.url),
@@ -460,4 +470,29 @@ pub fn pdf(size: usize) -> Vec<u8> {
 /// The path a redirect points to.
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// An S3-compatible store on the server the test command starts (its address is in
+/// `HELSEPORTAL_TEST_S3_ENDPOINT`), with a fresh bucket.
+pub async fn s3_store() -> storage::ObjectStore {
+    let endpoint = std::env::var("HELSEPORTAL_TEST_S3_ENDPOINT").expect(
+        "HELSEPORTAL_TEST_S3_ENDPOINT must name an S3-compatible server for the tests (scripts/test.sh starts one)",
+    );
+    let bucket = format!(
+        "test-{}",
+        storage::random_token()
+            .to_lowercase()
+            .replace(['-', '_'], "")[..20]
+            .to_owned()
+    );
+    let store = storage::ObjectStore::s3(storage::S3Settings {
+        endpoint,
+        bucket,
+        region: "eu-north-1".into(),
+        access_key_id: "helseportal-test".into(),
+        secret_access_key: "helseportal-test-secret".into(),
+    })
+    .unwrap();
+    store.ensure_bucket().await.unwrap();
+    store
 }
