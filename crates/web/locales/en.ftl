@@ -223,7 +223,8 @@ ekons-file-empty = The file "{ $name }" is empty.
 ekons-file-wrong-type = The file "{ $name }" is not JPG, PNG or PDF. You can only attach pictures in JPG and PNG and documents in PDF.
 ekons-file-broken = The file "{ $name }" is damaged or incomplete and cannot be attached.
 ekons-file-too-many = The file "{ $name }" was not attached: you can attach up to 3 files.
-ekons-file-too-large = The files are too large: you can attach 20MB in total. { $name }
+ekons-file-too-large = The file "{ $name }" was not attached: you can attach 20MB in total.
+ekons-upload-too-large = The files are too large: you can attach 20MB in total. No files were attached.
 
 ## Sent
 sent-title = The message has been sent
@@ -243,7 +244,10 @@ contact-text-hint = Write briefly what your enquiry is about. At most 1000 chara
 inbox-title = Inbox
 inbox-search = Find message
 inbox-search-button = Search
-inbox-count = { $count } messages
+inbox-count = { $count ->
+    [one] { $count } message
+   *[other] { $count } messages
+}
 inbox-empty = No messages.
 inbox-unread = Unread
 inbox-sent = Sent:
@@ -264,7 +268,10 @@ contact-kind-specialist = Contract specialist
 
 ## The surgery's inbox
 office-queue-link = The surgery's inbox
-office-queue-waiting = { $count } enquiries await an answer
+office-queue-waiting = { $count ->
+    [one] { $count } enquiry awaits an answer
+   *[other] { $count } enquiries await an answer
+}
 queue-title = The surgery's inbox
 queue-filter-type = Type
 queue-filter-practitioner = Practitioner

@@ -177,7 +177,10 @@ consent-needs-basis-pluss = Innboksen krever samtykke til Basis+ eller Full tilg
 ## Forside: innboks
 front-inbox-tile = Innboks
 front-inbox-tile-text = Meldinger og brev fra helsetjenesten.
-front-unread = { $count } uleste
+front-unread = { $count ->
+    [one] { $count } ulest
+   *[other] { $count } uleste
+}
 
 ## E-konsultasjon
 ekons-title = E-konsultasjon
@@ -223,7 +226,8 @@ ekons-file-empty = Filen «{ $name }» er tom.
 ekons-file-wrong-type = Filen «{ $name }» er ikke JPG, PNG eller PDF. Du kan bare legge ved bilder i formatene JPG og PNG og dokumenter i PDF.
 ekons-file-broken = Filen «{ $name }» er skadet eller ufullstendig og kan ikke legges ved.
 ekons-file-too-many = Filen «{ $name }» ble ikke lagt ved: du kan legge ved inntil 3 filer.
-ekons-file-too-large = Filene er for store: du kan legge ved til sammen 20MB. { $name }
+ekons-file-too-large = Filen «{ $name }» ble ikke lagt ved: du kan legge ved til sammen 20MB.
+ekons-upload-too-large = Filene er for store: du kan legge ved til sammen 20MB. Ingen filer ble lagt ved.
 
 ## Sendt
 sent-title = Meldingen er sendt
@@ -243,7 +247,10 @@ contact-text-hint = Skriv kort hva henvendelsen gjelder. Maksimum 1000 tegn.
 inbox-title = Innboks
 inbox-search = Finn melding
 inbox-search-button = Søk
-inbox-count = { $count } meldinger
+inbox-count = { $count ->
+    [one] { $count } melding
+   *[other] { $count } meldinger
+}
 inbox-empty = Ingen meldinger.
 inbox-unread = Ulest
 inbox-sent = Sendt:
@@ -264,7 +271,10 @@ contact-kind-specialist = Avtalespesialist
 
 ## Legekontorets innboks
 office-queue-link = Innboks for legekontoret
-office-queue-waiting = { $count } henvendelser venter på svar
+office-queue-waiting = { $count ->
+    [one] { $count } henvendelse venter på svar
+   *[other] { $count } henvendelser venter på svar
+}
 queue-title = Innboks for legekontoret
 queue-filter-type = Type
 queue-filter-practitioner = Behandler

@@ -650,37 +650,31 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-/// Reads the upload form: the fields and the files, or the reason the body could not be read.
+/// Reads the upload form: its fields and files, or `None` when the body could not be read
+/// whole (larger than the limit, or broken off).
 async fn read_upload_form(
     mut multipart: Multipart,
-) -> (Vec<(String, String)>, Vec<Upload>, Option<FileError>) {
+) -> Option<(Vec<(String, String)>, Vec<Upload>)> {
     let mut fields = Vec::new();
     let mut uploads = Vec::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let file_name = field.file_name().map(str::to_owned);
-                match field.bytes().await {
-                    Ok(bytes) => match file_name {
-                        Some(file_name) if name == "vedlegg" => {
-                            // A file input left empty still sends an empty part without a name.
-                            if !(file_name.is_empty() && bytes.is_empty()) {
-                                uploads.push(Upload {
-                                    name: file_name,
-                                    bytes: bytes.to_vec(),
-                                });
-                            }
-                        }
-                        _ => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
-                    },
-                    Err(_) => return (fields, uploads, Some(FileError::TooLarge)),
+    while let Some(field) = multipart.next_field().await.ok()? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.ok()?;
+        match file_name {
+            Some(file_name) if name == "vedlegg" => {
+                // A file input left empty still sends an empty part without a name.
+                if !(file_name.is_empty() && bytes.is_empty()) {
+                    uploads.push(Upload {
+                        name: file_name,
+                        bytes: bytes.to_vec(),
+                    });
                 }
             }
-            Ok(None) => return (fields, uploads, None),
-            Err(_) => return (fields, uploads, Some(FileError::TooLarge)),
+            _ => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
         }
     }
+    Some((fields, uploads))
 }
 
 fn file_error_text(l: &Layout, name: &str, error: FileError) -> String {
@@ -704,7 +698,14 @@ pub async fn review_action(
     let Ok(multipart) = multipart else {
         return Err(AppError::bad_request());
     };
-    let (fields, uploads, body_error) = read_upload_form(multipart).await;
+    let Some((fields, uploads)) = read_upload_form(multipart).await else {
+        // The body was cut off at the size limit: nothing is stored, the page says why.
+        let errors = vec![l.t("ekons-upload-too-large")];
+        return Ok(match review_page(&state, &citizen, &draft, errors).await? {
+            Ok(page) => (StatusCode::PAYLOAD_TOO_LARGE, html(&page)?).into_response(),
+            Err(response) => response,
+        });
+    };
     let field = |name: &str| {
         fields
             .iter()
@@ -712,13 +713,10 @@ pub async fn review_action(
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    if body_error.is_none() && !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
+    if !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
     let mut errors = Vec::new();
-    if let Some(error) = body_error {
-        errors.push(l.t1(&format!("ekons-{}", error.code()), "name", ""));
-    }
     let existing = state.db.draft_attachments(&id).await?;
     let mut count = existing.len();
     let mut total: usize = existing

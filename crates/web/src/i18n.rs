@@ -84,7 +84,13 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     };
     let mut fluent_args = FluentArgs::new();
     for (name, value) in args {
-        fluent_args.set(*name, *value);
+        // Whole numbers go in as numbers, so that the catalogue can choose plural forms.
+        match value.parse::<i64>() {
+            Ok(number) if !value.starts_with('0') || *value == "0" => {
+                fluent_args.set(*name, number)
+            }
+            _ => fluent_args.set(*name, *value),
+        }
     }
     let mut errors = Vec::new();
     let value = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
@@ -185,6 +191,26 @@ mod tests {
             }
         }
         assert!(used > 40, "found only {used} uses");
+    }
+
+    #[test]
+    fn counts_choose_the_plural_form() {
+        assert_eq!(
+            text(Lang::Nb, "inbox-count", &[("count", "1")]),
+            "1 melding"
+        );
+        assert_eq!(
+            text(Lang::Nb, "inbox-count", &[("count", "6298")]),
+            "6298 meldinger"
+        );
+        assert_eq!(
+            text(Lang::En, "inbox-count", &[("count", "1")]),
+            "1 message"
+        );
+        assert_eq!(
+            text(Lang::Nb, "inbox-count", &[("count", "0")]),
+            "0 meldinger"
+        );
     }
 
     #[test]

@@ -198,7 +198,7 @@ async fn e_consultation_goes_through_every_step_and_sends_once(backend: Backend)
     assert_eq!(messages[0].attachments.len(), 2);
 
     let inbox = app.get("/innboks").await.text().await.unwrap();
-    assert!(inbox.contains("1 meldinger"));
+    assert!(inbox.contains("1 melding<"));
     assert!(inbox.contains("Pollenallergi"));
     let thread = app
         .get(&format!("/innboks/{thread_id}"))
@@ -410,6 +410,7 @@ async fn attachments_at_most_three_and_twenty_megabytes(backend: Backend) {
     let review = format!("/e-konsultasjon/{id}/se-gjennom");
     let (_, csrf) = app.page_and_csrf(&review, &review).await;
     let ten_and_a_half = 10 * 1024 * 1024 + 512 * 1024;
+    // Two such files in one request are more than the request may carry: nothing is stored.
     let response = app
         .post_multipart(
             &review,
@@ -420,19 +421,38 @@ async fn attachments_at_most_three_and_twenty_megabytes(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(
+        "Filene er for store: du kan legge ved til sammen 20MB. Ingen filer ble lagt ved."
+    ));
+    assert!(body.contains("Pollenallergi"), "the text is still there");
+    assert!(app.db.draft_attachments(&id).await.unwrap().is_empty());
+    // One at a time: the first fits, the second would pass 20 MB together.
+    let first = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("a.pdf", pdf(ten_and_a_half))],
+        )
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let second = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("b.pdf", pdf(ten_and_a_half))],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        response
+        second
             .text()
             .await
             .unwrap()
-            .contains("Filene er for store: du kan legge ved til sammen 20MB.")
+            .contains("Filen «b.pdf» ble ikke lagt ved: du kan legge ved til sammen 20MB.")
     );
-    assert_eq!(
-        app.db.draft_attachments(&id).await.unwrap().len(),
-        1,
-        "the first fits, the second does not"
-    );
+    assert_eq!(app.db.draft_attachments(&id).await.unwrap().len(), 1);
     let response = app
         .post_multipart(
             &review,
@@ -538,7 +558,7 @@ async fn office_answers_and_citizen_reads_with_copayment(backend: Backend) {
     let rolf = app.new_browser();
     rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
     let dashboard = rolf.get("/kontor").await.text().await.unwrap();
-    assert!(dashboard.contains("1 henvendelser venter på svar"));
+    assert!(dashboard.contains("1 henvendelse venter på svar"));
     let queue = rolf.get("/kontor/innboks").await.text().await.unwrap();
     assert!(queue.contains("E-konsultasjon"));
     assert!(queue.contains("Kari Nordmann"));
@@ -640,7 +660,7 @@ async fn office_answers_and_citizen_reads_with_copayment(backend: Backend) {
     );
 
     let front = app.get("/").await.text().await.unwrap();
-    assert!(front.contains("1 uleste"), "{front}");
+    assert!(front.contains("1 ulest<"), "{front}");
     let inbox = app.get("/innboks").await.text().await.unwrap();
     assert!(inbox.contains("Ulest"));
     let thread = app
@@ -1012,7 +1032,7 @@ async fn inbox_pages_and_searches(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(in_body.contains("1 meldinger"));
+    assert!(in_body.contains("1 melding<"));
     assert!(in_body.contains("Spørsmål 7"));
     for weird in ["%22+OR+1%3D1", "%27%3B--", "%2A", "%E2%80%AE"] {
         let response = app.get(&format!("/innboks?q={weird}")).await;
