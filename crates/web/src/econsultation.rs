@@ -109,6 +109,29 @@ struct InfoPage {
     error: Option<String>,
 }
 
+impl InfoPage {
+    /// Step 1, for a new e-consultation (`action` "/e-konsultasjon") or a draft; with the
+    /// copayment error when "Neste" was pressed without the box.
+    fn new(
+        state: &AppState,
+        citizen: &Citizen,
+        action: String,
+        office_id: i64,
+        accepted: bool,
+        refused: bool,
+    ) -> Self {
+        let l = wizard_layout(state, citizen, "ekons-title");
+        Self {
+            error: refused.then(|| l.t("ekons-error-copayment")),
+            l,
+            action,
+            office_id,
+            accepted,
+            csrf: citizen.session.csrf_token.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct OfficeQuery {
     #[serde(default)]
@@ -125,14 +148,14 @@ pub async fn start_page(
         return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
     }
     let office = contact_office(&state, &citizen, query.kontor, GpService::EKonsultasjon).await?;
-    let page = InfoPage {
-        l: wizard_layout(&state, &citizen, "ekons-title"),
-        action: "/e-konsultasjon".into(),
-        office_id: office.id,
-        accepted: false,
-        csrf: citizen.session.csrf_token.clone(),
-        error: None,
-    };
+    let page = InfoPage::new(
+        &state,
+        &citizen,
+        "/e-konsultasjon".into(),
+        office.id,
+        false,
+        false,
+    );
     Ok(html(&page)?.into_response())
 }
 
@@ -161,15 +184,14 @@ pub async fn start(
     }
     let office = contact_office(&state, &citizen, form.kontor, GpService::EKonsultasjon).await?;
     if form.egenandel.is_none() {
-        let l = wizard_layout(&state, &citizen, "ekons-title");
-        let page = InfoPage {
-            error: Some(l.t("ekons-error-copayment")),
-            l,
-            action: "/e-konsultasjon".into(),
-            office_id: office.id,
-            accepted: false,
-            csrf: citizen.session.csrf_token.clone(),
-        };
+        let page = InfoPage::new(
+            &state,
+            &citizen,
+            "/e-konsultasjon".into(),
+            office.id,
+            false,
+            true,
+        );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
     }
     let gp = state.db.gp_overview(citizen.person.id).await?;
@@ -217,14 +239,14 @@ pub async fn info_page(
         Ok(draft) => draft,
         Err(response) => return Ok(response),
     };
-    let page = InfoPage {
-        l: wizard_layout(&state, &citizen, "ekons-title"),
-        action: format!("/e-konsultasjon/{id}"),
-        office_id: draft.office_id,
-        accepted: draft.accepted_copayment,
-        csrf: citizen.session.csrf_token.clone(),
-        error: None,
-    };
+    let page = InfoPage::new(
+        &state,
+        &citizen,
+        format!("/e-konsultasjon/{id}"),
+        draft.office_id,
+        draft.accepted_copayment,
+        false,
+    );
     Ok(html(&page)?.into_response())
 }
 
@@ -243,15 +265,14 @@ pub async fn info_next(
         Err(response) => return Ok(response),
     };
     if form.egenandel.is_none() {
-        let l = wizard_layout(&state, &citizen, "ekons-title");
-        let page = InfoPage {
-            error: Some(l.t("ekons-error-copayment")),
-            l,
-            action: format!("/e-konsultasjon/{id}"),
-            office_id: draft.office_id,
-            accepted: false,
-            csrf: citizen.session.csrf_token.clone(),
-        };
+        let page = InfoPage::new(
+            &state,
+            &citizen,
+            format!("/e-konsultasjon/{id}"),
+            draft.office_id,
+            false,
+            true,
+        );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
     }
     Ok(Redirect::to(&format!("/e-konsultasjon/{id}/behandler")).into_response())

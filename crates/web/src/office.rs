@@ -72,10 +72,7 @@ pub async fn dashboard(
             )
         })
         .collect();
-    let kinds: Vec<GpService> = [GpService::EKonsultasjon, GpService::KontaktLegekontoret]
-        .into_iter()
-        .filter(|kind| staff.member.role.may_open(*kind))
-        .collect();
+    let kinds = crate::office_queue::kinds_for(&staff);
     let waiting = state
         .db
         .office_queue(staff.office.id, &kinds, None)

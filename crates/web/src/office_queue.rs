@@ -50,7 +50,7 @@ pub struct QueueQuery {
 }
 
 /// The kinds of thread this staff member may open.
-fn kinds_for(staff: &Staff) -> Vec<GpService> {
+pub(crate) fn kinds_for(staff: &Staff) -> Vec<GpService> {
     [GpService::EKonsultasjon, GpService::KontaktLegekontoret]
         .into_iter()
         .filter(|kind| staff.member.role.may_open(*kind))
