@@ -108,7 +108,8 @@ export async function freshDatabase(database) {
  * @param {string[]} [options.args] extra command-line arguments
  * @param {number} [options.timeoutMs=30000]
  * @returns {Promise<{ url: string, port: number, database: string, databaseUrl: string,
- *   dataDir: string, output(): { stdout: string, stderr: string }, stop(): Promise<void> }>}
+ *   dataDir: string, output(): { stdout: string, stderr: string },
+ *   exitStatus(): { code: number|null, signal: string|null } | null, stop(): Promise<void> }>}
  */
 export async function startPortal({
   database = 'sqlite', env = {}, port, args = [], timeoutMs = 30_000,
@@ -193,6 +194,8 @@ export async function startPortal({
     databaseUrl: db.url,
     dataDir: db.dir,
     output: () => ({ stdout, stderr }),
+    /** `{ code, signal }` once the process has exited (before stop(): it died), else null. */
+    exitStatus: () => exited,
     stop,
   };
 }
@@ -230,9 +233,43 @@ export async function newPage(browser, { locale = 'nb-NO', ...contextOptions } =
 
 let axeSource;
 
+/** WCAG 1.4.10 Reflow: content fits a 320 CSS pixel wide viewport without scrolling sideways. */
+export const REFLOW_WIDTH = 320;
+
 /**
- * Runs axe-core on the page with the WCAG 2.0/2.1 A and AA rules and throws an
- * error listing every violation.
+ * Narrows the viewport to REFLOW_WIDTH for a moment and returns a description of what
+ * makes the page scroll sideways there ('' when nothing does).
+ * @param {import('playwright-core').Page} page
+ */
+export async function reflowProblems(page) {
+  const original = page.viewportSize();
+  await page.setViewportSize({ width: REFLOW_WIDTH, height: original?.height ?? 720 });
+  try {
+    return await page.evaluate((width) => {
+      const root = document.documentElement;
+      if (root.scrollWidth <= root.clientWidth) return '';
+      const describe = (element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}`
+        + `${typeof element.className === 'string' && element.className ? `.${element.className.trim().split(/\s+/).join('.')}` : ''}`
+        + ` "${(element.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40)}"`;
+      const culprits = [...document.body.querySelectorAll('*')].filter((element) => {
+        const style = getComputedStyle(element);
+        if (style.display === 'none' || style.visibility === 'hidden') return false;
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.right <= 0) return false;
+        return box.right > width + 0.5 || element.scrollWidth > element.clientWidth + 1;
+      }).map(describe);
+      return `the page is ${root.scrollWidth} px wide in a ${root.clientWidth} px viewport`
+        + `${culprits.length ? `; too wide: ${culprits.slice(0, 8).join(', ')}` : ''}`;
+    }, REFLOW_WIDTH);
+  } finally {
+    if (original) await page.setViewportSize(original);
+  }
+}
+
+/**
+ * Runs axe-core on the page with the WCAG 2.0/2.1 A and AA rules, and checks reflow
+ * (WCAG 1.4.10, which axe cannot judge) at 320 CSS pixels; throws an error listing every
+ * violation.
  *
  * @param {import('playwright-core').Page} page
  * @param {string} [label] names the page in the error message
@@ -246,15 +283,20 @@ export async function checkAccessibility(page, label = page.url()) {
   const results = await page.evaluate((tags) => window.axe.run(document, {
     runOnly: { type: 'tag', values: tags },
   }), WCAG_TAGS);
-  if (results.violations.length > 0) {
-    const lines = results.violations.map((violation) => {
-      const nodes = violation.nodes
-        .map((node) => `    ${node.target.join(' ')}${node.failureSummary ? `\n      ${node.failureSummary.replace(/\n/g, '\n      ')}` : ''}`)
-        .join('\n');
-      return `  ${violation.id} [${violation.impact}]: ${violation.help} (${violation.helpUrl})\n${nodes}`;
-    });
+  const lines = results.violations.map((violation) => {
+    const nodes = violation.nodes
+      .map((node) => `    ${node.target.join(' ')}${node.failureSummary ? `\n      ${node.failureSummary.replace(/\n/g, '\n      ')}` : ''}`)
+      .join('\n');
+    return `  ${violation.id} [${violation.impact}]: ${violation.help} (${violation.helpUrl})\n${nodes}`;
+  });
+  const reflow = await reflowProblems(page);
+  if (reflow) {
+    lines.push(`  reflow [serious]: content must fit ${REFLOW_WIDTH} CSS px without horizontal scrolling `
+      + `(WCAG 1.4.10, https://www.w3.org/WAI/WCAG21/Understanding/reflow.html)\n    ${reflow}`);
+  }
+  if (lines.length > 0) {
     await saveScreenshot(page, `axe-${label}`).catch(() => {});
-    throw new Error(`${results.violations.length} accessibility violation(s) on ${label} (${page.url()}):\n${lines.join('\n')}`);
+    throw new Error(`${lines.length} accessibility violation(s) on ${label} (${page.url()}):\n${lines.join('\n')}`);
   }
   return results;
 }
@@ -299,6 +341,10 @@ export function forEachDatabase(name, fn, options = {}) {
         await fn({ portal, database, t });
       } catch (error) {
         const { stderr } = portal.output();
+        const died = portal.exitStatus();
+        if (died && error instanceof Error) {
+          error.message += `\n--- the portal exited during the test (code ${died.code}, signal ${died.signal}) ---`;
+        }
         if (stderr && error instanceof Error) {
           error.message += `\n--- portal stderr (last 4000 characters) ---\n${stderr.slice(-4000)}`;
         }
@@ -307,5 +353,166 @@ export function forEachDatabase(name, fn, options = {}) {
         await portal.stop();
       }
     });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page helpers shared by the flow tests. Texts are the portal's bokmål texts
+// (crates/web/locales/nb.ftl) unless a test switches language.
+
+/**
+ * Waits until the page shows a heading with exactly this accessible name and returns it.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ * @param {{ level?: number, timeout?: number }} [options] level 1 unless told
+ */
+export async function waitForHeading(page, name, { level = 1, timeout = 10_000 } = {}) {
+  const heading = page.getByRole('heading', { level, name, exact: true });
+  await heading.waitFor({ state: 'visible', timeout });
+  return heading;
+}
+
+/** The visible text of the page's <main>, with runs of whitespace collapsed. */
+export async function mainText(page) {
+  return (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The visible text of the whole <body>, with runs of whitespace collapsed. */
+export async function bodyText(page) {
+  return (await page.locator('body').innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The value of `<html lang>`. */
+export async function htmlLang(page) {
+  return page.locator('html').getAttribute('lang');
+}
+
+/**
+ * Clicks `locator` and waits until the navigation it starts has loaded (following any
+ * redirects). Returns the navigation's final response.
+ * @param {import('playwright-core').Page} page
+ * @param {import('playwright-core').Locator} locator
+ */
+export async function clickAndWait(page, locator) {
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }),
+    locator.click(),
+  ]);
+  return response;
+}
+
+/**
+ * Returns `a11y(state, page?)`, which runs checkAccessibility on `page` the first time a
+ * test reaches the named state and does nothing when the same state comes round again,
+ * so that a test can check every distinct page and state it visits without repeating
+ * itself. Labels (for messages and screenshots) are `${prefix}-${state}`.
+ *
+ * @param {import('playwright-core').Page} page the default page to check
+ * @param {string} prefix e.g. the test's short name and the database kind
+ */
+export function accessibilityChecker(page, prefix) {
+  const seen = new Set();
+  return async (state, target = page) => {
+    if (seen.has(state)) return;
+    seen.add(state);
+    await checkAccessibility(target, `${prefix}-${state}`);
+  };
+}
+
+/**
+ * The portal's citizen login through the built-in test identity provider: front page →
+ * "Logg inn" → "Testinnlogging" → the person's button. Ends where the portal sends the
+ * person (the consent page on a first login, otherwise the front page). With `a11y` (from
+ * accessibilityChecker), the front page and the provider's page are checked on the way.
+ *
+ * @param {import('playwright-core').Page} page
+ * @param {{ url: string }} portal
+ * @param {string} name the person's full name, as on the provider's button
+ * @param {{ a11y?: (state: string) => Promise<void> }} [options]
+ */
+export async function loginAsCitizen(page, portal, name, { a11y } = {}) {
+  await page.goto(`${portal.url}/`);
+  await waitForHeading(page, 'Helseportal');
+  await a11y?.('public-front-page');
+  await clickAndWait(page, page.getByRole('main').getByRole('link', { name: 'Logg inn', exact: true }));
+  await waitForHeading(page, 'Testinnlogging');
+  await a11y?.('test-idp');
+  return clickAndWait(page, page.getByRole('button', { name, exact: true }));
+}
+
+/**
+ * The GP-office side's login: /kontor → "Logg inn som ansatt" → the test provider → the
+ * person's button. Ends on the office's dashboard.
+ */
+export async function loginAsStaff(page, portal, name, { a11y } = {}) {
+  await page.goto(`${portal.url}/kontor`);
+  await waitForHeading(page, 'Helseportal for legekontor');
+  await a11y?.('office-login-page');
+  await clickAndWait(page, page.getByRole('link', { name: 'Logg inn som ansatt', exact: true }));
+  await waitForHeading(page, 'Testinnlogging');
+  await a11y?.('office-test-idp');
+  return clickAndWait(page, page.getByRole('button', { name, exact: true }));
+}
+
+/**
+ * On the consent page: chooses `level` ("Basis", "Basis+" or "Full tilgang") and saves.
+ * Returns the response of the page the portal answers with. With `a11y`, the consent page
+ * is checked first (as "consent-first-time" or "consent-later").
+ */
+export async function giveConsent(page, level, { a11y } = {}) {
+  await waitForHeading(page, 'Samtykke til bruk av Helseportal');
+  if (a11y) {
+    const later = await page.getByRole('heading', { name: 'Trekke samtykket', exact: true }).count();
+    await a11y(later ? 'consent-later' : 'consent-first-time');
+  }
+  await page.getByRole('radio', { name: level, exact: true }).check();
+  return clickAndWait(page, page.getByRole('button', { name: 'Lagre samtykke', exact: true }));
+}
+
+/** Clicks the header's "Logg ut" (or another language's label) and waits for the answer. */
+export async function logOut(page, label = 'Logg ut') {
+  return clickAndWait(page, page.getByRole('banner').getByRole('button', { name: label, exact: true }));
+}
+
+/**
+ * The titles of the service cards on "Din fastlege" (the h3 of every item in <main>'s
+ * lists), in page order.
+ */
+export async function serviceCardTitles(page) {
+  return page.getByRole('main').getByRole('listitem')
+    .getByRole('heading', { level: 3 }).allInnerTexts();
+}
+
+/**
+ * The text an element's `aria-describedby` points at (what a screen reader announces as its
+ * description), whitespace collapsed.
+ * @param {import('playwright-core').Locator} locator
+ */
+export async function describedBy(locator) {
+  return locator.evaluate((element) => (element.getAttribute('aria-describedby') ?? '')
+    .split(/\s+/).filter(Boolean)
+    .map((id) => document.getElementById(id)?.textContent ?? '')
+    .join(' ').replace(/\s+/g, ' ').trim());
+}
+
+/**
+ * Asserts the logged-in header: the site name link, "Språk/Language", the user's full name
+ * and the log-out button.
+ */
+export async function assertLoggedInHeader(page, fullName, logOutLabel = 'Logg ut') {
+  const banner = page.getByRole('banner');
+  await banner.getByRole('link', { name: 'Helseportal', exact: true }).waitFor({ timeout: 2_000 });
+  await banner.getByRole('link', { name: 'Språk/Language', exact: true }).waitFor({ timeout: 2_000 });
+  await banner.getByText(fullName, { exact: true }).waitFor({ timeout: 2_000 });
+  await banner.getByRole('button', { name: logOutLabel, exact: true }).waitFor({ timeout: 2_000 });
+}
+
+/** Opens a page in a fresh context, runs fn(page) and always closes the context. */
+export async function withPage(browser, fn, options) {
+  const page = await newPage(browser, options);
+  try {
+    return await fn(page);
+  } finally {
+    await page.context().close();
   }
 }

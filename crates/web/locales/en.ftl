@@ -83,9 +83,17 @@ language-save = Use the chosen language
 logged-out-title = You are logged out
 logged-out-text = Thank you for your visit. Close the browser if you are using a shared computer.
 logged-out-inactive-title = You are logged out
-logged-out-inactive-text = You were logged out automatically because you have not been active for 30 minutes. Log in again to continue.
+logged-out-inactive-text = You were logged out automatically because you have not been active for { $duration }. Log in again to continue.
 session-warning-title = You will soon be logged out
-session-warning-text = You have not been active for a while. For your security, you will be logged out automatically in { $minutes } minutes.
+session-warning-text = You have not been active for a while. For your security, you will be logged out automatically in { $duration }.
+duration-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+duration-seconds = { $count ->
+    [one] { $count } second
+   *[other] { $count } seconds
+}
 session-continue = Stay logged in
 
 ## Login

@@ -148,6 +148,7 @@ mod tests {
                         ("actual", "2"),
                         ("count", "3"),
                         ("amount", "4"),
+                        ("duration", "5 minutter"),
                     ],
                 );
                 assert_ne!(value, key, "{key} in {}", lang.code());

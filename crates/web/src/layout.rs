@@ -74,13 +74,42 @@ impl Layout {
         crate::assets::url("counter.js")
     }
 
-    /// The inactivity warning, with the minutes left when it shows.
+    /// The inactivity warning, with the time left when it shows.
     pub fn session_warning_text(&self) -> String {
-        let minutes = self
-            .user
-            .as_ref()
-            .map(|u| (u.warning_seconds / 60).max(1))
-            .unwrap_or(5);
-        self.t1("session-warning-text", "minutes", &minutes.to_string())
+        let seconds = self.user.as_ref().map_or(300, |u| u.warning_seconds);
+        self.t1(
+            "session-warning-text",
+            "duration",
+            &duration_text(self.lang, seconds),
+        )
+    }
+}
+
+/// A span of time as people say it: "30 minutter", "1 minutt", "45 sekunder" (whole minutes
+/// when it is a whole number of minutes, else seconds).
+pub fn duration_text(lang: Lang, seconds: i64) -> String {
+    if seconds >= 60 && seconds % 60 == 0 {
+        i18n::text(
+            lang,
+            "duration-minutes",
+            &[("count", &(seconds / 60).to_string())],
+        )
+    } else {
+        i18n::text(lang, "duration-seconds", &[("count", &seconds.to_string())])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration_text(Lang::Nb, 1800), "30 minutter");
+        assert_eq!(duration_text(Lang::Nb, 60), "1 minutt");
+        assert_eq!(duration_text(Lang::Nb, 90), "90 sekunder");
+        assert_eq!(duration_text(Lang::Nb, 1), "1 sekund");
+        assert_eq!(duration_text(Lang::En, 300), "5 minutes");
+        assert_eq!(duration_text(Lang::En, 60), "1 minute");
     }
 }

@@ -253,8 +253,12 @@ pub(crate) async fn logged_out_page(
         ("logged-out-title", "logged-out-text")
     };
     let l = Layout::new(lang, title).with_home(side.home);
-    let mut response =
-        MessagePage::new(l, text, Some((side.login_link, "log-in"))).respond(StatusCode::OK);
+    let mut page = MessagePage::new(l, text, Some((side.login_link, "log-in")));
+    if inactive {
+        let idle = crate::layout::duration_text(lang, state.config.session_idle_seconds);
+        page.text = page.l.t1(text, "duration", &idle);
+    }
+    let mut response = page.respond(StatusCode::OK);
     let clear = clear_cookie(state, side.session_cookie, side.session_path);
     response.headers_mut().append(header::SET_COOKIE, clear);
     Ok(response)
