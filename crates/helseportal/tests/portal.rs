@@ -65,6 +65,7 @@ on_both_databases!(
     unreachable_database_answers_503,
     sessions_work_across_app_processes,
     demo_data_is_written_only_once,
+    behind_tls_cookies_are_secure_and_hsts_is_sent,
 );
 
 async fn health_check_answers(backend: Backend) {
@@ -877,6 +878,22 @@ async fn sessions_work_across_app_processes(backend: Backend) {
         elsewhere.get(&on_second).await.status(),
         StatusCode::BAD_REQUEST,
         "and only once"
+    );
+}
+
+async fn behind_tls_cookies_are_secure_and_hsts_is_sent(backend: Backend) {
+    let app = TestApp::spawn_behind(backend, "https://helseportal.example").await;
+    let response = app.get("/sprak").await;
+    let hsts = response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap();
+    assert!(hsts.starts_with("max-age="), "{hsts}");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("hp_csrf="), "{cookie}");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
     );
 }
 
