@@ -657,24 +657,26 @@ impl Database {
         kinds: &[GpService],
         practitioner: Option<i64>,
     ) -> Result<Vec<ThreadSummary>, StorageError> {
-        let codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The kinds are the domain's own constant codes, never user input.
+        let kinds_sql = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.code()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.office_id = $1 AND t.status = 'open' \
-             AND ($2 = 0 OR t.practitioner_id = $3) ORDER BY t.due_date, t.received_at, t.id LIMIT 500"
+             AND t.kind IN ({kinds_sql}) AND ($2 = 0 OR t.practitioner_id = $3) \
+             ORDER BY t.due_date, t.received_at, t.id LIMIT 500"
         )))
         .bind(office_id)
         .bind(i64::from(practitioner.is_some()))
         .bind(practitioner.unwrap_or(0))
         .fetch_all(self.pool())
         .await?;
-        let all: Vec<ThreadSummary> = rows
-            .iter()
-            .map(summary_from_row)
-            .collect::<Result<_, _>>()?;
-        Ok(all
-            .into_iter()
-            .filter(|t| codes.contains(&t.kind.code()))
-            .collect())
+        rows.iter().map(summary_from_row).collect()
     }
 
     /// Records that a staff member looked at a citizen's data.
