@@ -3,6 +3,7 @@
 //! Nothing here talks to a database, the web or the clock: time is always a parameter,
 //! so every rule can be tested with any date.
 
+pub mod appointment;
 pub mod attachment;
 pub mod consent;
 pub mod econsultation;
