@@ -16,7 +16,12 @@ pub enum AppointmentType {
 }
 
 impl AppointmentType {
-    pub const ALL: [AppointmentType; 4] = [Self::Konsultasjon, Self::Videotime, Self::Telefontime, Self::Hastetime];
+    pub const ALL: [AppointmentType; 4] = [
+        Self::Konsultasjon,
+        Self::Videotime,
+        Self::Telefontime,
+        Self::Hastetime,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -54,7 +59,9 @@ impl SlotPurpose {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Ordinary, Self::FluVaccine].into_iter().find(|p| p.code() == code)
+        [Self::Ordinary, Self::FluVaccine]
+            .into_iter()
+            .find(|p| p.code() == code)
     }
 }
 
@@ -70,7 +77,12 @@ pub enum BookingStatus {
 }
 
 impl BookingStatus {
-    pub const ALL: [BookingStatus; 4] = [Self::Requested, Self::Confirmed, Self::Rejected, Self::Cancelled];
+    pub const ALL: [BookingStatus; 4] = [
+        Self::Requested,
+        Self::Confirmed,
+        Self::Rejected,
+        Self::Cancelled,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -126,7 +138,13 @@ impl WeeklyTemplate {
     /// The slot start times (Unix seconds) from `from` to `to` inclusive, in the office's
     /// time zone, skipping public holidays and the office's closing days. Daylight-saving
     /// changes keep the local wall-clock times.
-    pub fn slots(&self, from: Date, to: Date, closed: &[Date], tz: &TimeZone) -> Result<Vec<i64>, TemplateError> {
+    pub fn slots(
+        &self,
+        from: Date,
+        to: Date,
+        closed: &[Date],
+        tz: &TimeZone,
+    ) -> Result<Vec<i64>, TemplateError> {
         if self.weekdays.is_empty() {
             return Err(TemplateError::NoWeekdays);
         }
@@ -136,7 +154,10 @@ impl WeeklyTemplate {
         if self.day_end <= self.day_start {
             return Err(TemplateError::EndBeforeStart);
         }
-        let days = from.until(to).map(|span| span.get_days()).unwrap_or(i32::MAX);
+        let days = from
+            .until(to)
+            .map(|span| span.get_days())
+            .unwrap_or(i32::MAX);
         if i64::from(days) > MAX_TEMPLATE_DAYS || days < 0 {
             return Err(TemplateError::PeriodTooLong);
         }
@@ -149,7 +170,10 @@ impl WeeklyTemplate {
             {
                 let mut start = self.day_start;
                 loop {
-                    let Ok(end) = start.checked_add(jiff::Span::new().minutes(self.length_minutes)) else { break };
+                    let Ok(end) = start.checked_add(jiff::Span::new().minutes(self.length_minutes))
+                    else {
+                        break;
+                    };
                     if end > self.day_end || end <= start {
                         break;
                     }
@@ -159,7 +183,9 @@ impl WeeklyTemplate {
                     start = end;
                 }
             }
-            let Some(next) = day.tomorrow().ok() else { break };
+            let Some(next) = day.tomorrow().ok() else {
+                break;
+            };
             day = next;
         }
         Ok(starts)
@@ -169,15 +195,24 @@ impl WeeklyTemplate {
 /// The weeks of a month for a calendar that starts on Monday: `None` pads the first and last
 /// week.
 pub fn month_grid(year: i16, month: i8) -> Vec<[Option<Date>; 7]> {
-    let Ok(first) = Date::new(year, month, 1) else { return Vec::new() };
+    let Ok(first) = Date::new(year, month, 1) else {
+        return Vec::new();
+    };
     let lead = usize::try_from(first.weekday().to_monday_zero_offset()).unwrap_or(0);
     let days_in_month = usize::try_from(first.days_in_month()).unwrap_or(0);
     let mut cells: Vec<Option<Date>> = vec![None; lead];
-    cells.extend((1..=days_in_month).filter_map(|d| Date::new(year, month, i8::try_from(d).ok()?).ok()).map(Some));
+    cells.extend(
+        (1..=days_in_month)
+            .filter_map(|d| Date::new(year, month, i8::try_from(d).ok()?).ok())
+            .map(Some),
+    );
     while cells.len() % 7 != 0 {
         cells.push(None);
     }
-    cells.chunks(7).map(|week| std::array::from_fn(|i| week[i])).collect()
+    cells
+        .chunks(7)
+        .map(|week| std::array::from_fn(|i| week[i]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -197,7 +232,10 @@ mod tests {
         for s in BookingStatus::ALL {
             assert_eq!(BookingStatus::from_code(s.code()), Some(s));
         }
-        assert_eq!(SlotPurpose::from_code("influensavaksine"), Some(SlotPurpose::FluVaccine));
+        assert_eq!(
+            SlotPurpose::from_code("influensavaksine"),
+            Some(SlotPurpose::FluVaccine)
+        );
         assert!(AppointmentType::Telefontime.is_remote());
         assert!(!AppointmentType::Konsultasjon.is_remote());
     }
@@ -228,12 +266,35 @@ mod tests {
         };
         // Week of 30 March 2026: Monday 30 March; Wednesday 1 April; then Easter Monday 6
         // April is a holiday, Wednesday 8 April is not; 1 April is closed by the office.
-        let slots = template.slots(date(2026, 3, 30), date(2026, 4, 8), &[date(2026, 4, 1)], &oslo()).unwrap();
+        let slots = template
+            .slots(
+                date(2026, 3, 30),
+                date(2026, 4, 8),
+                &[date(2026, 4, 1)],
+                &oslo(),
+            )
+            .unwrap();
         let shown: Vec<String> = slots
             .iter()
-            .map(|s| jiff::Timestamp::from_second(*s).unwrap().to_zoned_datetime(oslo()).strftime("%m-%d %H:%M").to_string())
+            .map(|s| {
+                jiff::Timestamp::from_second(*s)
+                    .unwrap()
+                    .to_zoned_datetime(oslo())
+                    .strftime("%m-%d %H:%M")
+                    .to_string()
+            })
             .collect();
-        assert_eq!(shown, ["03-30 08:00", "03-30 08:30", "03-30 09:00", "04-08 08:00", "04-08 08:30", "04-08 09:00"]);
+        assert_eq!(
+            shown,
+            [
+                "03-30 08:00",
+                "03-30 08:30",
+                "03-30 09:00",
+                "04-08 08:00",
+                "04-08 08:30",
+                "04-08 09:00"
+            ]
+        );
     }
 
     #[test]
@@ -245,7 +306,9 @@ mod tests {
             length_minutes: 30,
         };
         // Summer time starts Sunday 29 March 2026: 08:00 is 07:00 UTC before, 06:00 after.
-        let slots = template.slots(date(2026, 3, 27), date(2026, 3, 30), &[], &oslo()).unwrap();
+        let slots = template
+            .slots(date(2026, 3, 27), date(2026, 3, 30), &[], &oslo())
+            .unwrap();
         assert_eq!(slots.len(), 2);
         assert_eq!(slots[1] - slots[0], 3 * 24 * 3600 - 3600);
     }
@@ -261,15 +324,30 @@ mod tests {
         let tz = oslo();
         let mut t = base.clone();
         t.weekdays.clear();
-        assert_eq!(t.slots(date(2026, 1, 1), date(2026, 1, 31), &[], &tz), Err(TemplateError::NoWeekdays));
+        assert_eq!(
+            t.slots(date(2026, 1, 1), date(2026, 1, 31), &[], &tz),
+            Err(TemplateError::NoWeekdays)
+        );
         let mut t = base.clone();
         t.length_minutes = 0;
-        assert_eq!(t.slots(date(2026, 1, 1), date(2026, 1, 31), &[], &tz), Err(TemplateError::BadLength));
+        assert_eq!(
+            t.slots(date(2026, 1, 1), date(2026, 1, 31), &[], &tz),
+            Err(TemplateError::BadLength)
+        );
         let mut t = base.clone();
         t.day_end = time(7, 0, 0, 0);
-        assert_eq!(t.slots(date(2026, 1, 1), date(2026, 1, 31), &[], &tz), Err(TemplateError::EndBeforeStart));
-        assert_eq!(base.slots(date(2026, 1, 1), date(2028, 1, 31), &[], &tz), Err(TemplateError::PeriodTooLong));
-        assert_eq!(base.slots(date(2026, 2, 1), date(2026, 1, 31), &[], &tz), Err(TemplateError::PeriodTooLong));
+        assert_eq!(
+            t.slots(date(2026, 1, 1), date(2026, 1, 31), &[], &tz),
+            Err(TemplateError::EndBeforeStart)
+        );
+        assert_eq!(
+            base.slots(date(2026, 1, 1), date(2028, 1, 31), &[], &tz),
+            Err(TemplateError::PeriodTooLong)
+        );
+        assert_eq!(
+            base.slots(date(2026, 2, 1), date(2026, 1, 31), &[], &tz),
+            Err(TemplateError::PeriodTooLong)
+        );
     }
 
     #[test]

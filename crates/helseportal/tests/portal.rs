@@ -32,6 +32,7 @@ macro_rules! on_both_databases {
     };
 }
 
+mod appointments;
 mod messages;
 
 on_both_databases!(

@@ -6,6 +6,7 @@
 //! Times are stored as Unix seconds and enums as their stable domain codes, so the columns
 //! are integers and text on both engines.
 
+mod appointments;
 mod demo;
 mod error;
 mod messages;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use appointments::{Booking, BookingOutcome, BookingRefused, NewBooking, NewSlot, Slot};
 pub use demo::{DemoPersons, seed_demo};
 pub use error::StorageError;
 pub use messages::{
@@ -117,6 +119,18 @@ impl Database {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that two writers queue on the busy timeout instead of failing
+    /// when one's read snapshot went stale under the other's commit.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StorageError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 }
 

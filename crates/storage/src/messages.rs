@@ -265,6 +265,56 @@ fn search_condition(backend: Backend) -> &'static str {
     }
 }
 
+/// Writes a thread with its first message (and its search entry) inside a transaction;
+/// `None` when a thread with the same idempotency key exists.
+pub(crate) async fn insert_thread(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    new: &NewThread<'_>,
+) -> Result<Option<(i64, i64)>, StorageError> {
+    let inserted = sqlx::query(
+        "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, practitioner_id, kind, subject, \
+         status, received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $7, 0, $9) \
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(new.citizen_id)
+    .bind(new.sent_by_person_id)
+    .bind(new.office_id)
+    .bind(new.practitioner_id)
+    .bind(new.kind.code())
+    .bind(new.subject)
+    .bind(new.received_at)
+    .bind(new.due_date.to_string())
+    .bind(new.idempotency_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(inserted) = inserted else {
+        return Ok(None);
+    };
+    let thread_id: i64 = inserted.try_get("id")?;
+    let message_id: i64 = sqlx::query(
+        "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
+         VALUES ($1, 'citizen', NULL, $2, $3, $4) RETURNING id",
+    )
+    .bind(thread_id)
+    .bind(new.sender_name)
+    .bind(new.body)
+    .bind(new.received_at)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    if backend == Backend::Sqlite {
+        sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
+            .bind(format!("{}\n{}", new.subject, new.body))
+            .bind(thread_id)
+            .bind(new.citizen_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(Some((thread_id, message_id)))
+}
+
 impl Database {
     // -----------------------------------------------------------------------------------------
     // Drafts of the e-consultation wizard
@@ -400,25 +450,9 @@ impl Database {
     /// same idempotency key twice gives the first thread back and writes nothing.
     #[tracing::instrument(skip_all)]
     pub async fn send_thread(&self, new: &NewThread<'_>) -> Result<Sent, StorageError> {
-        let mut tx = self.pool().begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, practitioner_id, kind, subject, \
-             status, received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $7, 0, $9) \
-             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(new.citizen_id)
-        .bind(new.sent_by_person_id)
-        .bind(new.office_id)
-        .bind(new.practitioner_id)
-        .bind(new.kind.code())
-        .bind(new.subject)
-        .bind(new.received_at)
-        .bind(new.due_date.to_string())
-        .bind(new.idempotency_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(inserted) = inserted else {
+        let mut tx = self.begin_write().await?;
+        let Some((thread_id, message_id)) = insert_thread(&mut tx, self.backend(), new).await?
+        else {
             tx.rollback().await?;
             let row = sqlx::query("SELECT id FROM message_thread WHERE idempotency_key = $1")
                 .bind(new.idempotency_key)
@@ -429,18 +463,6 @@ impl Database {
                 already_sent: true,
             });
         };
-        let thread_id: i64 = inserted.try_get("id")?;
-        let message_id: i64 = sqlx::query(
-            "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
-             VALUES ($1, 'citizen', NULL, $2, $3, $4) RETURNING id",
-        )
-        .bind(thread_id)
-        .bind(new.sender_name)
-        .bind(new.body)
-        .bind(new.received_at)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
         if let Some(draft_id) = new.draft_id {
             sqlx::query("UPDATE attachment SET message_id = $1 WHERE draft_id = $2")
                 .bind(message_id)
@@ -452,16 +474,6 @@ impl Database {
                 .bind(draft_id)
                 .execute(&mut *tx)
                 .await?;
-        }
-        if self.backend() == Backend::Sqlite {
-            sqlx::query(
-                "INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)",
-            )
-            .bind(format!("{}\n{}", new.subject, new.body))
-            .bind(thread_id)
-            .bind(new.citizen_id)
-            .execute(&mut *tx)
-            .await?;
         }
         tx.commit().await?;
         Ok(Sent {
@@ -741,7 +753,7 @@ impl Database {
             copayment_nok,
             now,
         } = *answer;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE message_thread SET status = $1, citizen_unread = 1, last_activity_at = $2 \
              WHERE id = $3 AND office_id = $4 AND status = $5 RETURNING citizen_id, kind",

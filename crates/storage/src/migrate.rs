@@ -21,6 +21,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_messages.sql"),
         postgres: include_str!("../migrations/postgres/0002_messages.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("../migrations/sqlite/0003_appointments.sql"),
+        postgres: include_str!("../migrations/postgres/0003_appointments.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.

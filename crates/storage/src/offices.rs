@@ -152,7 +152,7 @@ impl Database {
         office_id: i64,
         services: &[GpService],
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM office_service WHERE office_id = $1")
             .bind(office_id)
             .execute(&mut *tx)

@@ -1,0 +1,369 @@
+//! Appointment slots and bookings. One booking per slot is a database constraint (a partial
+//! unique index over the bookings that hold their slot), so a slot is never given twice,
+//! whatever the load and however many app processes race for it.
+
+use domain::GpService;
+use domain::appointment::{AppointmentType, BookingStatus, SlotPurpose};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::messages::NewThread;
+use crate::{Database, StorageError};
+
+/// A slot the office publishes.
+#[derive(Debug, Clone)]
+pub struct NewSlot<'a> {
+    pub office_id: i64,
+    pub practitioner_id: i64,
+    pub starts_at: i64,
+    pub duration_minutes: i64,
+    pub appointment_type: AppointmentType,
+    pub place: &'a str,
+    /// Bookable online now; otherwise shown under "Timer som kan bli tilgjengelig senere".
+    pub released: bool,
+    pub purpose: SlotPurpose,
+}
+
+#[derive(Debug, Clone)]
+pub struct Slot {
+    pub id: i64,
+    pub office_id: i64,
+    pub practitioner_id: i64,
+    pub starts_at: i64,
+    pub duration_minutes: i64,
+    pub appointment_type: AppointmentType,
+    pub place: String,
+    pub released: bool,
+    pub purpose: SlotPurpose,
+    /// Someone's request or confirmed booking holds it.
+    pub taken: bool,
+}
+
+/// A citizen's booking with its slot and where it is.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub id: i64,
+    pub slot: Slot,
+    pub citizen_id: i64,
+    pub citizen_name: String,
+    pub practitioner_name: String,
+    pub practitioner_kind: String,
+    pub office_name: String,
+    pub reason: String,
+    pub status: BookingStatus,
+    pub requested_at: i64,
+    pub answer_text: Option<String>,
+    pub thread_id: Option<i64>,
+}
+
+/// A booking request as the citizen sends it.
+#[derive(Debug, Clone)]
+pub struct NewBooking<'a> {
+    pub slot_id: i64,
+    pub citizen_id: i64,
+    pub booked_by_person_id: i64,
+    pub sender_name: &'a str,
+    pub reason: &'a str,
+    /// The text of the request in Innboks ("Ønsket timeavtale: ...").
+    pub message: &'a str,
+    pub idempotency_key: &'a str,
+    pub now: i64,
+    pub due_date: jiff::civil::Date,
+}
+
+/// Why a booking request was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingRefused {
+    /// Someone else holds the slot: "Timen er dessverre ikke lenger ledig".
+    SlotTaken,
+    /// The slot is gone, not released for online booking, or in the past.
+    NotBookable,
+}
+
+/// What a booking request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingOutcome {
+    Requested {
+        booking_id: i64,
+        thread_id: i64,
+    },
+    /// The same form was sent before; this is its booking.
+    AlreadySent {
+        booking_id: i64,
+        thread_id: i64,
+    },
+    Refused(BookingRefused),
+}
+
+const SLOT_COLUMNS: &str = "s.id, s.office_id, s.practitioner_id, s.starts_at, s.duration_minutes, \
+     s.appointment_type, s.place, s.released, s.purpose, \
+     EXISTS (SELECT 1 FROM booking b WHERE b.slot_id = s.id AND b.status IN ('forespurt', 'tildelt')) AS taken";
+
+fn slot_from_row(row: &AnyRow) -> Result<Slot, StorageError> {
+    let kind: String = row.try_get("appointment_type")?;
+    let purpose: String = row.try_get("purpose")?;
+    Ok(Slot {
+        id: row.try_get("id")?,
+        office_id: row.try_get("office_id")?,
+        practitioner_id: row.try_get("practitioner_id")?,
+        starts_at: row.try_get("starts_at")?,
+        duration_minutes: row.try_get("duration_minutes")?,
+        appointment_type: AppointmentType::from_code(&kind)
+            .ok_or_else(|| StorageError::Corrupt(format!("appointment type {kind}")))?,
+        place: row.try_get("place")?,
+        released: row.try_get::<i64, _>("released")? != 0,
+        purpose: SlotPurpose::from_code(&purpose)
+            .ok_or_else(|| StorageError::Corrupt(format!("purpose {purpose}")))?,
+        taken: taken_flag(row)?,
+    })
+}
+
+/// `EXISTS` is a boolean on PostgreSQL and an integer on SQLite.
+fn taken_flag(row: &AnyRow) -> Result<bool, StorageError> {
+    match row.try_get::<bool, _>("taken") {
+        Ok(flag) => Ok(flag),
+        Err(_) => Ok(row.try_get::<i64, _>("taken")? != 0),
+    }
+}
+
+impl Database {
+    /// Publishes slots; a slot the practitioner already has at that time is left as it is.
+    /// Returns how many were added.
+    #[tracing::instrument(skip_all)]
+    pub async fn add_slots(&self, slots: &[NewSlot<'_>], now: i64) -> Result<u64, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let mut added = 0;
+        for slot in slots {
+            let result = sqlx::query(
+                "INSERT INTO slot (office_id, practitioner_id, starts_at, duration_minutes, appointment_type, place, \
+                 released, purpose, removed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(slot.office_id)
+            .bind(slot.practitioner_id)
+            .bind(slot.starts_at)
+            .bind(slot.duration_minutes)
+            .bind(slot.appointment_type.code())
+            .bind(slot.place)
+            .bind(i64::from(slot.released))
+            .bind(slot.purpose.code())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            added += result.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// The slots of a practitioner from `from` to `to` (Unix seconds), in time order.
+    #[tracing::instrument(skip_all)]
+    pub async fn slots_between(
+        &self,
+        practitioner_id: i64,
+        purpose: SlotPurpose,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Slot>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.practitioner_id = $1 AND s.purpose = $2 AND s.removed = 0 \
+             AND s.starts_at >= $3 AND s.starts_at < $4 ORDER BY s.starts_at, s.id"
+        )))
+        .bind(practitioner_id)
+        .bind(purpose.code())
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(slot_from_row).collect()
+    }
+
+    /// A slot of an office (slots of other offices are not found).
+    pub async fn slot_of_office(
+        &self,
+        slot_id: i64,
+        office_id: i64,
+    ) -> Result<Option<Slot>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.id = $1 AND s.office_id = $2 AND s.removed = 0"
+        )))
+        .bind(slot_id)
+        .bind(office_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(slot_from_row).transpose()
+    }
+
+    /// Removes a slot nobody holds; `false` when a request or booking holds it (it must be
+    /// cancelled with notice to the citizen first).
+    #[tracing::instrument(skip_all)]
+    pub async fn remove_slot(&self, slot_id: i64, office_id: i64) -> Result<bool, StorageError> {
+        let result = sqlx::query(
+            "UPDATE slot SET removed = 1 WHERE id = $1 AND office_id = $2 AND removed = 0 AND NOT EXISTS \
+             (SELECT 1 FROM booking b WHERE b.slot_id = slot.id AND b.status IN ('forespurt', 'tildelt'))",
+        )
+        .bind(slot_id)
+        .bind(office_id)
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Sends a booking request: the booking holds the slot, and the request appears in the
+    /// citizen's Innboks, all at once. The database refuses a second holder of the slot.
+    #[tracing::instrument(skip_all)]
+    pub async fn request_booking(
+        &self,
+        new: &NewBooking<'_>,
+    ) -> Result<BookingOutcome, StorageError> {
+        if let Some(existing) = self.booking_by_key(new.idempotency_key).await? {
+            return Ok(BookingOutcome::AlreadySent {
+                booking_id: existing.0,
+                thread_id: existing.1,
+            });
+        }
+        let mut tx = self.begin_write().await?;
+        let slot = sqlx::query(
+            "SELECT office_id, practitioner_id, purpose FROM slot \
+             WHERE id = $1 AND removed = 0 AND released = 1 AND starts_at > $2",
+        )
+        .bind(new.slot_id)
+        .bind(new.now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(slot) = slot else {
+            tx.rollback().await?;
+            return Ok(BookingOutcome::Refused(BookingRefused::NotBookable));
+        };
+        let purpose: String = slot.try_get("purpose")?;
+        let kind = if purpose == SlotPurpose::FluVaccine.code() {
+            GpService::Influensavaksine
+        } else {
+            GpService::BestillTime
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO booking (slot_id, citizen_id, booked_by_person_id, reason, status, requested_at, \
+             idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(new.slot_id)
+        .bind(new.citizen_id)
+        .bind(new.booked_by_person_id)
+        .bind(new.reason)
+        .bind(BookingStatus::Requested.code())
+        .bind(new.now)
+        .bind(new.idempotency_key)
+        .fetch_one(&mut *tx)
+        .await;
+        let booking_id: i64 = match inserted {
+            Ok(row) => row.try_get("id")?,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                tx.rollback().await?;
+                // The same form may have won a moment ago in another process.
+                if let Some(existing) = self.booking_by_key(new.idempotency_key).await? {
+                    return Ok(BookingOutcome::AlreadySent {
+                        booking_id: existing.0,
+                        thread_id: existing.1,
+                    });
+                }
+                return Ok(BookingOutcome::Refused(BookingRefused::SlotTaken));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let subject = match kind {
+            GpService::Influensavaksine => "Bestill influensavaksine",
+            _ => "Bestill time",
+        };
+        let thread = NewThread {
+            citizen_id: new.citizen_id,
+            sent_by_person_id: new.booked_by_person_id,
+            sender_name: new.sender_name,
+            office_id: slot.try_get("office_id")?,
+            practitioner_id: Some(slot.try_get("practitioner_id")?),
+            kind,
+            subject,
+            body: new.message,
+            idempotency_key: &format!("booking:{}", new.idempotency_key),
+            draft_id: None,
+            received_at: new.now,
+            due_date: new.due_date,
+        };
+        let Some((thread_id, _)) =
+            crate::messages::insert_thread(&mut tx, self.backend(), &thread).await?
+        else {
+            return Err(StorageError::Corrupt(
+                "a booking's thread exists without its booking".into(),
+            ));
+        };
+        sqlx::query("UPDATE booking SET thread_id = $1 WHERE id = $2")
+            .bind(thread_id)
+            .bind(booking_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(BookingOutcome::Requested {
+            booking_id,
+            thread_id,
+        })
+    }
+
+    async fn booking_by_key(&self, key: &str) -> Result<Option<(i64, i64)>, StorageError> {
+        let row = sqlx::query("SELECT id, thread_id FROM booking WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| {
+            Ok((
+                row.try_get("id")?,
+                row.try_get::<Option<i64>, _>("thread_id")?.unwrap_or(0),
+            ))
+        })
+        .transpose()
+    }
+
+    /// How many bookings hold a slot (0 or 1, by the constraint).
+    pub async fn holders_of_slot(&self, slot_id: i64) -> Result<i64, StorageError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM booking WHERE slot_id = $1 AND status IN ('forespurt', 'tildelt')",
+        )
+        .bind(slot_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Moves a booking from one state to another when it is in the expected one; `false` when
+    /// it was not (someone changed it first). A booking that stops holding its slot frees it.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_booking(
+        &self,
+        booking_id: i64,
+        from: BookingStatus,
+        to: BookingStatus,
+        answer_text: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let result = sqlx::query(
+            "UPDATE booking SET status = $1, answered_at = $2, answer_text = COALESCE($3, answer_text) \
+             WHERE id = $4 AND status = $5",
+        )
+        .bind(to.code())
+        .bind(now)
+        .bind(answer_text)
+        .bind(booking_id)
+        .bind(from.code())
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The number of slots of a practitioner; for tests and the office's overview.
+    pub async fn slot_count(&self, practitioner_id: i64) -> Result<i64, StorageError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM slot WHERE practitioner_id = $1 AND removed = 0",
+        )
+        .bind(practitioner_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}
