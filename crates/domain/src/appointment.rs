@@ -206,7 +206,7 @@ pub fn month_grid(year: i16, month: i8) -> Vec<[Option<Date>; 7]> {
             .filter_map(|d| Date::new(year, month, i8::try_from(d).ok()?).ok())
             .map(Some),
     );
-    while cells.len() % 7 != 0 {
+    while !cells.len().is_multiple_of(7) {
         cells.push(None);
     }
     cells
