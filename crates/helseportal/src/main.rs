@@ -159,7 +159,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("demo data: {e}"))?;
         if seeded {
-            tracing::info!("demo data written");
+            let now = jiff::Timestamp::now().as_second();
+            let slots = storage::seed_demo_slots(&db, now).await.map_err(|e| format!("demo slots: {e}"))?;
+            tracing::info!(slots, "demo data written");
         }
     }
     let listener = tokio::net::TcpListener::bind(&args.listen)

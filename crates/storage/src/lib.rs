@@ -24,7 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use appointments::{Booking, BookingOutcome, BookingRefused, NewBooking, NewSlot, Slot};
-pub use demo::{DemoPersons, seed_demo};
+pub use demo::{DemoPersons, seed_demo, seed_demo_slots};
 pub use error::StorageError;
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
