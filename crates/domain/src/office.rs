@@ -122,12 +122,14 @@ impl StaffRole {
     }
 
     /// Whether this role may open (and answer) what citizens send of this kind: reception and
-    /// the office manager handle "Kontakt legekontoret"; only health personnel ("lege") open
-    /// e-consultations, which hold health information.
+    /// the office manager handle "Kontakt legekontoret" and booking requests; only health
+    /// personnel ("lege") open e-consultations and renewals, which hold health information.
     pub fn may_open(self, kind: GpService) -> bool {
         match kind {
-            GpService::KontaktLegekontoret => true,
-            _ => self == Self::Lege,
+            GpService::KontaktLegekontoret
+            | GpService::BestillTime
+            | GpService::Influensavaksine => true,
+            GpService::EKonsultasjon | GpService::FornyResept => self == Self::Lege,
         }
     }
 
@@ -176,7 +178,10 @@ mod tests {
         assert!(!StaffRole::Kontorleder.may_open(GpService::EKonsultasjon));
         for role in StaffRole::ALL {
             assert!(role.may_open(GpService::KontaktLegekontoret));
+            assert!(role.may_open(GpService::BestillTime));
+            assert!(role.may_open(GpService::Influensavaksine));
         }
+        assert!(!StaffRole::Resepsjon.may_open(GpService::FornyResept));
     }
 
     #[test]

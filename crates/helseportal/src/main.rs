@@ -160,7 +160,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| format!("demo data: {e}"))?;
         if seeded {
             let now = jiff::Timestamp::now().as_second();
-            let slots = storage::seed_demo_slots(&db, now).await.map_err(|e| format!("demo slots: {e}"))?;
+            let slots = storage::seed_demo_slots(&db, now)
+                .await
+                .map_err(|e| format!("demo slots: {e}"))?;
             tracing::info!(slots, "demo data written");
         }
     }

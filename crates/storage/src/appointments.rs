@@ -367,3 +367,105 @@ impl Database {
         Ok(row.try_get("n")?)
     }
 }
+
+const BOOKING_COLUMNS: &str = "b.id AS booking_id, b.citizen_id, p.given_name || ' ' || p.family_name AS citizen_name, \
+     pr.given_name || ' ' || pr.family_name AS practitioner_name, pr.kind AS practitioner_kind, o.name AS office_name, \
+     b.reason, b.status, b.requested_at, b.answer_text, b.thread_id";
+
+const BOOKING_JOINS: &str = "FROM booking b JOIN slot s ON s.id = b.slot_id JOIN person p ON p.id = b.citizen_id \
+     JOIN practitioner pr ON pr.id = s.practitioner_id JOIN gp_office o ON o.id = s.office_id";
+
+fn booking_from_row(row: &AnyRow) -> Result<Booking, StorageError> {
+    let status: String = row.try_get("status")?;
+    Ok(Booking {
+        id: row.try_get("booking_id")?,
+        slot: slot_from_row(row)?,
+        citizen_id: row.try_get("citizen_id")?,
+        citizen_name: row.try_get("citizen_name")?,
+        practitioner_name: row.try_get("practitioner_name")?,
+        practitioner_kind: row.try_get("practitioner_kind")?,
+        office_name: row.try_get("office_name")?,
+        reason: row.try_get("reason")?,
+        status: BookingStatus::from_code(&status)
+            .ok_or_else(|| StorageError::Corrupt(format!("booking {status}")))?,
+        requested_at: row.try_get("requested_at")?,
+        answer_text: row.try_get("answer_text")?,
+        thread_id: row.try_get("thread_id")?,
+    })
+}
+
+/// The office's answer to a booking request.
+#[derive(Debug, Clone, Copy)]
+pub struct BookingAnswer<'a> {
+    pub thread_id: i64,
+    pub office_id: i64,
+    pub staff_id: i64,
+    pub staff_name: &'a str,
+    /// Confirm ("Tildelt") or reject (the slot becomes free again).
+    pub confirm: bool,
+    /// The message to the citizen in the thread.
+    pub text: &'a str,
+    pub now: i64,
+}
+
+impl Database {
+    /// The booking a thread in Innboks is about.
+    pub async fn booking_by_thread(&self, thread_id: i64) -> Result<Option<Booking>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {BOOKING_COLUMNS}, {SLOT_COLUMNS} {BOOKING_JOINS} WHERE b.thread_id = $1"
+        )))
+        .bind(thread_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(booking_from_row).transpose()
+    }
+
+    /// Confirms or rejects a requested booking and answers its thread, all at once; `false`
+    /// when the request was already answered (or cancelled) and nothing changed.
+    #[tracing::instrument(skip_all)]
+    pub async fn answer_booking(&self, answer: &BookingAnswer<'_>) -> Result<bool, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let to = if answer.confirm {
+            BookingStatus::Confirmed
+        } else {
+            BookingStatus::Rejected
+        };
+        let changed = sqlx::query(
+            "UPDATE booking SET status = $1, answered_at = $2, answer_text = $3 \
+             WHERE thread_id = $4 AND status = $5 \
+             AND slot_id IN (SELECT id FROM slot WHERE office_id = $6)",
+        )
+        .bind(to.code())
+        .bind(answer.now)
+        .bind(answer.text)
+        .bind(answer.thread_id)
+        .bind(BookingStatus::Requested.code())
+        .bind(answer.office_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let answered = crate::messages::insert_answer(
+            &mut tx,
+            self.backend(),
+            &crate::NewAnswer {
+                thread_id: answer.thread_id,
+                office_id: answer.office_id,
+                staff_id: answer.staff_id,
+                staff_name: answer.staff_name,
+                body: answer.text,
+                copayment_nok: None,
+                now: answer.now,
+            },
+        )
+        .await?;
+        if !answered {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -457,6 +457,139 @@ async fn insert_person(
     .try_get("id")?)
 }
 
+/// Appointment slots for the demo offices over the next three weeks (Oslo time), written
+/// right after [`seed_demo`]: mornings at the office, afternoons by phone or video, an urgent
+/// slot each day that the office releases later, and flu vaccines on Wednesdays at Solen.
+#[tracing::instrument(skip_all)]
+pub async fn seed_demo_slots(db: &Database, now: i64) -> Result<u64, StorageError> {
+    use domain::appointment::{AppointmentType, SlotPurpose, WeeklyTemplate};
+    use jiff::civil::{Weekday, time};
+
+    let tz =
+        jiff::tz::TimeZone::get("Europe/Oslo").map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let today = jiff::Timestamp::from_second(now)
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?
+        .to_zoned_datetime(tz.clone())
+        .date();
+    let first = today
+        .tomorrow()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let last = first
+        .checked_add(jiff::Span::new().days(20))
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let weekdays = vec![
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+    ];
+    let template = |from: (i8, i8), to: (i8, i8), length: i64| WeeklyTemplate {
+        weekdays: weekdays.clone(),
+        day_start: time(from.0, from.1, 0, 0),
+        day_end: time(to.0, to.1, 0, 0),
+        length_minutes: length,
+    };
+    let mut slots: Vec<(i64, i64, i64, AppointmentType, String, bool, SlotPurpose)> = Vec::new();
+    for office in [1_i64, 2] {
+        let Some(info) = db.office_by_id(office).await? else {
+            continue;
+        };
+        let address = format!("{}, {} {}", info.street, info.postal_code, info.city);
+        for practitioner in db.practitioners_of(office).await? {
+            let afternoon = if practitioner.name.given == "Ingar" {
+                AppointmentType::Videotime
+            } else {
+                AppointmentType::Telefontime
+            };
+            let plan = [
+                (
+                    template((8, 0), (11, 0), 30),
+                    AppointmentType::Konsultasjon,
+                    true,
+                ),
+                (template((13, 0), (14, 30), 30), afternoon, true),
+                (
+                    template((14, 30), (15, 0), 30),
+                    AppointmentType::Hastetime,
+                    false,
+                ),
+            ];
+            for (template, kind, released) in plan {
+                let place = if kind.is_remote() {
+                    kind_place(kind)
+                } else {
+                    address.clone()
+                };
+                let starts = template
+                    .slots(first, last, &[], &tz)
+                    .map_err(|e| StorageError::Corrupt(format!("{e:?}")))?;
+                for start in starts {
+                    slots.push((
+                        office,
+                        practitioner.id,
+                        start,
+                        kind,
+                        place.clone(),
+                        released,
+                        SlotPurpose::Ordinary,
+                    ));
+                }
+            }
+            if office == 1 {
+                let flu = WeeklyTemplate {
+                    weekdays: vec![Weekday::Wednesday],
+                    day_start: time(15, 0, 0, 0),
+                    day_end: time(16, 0, 0, 0),
+                    length_minutes: 10,
+                };
+                let starts = flu
+                    .slots(first, last, &[], &tz)
+                    .map_err(|e| StorageError::Corrupt(format!("{e:?}")))?;
+                for start in starts {
+                    slots.push((
+                        office,
+                        practitioner.id,
+                        start,
+                        AppointmentType::Konsultasjon,
+                        address.clone(),
+                        true,
+                        SlotPurpose::FluVaccine,
+                    ));
+                }
+            }
+        }
+    }
+    let new: Vec<crate::NewSlot<'_>> = slots
+        .iter()
+        .map(
+            |(office, practitioner, start, kind, place, released, purpose)| crate::NewSlot {
+                office_id: *office,
+                practitioner_id: *practitioner,
+                starts_at: *start,
+                duration_minutes: if *purpose == SlotPurpose::FluVaccine {
+                    10
+                } else {
+                    30
+                },
+                appointment_type: *kind,
+                place,
+                released: *released,
+                purpose: *purpose,
+            },
+        )
+        .collect();
+    db.add_slots(&new, now).await
+}
+
+/// The place of a remote appointment is its kind (seed 002: "Oppmøtested: Telefontime").
+fn kind_place(kind: domain::appointment::AppointmentType) -> String {
+    match kind {
+        domain::appointment::AppointmentType::Videotime => "Videotime".into(),
+        _ => "Telefontime".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,89 +623,5 @@ mod tests {
     fn kari_has_a_child_under_twelve() {
         let child = Fodselsnummer::parse(DemoPersons::OLA_NORDMANN).unwrap();
         assert!(child.age_on(jiff::civil::date(2026, 11, 25)) < 12);
-    }
-}
-
-/// Appointment slots for the demo offices over the next three weeks (Oslo time), written
-/// right after [`seed_demo`]: mornings at the office, afternoons by phone or video, an urgent
-/// slot each day that the office releases later, and flu vaccines on Wednesdays at Solen.
-#[tracing::instrument(skip_all)]
-pub async fn seed_demo_slots(db: &Database, now: i64) -> Result<u64, StorageError> {
-    use domain::appointment::{AppointmentType, SlotPurpose, WeeklyTemplate};
-    use jiff::civil::{Weekday, time};
-
-    let tz = jiff::tz::TimeZone::get("Europe/Oslo").map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let today = jiff::Timestamp::from_second(now)
-        .map_err(|e| StorageError::Corrupt(e.to_string()))?
-        .to_zoned_datetime(tz.clone())
-        .date();
-    let first = today.tomorrow().map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let last = first
-        .checked_add(jiff::Span::new().days(20))
-        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let weekdays = vec![Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
-    let template = |from: (i8, i8), to: (i8, i8), length: i64| WeeklyTemplate {
-        weekdays: weekdays.clone(),
-        day_start: time(from.0, from.1, 0, 0),
-        day_end: time(to.0, to.1, 0, 0),
-        length_minutes: length,
-    };
-    let mut slots: Vec<(i64, i64, i64, AppointmentType, String, bool, SlotPurpose)> = Vec::new();
-    for office in [1_i64, 2] {
-        let Some(info) = db.office_by_id(office).await? else { continue };
-        let address = format!("{}, {} {}", info.street, info.postal_code, info.city);
-        for practitioner in db.practitioners_of(office).await? {
-            let afternoon = if practitioner.name.given == "Benedikte" {
-                AppointmentType::Videotime
-            } else {
-                AppointmentType::Telefontime
-            };
-            let plan = [
-                (template((8, 0), (11, 0), 30), AppointmentType::Konsultasjon, true),
-                (template((13, 0), (14, 30), 30), afternoon, true),
-                (template((14, 30), (15, 0), 30), AppointmentType::Hastetime, false),
-            ];
-            for (template, kind, released) in plan {
-                let place = if kind.is_remote() { kind_place(kind) } else { address.clone() };
-                let starts = template.slots(first, last, &[], &tz).map_err(|e| StorageError::Corrupt(format!("{e:?}")))?;
-                for start in starts {
-                    slots.push((office, practitioner.id, start, kind, place.clone(), released, SlotPurpose::Ordinary));
-                }
-            }
-            if office == 1 {
-                let flu = WeeklyTemplate {
-                    weekdays: vec![Weekday::Wednesday],
-                    day_start: time(15, 0, 0, 0),
-                    day_end: time(16, 0, 0, 0),
-                    length_minutes: 10,
-                };
-                let starts = flu.slots(first, last, &[], &tz).map_err(|e| StorageError::Corrupt(format!("{e:?}")))?;
-                for start in starts {
-                    slots.push((office, practitioner.id, start, AppointmentType::Konsultasjon, address.clone(), true, SlotPurpose::FluVaccine));
-                }
-            }
-        }
-    }
-    let new: Vec<crate::NewSlot<'_>> = slots
-        .iter()
-        .map(|(office, practitioner, start, kind, place, released, purpose)| crate::NewSlot {
-            office_id: *office,
-            practitioner_id: *practitioner,
-            starts_at: *start,
-            duration_minutes: if *purpose == SlotPurpose::FluVaccine { 10 } else { 30 },
-            appointment_type: *kind,
-            place,
-            released: *released,
-            purpose: *purpose,
-        })
-        .collect();
-    db.add_slots(&new, now).await
-}
-
-/// The place of a remote appointment is its kind (seed 002: "Oppmøtested: Telefontime").
-fn kind_place(kind: domain::appointment::AppointmentType) -> String {
-    match kind {
-        domain::appointment::AppointmentType::Videotime => "Videotime".into(),
-        _ => "Telefontime".into(),
     }
 }

@@ -23,7 +23,9 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use appointments::{Booking, BookingOutcome, BookingRefused, NewBooking, NewSlot, Slot};
+pub use appointments::{
+    Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, Slot,
+};
 pub use demo::{DemoPersons, seed_demo, seed_demo_slots};
 pub use error::StorageError;
 pub use messages::{

@@ -315,6 +315,74 @@ pub(crate) async fn insert_thread(
     Ok(Some((thread_id, message_id)))
 }
 
+/// Answers an open thread inside a transaction: closes it, marks it unread for the citizen,
+/// adds the answer and charges the copayment when one is given. `false` when the thread was
+/// not open (answered already), and then nothing is written.
+pub(crate) async fn insert_answer(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    answer: &NewAnswer<'_>,
+) -> Result<bool, StorageError> {
+    let NewAnswer {
+        thread_id,
+        office_id,
+        staff_id,
+        staff_name,
+        body,
+        copayment_nok,
+        now,
+    } = *answer;
+    let updated = sqlx::query(
+        "UPDATE message_thread SET status = $1, citizen_unread = 1, last_activity_at = $2 \
+         WHERE id = $3 AND office_id = $4 AND status = $5 RETURNING citizen_id, kind",
+    )
+    .bind(ThreadStatus::Answered.code())
+    .bind(now)
+    .bind(thread_id)
+    .bind(office_id)
+    .bind(ThreadStatus::Open.code())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(updated) = updated else {
+        return Ok(false);
+    };
+    let citizen_id: i64 = updated.try_get("citizen_id")?;
+    let kind: String = updated.try_get("kind")?;
+    sqlx::query(
+        "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
+         VALUES ($1, 'office', $2, $3, $4, $5)",
+    )
+    .bind(thread_id)
+    .bind(staff_id)
+    .bind(staff_name)
+    .bind(body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if backend == Backend::Sqlite {
+        sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
+            .bind(body)
+            .bind(thread_id)
+            .bind(citizen_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if let Some(amount) = copayment_nok {
+        sqlx::query(
+            "INSERT INTO copayment_charge (person_id, thread_id, service, amount_nok, charged_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(citizen_id)
+        .bind(thread_id)
+        .bind(kind)
+        .bind(amount)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
+}
+
 impl Database {
     // -----------------------------------------------------------------------------------------
     // Drafts of the e-consultation wizard
@@ -744,66 +812,10 @@ impl Database {
     /// thread already answered is left as it is.
     #[tracing::instrument(skip_all)]
     pub async fn answer_thread(&self, answer: &NewAnswer<'_>) -> Result<Answered, StorageError> {
-        let NewAnswer {
-            thread_id,
-            office_id,
-            staff_id,
-            staff_name,
-            body,
-            copayment_nok,
-            now,
-        } = *answer;
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE message_thread SET status = $1, citizen_unread = 1, last_activity_at = $2 \
-             WHERE id = $3 AND office_id = $4 AND status = $5 RETURNING citizen_id, kind",
-        )
-        .bind(ThreadStatus::Answered.code())
-        .bind(now)
-        .bind(thread_id)
-        .bind(office_id)
-        .bind(ThreadStatus::Open.code())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(updated) = updated else {
+        if !insert_answer(&mut tx, self.backend(), answer).await? {
             tx.rollback().await?;
             return Ok(Answered::AlreadyAnswered);
-        };
-        let citizen_id: i64 = updated.try_get("citizen_id")?;
-        let kind: String = updated.try_get("kind")?;
-        sqlx::query(
-            "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
-             VALUES ($1, 'office', $2, $3, $4, $5)",
-        )
-        .bind(thread_id)
-        .bind(staff_id)
-        .bind(staff_name)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if self.backend() == Backend::Sqlite {
-            sqlx::query(
-                "INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)",
-            )
-            .bind(body)
-            .bind(thread_id)
-            .bind(citizen_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(amount) = copayment_nok {
-            sqlx::query(
-                "INSERT INTO copayment_charge (person_id, thread_id, service, amount_nok, charged_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(citizen_id)
-            .bind(thread_id)
-            .bind(kind)
-            .bind(amount)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
         }
         tx.commit().await?;
         Ok(Answered::Done)

@@ -252,9 +252,11 @@ struct ServiceCard {
 /// Where each GP service starts; a service without a page yet shows as a card without a link.
 fn service_href(service: GpService) -> Option<&'static str> {
     match service {
+        GpService::BestillTime => Some("/bestill-time"),
         GpService::EKonsultasjon => Some("/e-konsultasjon"),
         GpService::KontaktLegekontoret => Some("/kontakt-legekontoret"),
-        GpService::BestillTime | GpService::FornyResept | GpService::Influensavaksine => None,
+        GpService::Influensavaksine => Some("/influensavaksine"),
+        GpService::FornyResept => None,
     }
 }
 

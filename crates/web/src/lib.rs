@@ -4,6 +4,7 @@
 //! template. Every visible text comes from the message catalogue in `locales/`.
 
 mod assets;
+mod booking;
 mod citizen;
 mod clock;
 mod config;
@@ -95,6 +96,26 @@ pub fn router(state: AppState) -> Router {
             "/kontor/tjenester",
             get(office::services_page).post(office::save_services),
         )
+        .route("/bestill-time", get(booking::ordinary_practitioners))
+        .route(
+            "/bestill-time/behandler/{practitioner}",
+            get(booking::ordinary_calendar),
+        )
+        .route(
+            "/bestill-time/se-gjennom",
+            get(booking::ordinary_review).post(booking::ordinary_send),
+        )
+        .route("/bestill-time/sendt/{thread}", get(booking::sent))
+        .route("/influensavaksine", get(booking::flu_practitioners))
+        .route(
+            "/influensavaksine/behandler/{practitioner}",
+            get(booking::flu_calendar),
+        )
+        .route(
+            "/influensavaksine/se-gjennom",
+            get(booking::flu_review).post(booking::flu_send),
+        )
+        .route("/influensavaksine/sendt/{thread}", get(booking::sent))
         .route(
             "/e-konsultasjon",
             get(econsultation::start_page).post(econsultation::start),
@@ -137,6 +158,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/kontor/henvendelser/{thread}/svar",
             post(office_queue::answer),
+        )
+        .route(
+            "/kontor/henvendelser/{thread}/bekreft",
+            post(office_queue::confirm_booking),
+        )
+        .route(
+            "/kontor/henvendelser/{thread}/avvis",
+            post(office_queue::reject_booking),
         )
         .route(
             "/kontor/vedlegg/{attachment}",

@@ -51,7 +51,7 @@ pub struct QueueQuery {
 
 /// The kinds of thread this staff member may open.
 pub(crate) fn kinds_for(staff: &Staff) -> Vec<GpService> {
-    [GpService::EKonsultasjon, GpService::KontaktLegekontoret]
+    GpService::ALL
         .into_iter()
         .filter(|kind| staff.member.role.may_open(*kind))
         .collect()
@@ -142,6 +142,17 @@ struct OfficeThreadPage {
     error: Option<String>,
     answered_now: bool,
     copayment_note: Option<String>,
+    /// For a booking request: when, what and where, and whether it still waits for an answer.
+    booking: Option<BookingView>,
+}
+
+struct BookingView {
+    when: String,
+    kind: String,
+    place: String,
+    reason: String,
+    status: String,
+    waiting: bool,
 }
 
 /// A thread of this office that this staff member may open, or the error to answer with.
@@ -191,7 +202,27 @@ async fn render_thread(
             )
         });
     let today = oslo_date(state.now());
+    let booking = match thread.kind {
+        GpService::BestillTime | GpService::Influensavaksine => state
+            .db
+            .booking_by_thread(thread.id)
+            .await?
+            .map(|b| BookingView {
+                when: crate::booking::when_text(l.lang, b.slot.starts_at, b.slot.duration_minutes),
+                kind: l.t(&format!("booking-type-{}", b.slot.appointment_type.code())),
+                place: l.t1("booking-place", "place", &b.slot.place),
+                reason: b.reason,
+                status: l.t1(
+                    "booking-office-status",
+                    "status",
+                    &l.t(&format!("booking-status-{}", b.status.code())),
+                ),
+                waiting: b.status == domain::appointment::BookingStatus::Requested,
+            }),
+        _ => None,
+    };
     Ok(OfficeThreadPage {
+        booking,
         id: thread.id,
         kind: kind_name(&l, thread.kind),
         patient: thread.citizen_name.clone(),
@@ -342,4 +373,117 @@ pub async fn attachment(
         )
         .await?;
     crate::inbox::download(&state, &attachment).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BookingAnswerForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    begrunnelse: String,
+}
+
+/// Longest reason for a rejection.
+const REJECT_REASON_MAX: usize = 500;
+
+async fn answer_booking(
+    state: &AppState,
+    staff: &Staff,
+    thread_id: i64,
+    form: BookingAnswerForm,
+    confirm: bool,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let thread = thread_for(state, staff, thread_id).await?;
+    let booking = state
+        .db
+        .booking_by_thread(thread.id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
+    let text = if confirm {
+        let when = crate::booking::when_text(
+            crate::Lang::Nb,
+            booking.slot.starts_at,
+            booking.slot.duration_minutes,
+        );
+        i18n::text(
+            crate::Lang::Nb,
+            "booking-confirmed-message",
+            &[("when", &when)],
+        )
+    } else {
+        match CharLimited::<REJECT_REASON_MAX>::parse(&form.begrunnelse) {
+            Ok(reason) => reason.into_inner(),
+            Err(error) => {
+                let l = Layout::new(staff.lang, "office-thread-title");
+                let message = match error {
+                    TextError::Missing => l.t1(
+                        "error-field-missing",
+                        "field",
+                        &l.t("booking-reject-reason"),
+                    ),
+                    TextError::TooLong { max, actual } => i18n::text(
+                        l.lang,
+                        "error-field-too-long",
+                        &[("max", &max.to_string()), ("actual", &actual.to_string())],
+                    ),
+                };
+                let kept: String = form
+                    .begrunnelse
+                    .chars()
+                    .take(REJECT_REASON_MAX * 2)
+                    .collect();
+                let page = render_thread(state, staff, thread, kept, Some(message), false).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+            }
+        }
+    };
+    let done = state
+        .db
+        .answer_booking(&storage::BookingAnswer {
+            thread_id: thread.id,
+            office_id: staff.office.id,
+            staff_id: staff.member.id,
+            staff_name: &staff.member.name.full(),
+            confirm,
+            text: &text,
+            now: state.now(),
+        })
+        .await?;
+    if !done {
+        let l = Layout::new(staff.lang, "office-thread-title");
+        let page = render_thread(
+            state,
+            staff,
+            thread,
+            String::new(),
+            Some(l.t("booking-office-already")),
+            false,
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, html(&page)?).into_response());
+    }
+    Ok(Redirect::to(&format!("/kontor/henvendelser/{}?besvart=1", thread.id)).into_response())
+}
+
+/// "Bekreft timen": the booking becomes "Tildelt" and the citizen is told.
+pub async fn confirm_booking(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<BookingAnswerForm>,
+) -> Result<Response, AppError> {
+    answer_booking(&state, &staff, thread_id, form, true).await
+}
+
+/// "Avvis forespørselen": the slot becomes free again and the citizen gets the reason.
+pub async fn reject_booking(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<BookingAnswerForm>,
+) -> Result<Response, AppError> {
+    answer_booking(&state, &staff, thread_id, form, false).await
 }

@@ -339,3 +339,525 @@ async fn the_same_request_twice_is_one_booking(backend: Backend) {
     assert_eq!(thread.subject, "Bestill time");
     assert_eq!(thread.kind, domain::GpService::BestillTime);
 }
+
+mod booking_pages {
+    use reqwest::StatusCode;
+    use storage::DemoPersons;
+
+    use crate::support::{Backend, Browser, TestApp, csrf_of_form, location};
+
+    on_both_databases!(
+        kurt_books_a_phone_appointment_and_the_office_confirms,
+        a_rejected_request_frees_the_slot_again,
+        a_slot_taken_meanwhile_is_refused_clearly,
+        racing_requests_over_two_processes_give_the_slot_once,
+        calendar_refuses_bad_input,
+        kari_books_a_flu_vaccine,
+    );
+
+    async fn with_slots(backend: Backend) -> TestApp {
+        let app = TestApp::spawn(backend).await;
+        assert!(
+            storage::seed_demo_slots(&app.db, app.clock_now())
+                .await
+                .unwrap()
+                > 100
+        );
+        app
+    }
+
+    fn attr_after<'a>(page: &'a str, marker: &str, attr: &str) -> Option<&'a str> {
+        let at = page.find(marker)?;
+        let before = &page[..at];
+        let tag_start = before.rfind('<')?;
+        let tag = &page[tag_start..];
+        let tag = &tag[..tag.find('>')?];
+        let value = tag.split(&format!("{attr}=\"")).nth(1)?;
+        value.split('"').next()
+    }
+
+    /// The first day with free slots, from the calendar of `path`, looking a month ahead too.
+    async fn first_free_day(browser: &Browser, path: &str) -> String {
+        let mut page = browser.get(path).await.text().await.unwrap();
+        for _ in 0..2 {
+            if let Some(href) = attr_after(&page, "has-free", "href") {
+                return crate::support::unescape(href);
+            }
+            let next = page
+                .split("›</a>")
+                .next()
+                .unwrap()
+                .rsplit("href=\"")
+                .next()
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .replace("&amp;", "&");
+            page = browser.get(&next).await.text().await.unwrap();
+        }
+        panic!("no free day in two months");
+    }
+
+    /// The slot id of the first free slot of a day page whose label holds `kind`.
+    fn slot_of_kind(day_page: &str, kind: &str) -> String {
+        let label_end = day_page
+            .find(&format!(" {kind}</label>"))
+            .expect("a slot of that kind");
+        let before = &day_page[..label_end];
+        let id_start = before.rfind("for=\"time-").unwrap() + "for=\"time-".len();
+        before[id_start..].split('"').next().unwrap().to_owned()
+    }
+
+    async fn request_slot(
+        browser: &Browser,
+        base: &str,
+        slot: &str,
+        reason: &str,
+    ) -> reqwest::Response {
+        let review_path = format!("{base}/se-gjennom?time={slot}");
+        let review = browser.get(&review_path).await.text().await.unwrap();
+        let csrf = csrf_of_form(&review, &format!("{base}/se-gjennom"));
+        let key = crate::support::hidden_fields(
+            review
+                .split(&format!("action=\"{base}/se-gjennom\""))
+                .nth(1)
+                .unwrap(),
+        )
+        .into_iter()
+        .find(|(k, _)| k == "key")
+        .unwrap()
+        .1;
+        browser
+            .post(
+                &format!("{base}/se-gjennom"),
+                &[
+                    ("_csrf", &csrf),
+                    ("time", slot),
+                    ("key", &key),
+                    ("reason", reason),
+                ],
+            )
+            .await
+    }
+
+    async fn benedikte(app: &TestApp) -> i64 {
+        app.db.practitioners_of(2).await.unwrap()[0].id
+    }
+
+    async fn kurt_books_a_phone_appointment_and_the_office_confirms(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        let gp = app.get("/fastlege").await.text().await.unwrap();
+        assert!(gp.contains(
+            r#"<a class="card-link" href="/bestill-time"><h3 class="card-title">Bestille time</h3>"#
+        ));
+        let choose = app.get("/bestill-time").await.text().await.unwrap();
+        assert!(choose.contains("Velg behandler ved Fjordbyen Legesenter"));
+        for name in [
+            "Benedikte Berg (fastlege)",
+            "Ingar Iversen (vikar for fastlege)",
+            "Arna Aas (jordmor)",
+        ] {
+            assert!(choose.contains(name), "{name}");
+        }
+        let calendar_path = format!("/bestill-time/behandler/{}", benedikte(&app).await);
+        let calendar = app.get(&calendar_path).await.text().await.unwrap();
+        assert!(calendar.contains(">I dag</a>"));
+        assert!(calendar.contains("Finner du ikke ledig time?"));
+        assert!(calendar.contains("Universitetsgaten 7, 0164 Oslo"));
+        let day_path = first_free_day(&app, &calendar_path).await;
+        let day = app.get(&day_path).await.text().await.unwrap();
+        assert!(
+            day.contains("aria-current=\"date\""),
+            "the chosen day is marked"
+        );
+        assert!(day.contains(
+            "Telefontime egner seg hvis du ikke trenger å ta prøver eller undersøkelser."
+        ));
+        assert!(day.contains("Timer som kan bli tilgjengelig senere"));
+        let slot = slot_of_kind(&day, "Telefontime");
+        let review = app
+            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        for text in [
+            "Se gjennom før du sender",
+            "Time hos Benedikte Berg (fastlege), Fjordbyen Legesenter",
+            "Oppmøtested: Telefontime",
+            "Type: Telefontime",
+            "Antatt varighet: 30 min",
+            "Henvendelsen vil bli journalført.",
+            "Hva gjelder timen? (maks 50 tegn)",
+        ] {
+            assert!(review.contains(text), "{text}");
+        }
+        let too_long = "x".repeat(51);
+        let refused = request_slot(&app, "/bestill-time", &slot, &too_long).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("Teksten er for lang: 51 tegn, maksimum er 50.")
+        );
+        let sent = request_slot(&app, "/bestill-time", &slot, "Vondt i ryggen").await;
+        let sent_path = location(&sent);
+        let page = app.get(&sent_path).await.text().await.unwrap();
+        assert!(page.contains("Timebestillingen er sendt"));
+        assert!(page.contains("Bestillingen er kun en forespørsel. Timen er ikke tildelt før du mottar en bekreftelse."));
+        let thread_id: i64 = sent_path.rsplit('/').next().unwrap().parse().unwrap();
+        let thread = app
+            .get(&format!("/innboks/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(thread.contains("Ønsket timeavtale: "));
+        assert!(thread.contains("Timen gjelder: Vondt i ryggen"));
+
+        let frida = app.new_browser();
+        frida.login_staff(DemoPersons::FRIDA_FJELL).await;
+        let queue = frida.get("/kontor/innboks").await.text().await.unwrap();
+        assert!(queue.contains("Bestill time") && queue.contains("Kurt Håkon Lie"));
+        let office_page = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(office_page.contains("Status: Forespurt"));
+        let csrf = csrf_of_form(
+            &office_page,
+            &format!("/kontor/henvendelser/{thread_id}/bekreft"),
+        );
+        let confirmed = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/bekreft"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+        let again = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/bekreft"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        let booking = app.db.booking_by_thread(thread_id).await.unwrap().unwrap();
+        assert_eq!(
+            booking.status,
+            domain::appointment::BookingStatus::Confirmed
+        );
+        let thread = app
+            .get(&format!("/innboks/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(thread.contains("Timen er tildelt: "), "{thread}");
+        assert!(
+            app.db
+                .copayments_of(booking.citizen_id)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a booking charges nothing by itself"
+        );
+    }
+
+    async fn a_rejected_request_frees_the_slot_again(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        let calendar_path = format!("/bestill-time/behandler/{}", benedikte(&app).await);
+        let day_path = first_free_day(&app, &calendar_path).await;
+        let day = app.get(&day_path).await.text().await.unwrap();
+        let slot = slot_of_kind(&day, "Konsultasjon");
+        let thread_id: i64 = location(&request_slot(&app, "/bestill-time", &slot, "").await)
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let day = app.get(&day_path).await.text().await.unwrap();
+        assert!(
+            !day.contains(&format!("id=\"time-{slot}\"")),
+            "a requested slot is not offered"
+        );
+        let frida = app.new_browser();
+        frida.login_staff(DemoPersons::FRIDA_FJELL).await;
+        let page = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&page, &format!("/kontor/henvendelser/{thread_id}/avvis"));
+        let empty = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/avvis"),
+                &[("_csrf", &csrf), ("begrunnelse", " ")],
+            )
+            .await;
+        assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            empty
+                .text()
+                .await
+                .unwrap()
+                .contains("Du må fylle ut «Begrunnelse til pasienten».")
+        );
+        let rejected = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/avvis"),
+                &[("_csrf", &csrf), ("begrunnelse", "Legen er på kurs.")],
+            )
+            .await;
+        assert_eq!(rejected.status(), StatusCode::SEE_OTHER);
+        let day = app.get(&day_path).await.text().await.unwrap();
+        assert!(
+            day.contains(&format!("id=\"time-{slot}\"")),
+            "the slot is free again"
+        );
+        assert!(
+            app.get(&format!("/innboks/{thread_id}"))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Legen er på kurs.")
+        );
+    }
+
+    async fn a_slot_taken_meanwhile_is_refused_clearly(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        let day_path = first_free_day(&app, &format!("/bestill-time/behandler/{rolf}")).await;
+        let slot = slot_of_kind(
+            &app.get(&day_path).await.text().await.unwrap(),
+            "Konsultasjon",
+        );
+        let other_tab = app.new_browser();
+        other_tab
+            .login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        // The other tab has the review open when the first one sends.
+        let review = other_tab
+            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&review, "/bestill-time/se-gjennom");
+        let form = review
+            .split("action=\"/bestill-time/se-gjennom\"")
+            .nth(1)
+            .unwrap();
+        let key = crate::support::hidden_fields(form)
+            .into_iter()
+            .find(|(k, _)| k == "key")
+            .unwrap()
+            .1;
+        assert_eq!(
+            request_slot(&app, "/bestill-time", &slot, "")
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        let late = other_tab
+            .post(
+                "/bestill-time/se-gjennom",
+                &[
+                    ("_csrf", &csrf),
+                    ("time", &slot),
+                    ("key", &key),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert_eq!(late.status(), StatusCode::CONFLICT);
+        let body = late.text().await.unwrap();
+        assert!(
+            body.contains("Timen er dessverre ikke lenger ledig"),
+            "{body}"
+        );
+        assert!(body.contains(r#"href="/bestill-time""#));
+        let review = app
+            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
+            .await;
+        assert_eq!(
+            review.status(),
+            StatusCode::CONFLICT,
+            "the review of a taken slot says so too"
+        );
+    }
+
+    async fn racing_requests_over_two_processes_give_the_slot_once(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        let second = app.second_process().await;
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        let day_path = first_free_day(&app, &format!("/bestill-time/behandler/{rolf}")).await;
+        let slot = slot_of_kind(
+            &app.get(&day_path).await.text().await.unwrap(),
+            "Konsultasjon",
+        );
+        let review = app
+            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&review, "/bestill-time/se-gjennom");
+        let token = app.session_token().await;
+        let mut tasks = Vec::new();
+        for n in 0..24 {
+            let base = if n % 2 == 0 {
+                app.url.clone()
+            } else {
+                second.url.clone()
+            };
+            let (csrf, token, slot) = (csrf.clone(), token.clone(), slot.clone());
+            tasks.push(tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let key = format!("race-key-number-{n:04}-abcdefghij");
+                let response = client
+                    .post(format!("{base}/bestill-time/se-gjennom"))
+                    .header("cookie", format!("hp_session={token}"))
+                    .form(&[
+                        ("_csrf", csrf.as_str()),
+                        ("time", slot.as_str()),
+                        ("key", key.as_str()),
+                        ("reason", ""),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                (status, response.text().await.unwrap())
+            }));
+        }
+        let mut won = 0;
+        for task in tasks {
+            let (status, body) = task.await.unwrap();
+            match status {
+                StatusCode::SEE_OTHER => won += 1,
+                StatusCode::CONFLICT => {
+                    assert!(body.contains("Timen er dessverre ikke lenger ledig"))
+                }
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(won, 1);
+        assert_eq!(
+            app.db.holders_of_slot(slot.parse().unwrap()).await.unwrap(),
+            1
+        );
+    }
+
+    async fn calendar_refuses_bad_input(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        let path = format!("/bestill-time/behandler/{}", benedikte(&app).await);
+        for query in [
+            "?maaned=2020-01",
+            "?maaned=abc",
+            "?dag=2026-02-30",
+            "?maaned=2999-01",
+        ] {
+            assert_eq!(
+                app.get(&format!("{path}{query}")).await.status(),
+                StatusCode::BAD_REQUEST,
+                "{query}"
+            );
+        }
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        assert_eq!(
+            app.get(&format!("/bestill-time/behandler/{rolf}"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "another office"
+        );
+        let rolf_slot = app
+            .db
+            .slots_between(
+                rolf,
+                domain::appointment::SlotPurpose::Ordinary,
+                0,
+                i64::MAX,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.released)
+            .unwrap()
+            .id;
+        let forged = app
+            .get(&format!("/bestill-time/se-gjennom?time={rolf_slot}"))
+            .await;
+        assert_eq!(
+            forged.status(),
+            StatusCode::CONFLICT,
+            "a slot of another office is not offered"
+        );
+        let per = app.new_browser();
+        per.login_with_consent(DemoPersons::PER_PERSEN, "full-tilgang")
+            .await;
+        assert_eq!(
+            per.get("/bestill-time").await.status(),
+            StatusCode::NOT_FOUND,
+            "his GP offers no booking"
+        );
+    }
+
+    async fn kari_books_a_flu_vaccine(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        let gp = app.get("/fastlege").await.text().await.unwrap();
+        assert!(gp.contains(r#"href="/influensavaksine""#));
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        let day_path = first_free_day(&app, &format!("/influensavaksine/behandler/{rolf}")).await;
+        let day = app.get(&day_path).await.text().await.unwrap();
+        let slot = slot_of_kind(&day, "Konsultasjon");
+        let sent = request_slot(&app, "/influensavaksine", &slot, "Influensavaksine").await;
+        let thread_id: i64 = location(&sent).rsplit('/').next().unwrap().parse().unwrap();
+        let kari = app
+            .db
+            .person_by_fnr(&crate::support::kari())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let thread = app
+            .db
+            .thread_of_citizen(thread_id, kari)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(thread.kind, domain::GpService::Influensavaksine);
+        assert_eq!(thread.subject, "Bestill influensavaksine");
+        let kurt = app.new_browser();
+        kurt.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        assert_eq!(
+            kurt.get("/influensavaksine").await.status(),
+            StatusCode::NOT_FOUND,
+            "not offered at his office"
+        );
+    }
+}

@@ -349,15 +349,20 @@ impl Browser {
     }
 }
 
-fn unescape(value: &str) -> String {
+/// Undoes HTML escaping as templates apply it (named and numeric entities).
+pub fn unescape(value: &str) -> String {
     value
         .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
         .replace("&#x27;", "'")
         .replace("&#39;", "'")
         .replace("&#x2f;", "/")
         .replace("&lt;", "<")
+        .replace("&#60;", "<")
         .replace("&gt;", ">")
+        .replace("&#62;", ">")
         .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
 
 /// The hidden inputs of the first form on a page.

@@ -1,0 +1,716 @@
+//! "Bestill time" and "Bestill influensavaksine" (seeds 002 and 003): choose a practitioner,
+//! a day in the month calendar and a free slot, review, send. The request holds the slot until
+//! the office confirms ("Tildelt") or rejects it. Every step is a plain link or form.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::appointment::{AppointmentType, SlotPurpose, month_grid};
+use domain::text::{CharLimited, TextError};
+use domain::{ConsentLevel, GpService, working_days};
+use jiff::civil::Date;
+use serde::Deserialize;
+use storage::{BookingOutcome, NewBooking, Office, Practitioner, Slot};
+
+use crate::AppState;
+use crate::econsultation::{consent_needed, oslo_date};
+use crate::error::{AppError, ErrorKind, html};
+use crate::forms::{Form, Query};
+use crate::i18n::{self, Lang};
+use crate::layout::Layout;
+use crate::login::MessagePage;
+use crate::security::tokens_match;
+use crate::session::{Citizen, ConsentedCitizen};
+
+/// The two services that book slots, and where their pages are.
+#[derive(Debug, Clone, Copy)]
+struct Service {
+    purpose: SlotPurpose,
+    service: GpService,
+    base: &'static str,
+    title_key: &'static str,
+}
+
+const ORDINARY: Service = Service {
+    purpose: SlotPurpose::Ordinary,
+    service: GpService::BestillTime,
+    base: "/bestill-time",
+    title_key: "booking-title",
+};
+const FLU: Service = Service {
+    purpose: SlotPurpose::FluVaccine,
+    service: GpService::Influensavaksine,
+    base: "/influensavaksine",
+    title_key: "booking-flu-title",
+};
+
+fn tz() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn local(unix: i64) -> jiff::civil::DateTime {
+    jiff::Timestamp::from_second(unix)
+        .map(|t| t.to_zoned_datetime(tz()).datetime())
+        .unwrap_or(jiff::civil::DateTime::MIN)
+}
+
+fn start_of_day(day: Date) -> i64 {
+    day.to_datetime(jiff::civil::Time::midnight())
+        .to_zoned_datetime(tz())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0)
+}
+
+fn month_name(lang: Lang, month: i8) -> String {
+    i18n::text(lang, &format!("month-{month}"), &[])
+}
+
+/// "8. november 2026"
+fn long_date(lang: Lang, day: Date) -> String {
+    format!(
+        "{}. {} {}",
+        day.day(),
+        month_name(lang, day.month()),
+        day.year()
+    )
+}
+
+/// "Onsdag 8. november 2023, 13:45 - 14:15"
+pub(crate) fn when_text(lang: Lang, starts_at: i64, minutes: i64) -> String {
+    let start = local(starts_at);
+    let end = local(starts_at + minutes * 60);
+    let weekday = i18n::text(
+        lang,
+        &format!("weekday-{}", start.date().weekday().to_monday_one_offset()),
+        &[],
+    );
+    let mut weekday_title = weekday.clone();
+    if let Some(first) = weekday.chars().next() {
+        weekday_title = first.to_uppercase().collect::<String>() + &weekday[first.len_utf8()..];
+    }
+    format!(
+        "{weekday_title} {}, {} - {}",
+        long_date(lang, start.date()),
+        start.time().strftime("%H:%M"),
+        end.time().strftime("%H:%M")
+    )
+}
+
+fn type_name(lang: Lang, kind: AppointmentType) -> String {
+    i18n::text(lang, &format!("booking-type-{}", kind.code()), &[])
+}
+
+/// The citizen's GP office, when it offers the service; else the reason to stop.
+async fn office_for(
+    state: &AppState,
+    citizen: &ConsentedCitizen,
+    service: Service,
+) -> Result<Result<Office, Response>, AppError> {
+    if !citizen.consent.allows(ConsentLevel::FullTilgang) {
+        return Ok(Err(consent_needed(
+            state,
+            &citizen.citizen,
+            ConsentLevel::FullTilgang,
+        )));
+    }
+    if citizen.citizen.person.fnr.age_on(oslo_date(state.now())) < 16 {
+        return Err(AppError::forbidden());
+    }
+    let gp = state.db.gp_overview(citizen.citizen.person.id).await?;
+    match gp {
+        Some(gp) if gp.services.contains(&service.service) => Ok(Ok(gp.office)),
+        _ => Err(AppError::new(ErrorKind::NotFound)),
+    }
+}
+
+fn layout(state: &AppState, citizen: &Citizen, service: Service) -> Layout {
+    Layout::new(citizen.lang, service.title_key).with_user(citizen.header_user(state))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choose the practitioner
+
+#[derive(Template)]
+#[template(path = "booking/practitioners.html")]
+struct PractitionersPage {
+    l: Layout,
+    heading: String,
+    lead: String,
+    practitioners: Vec<(String, String)>,
+}
+
+fn practitioner_label(l: &Layout, p: &Practitioner) -> String {
+    format!(
+        "{} ({})",
+        p.name.full(),
+        l.t(&format!("practitioner-{}", p.kind.code()))
+    )
+}
+
+async fn practitioners(
+    state: AppState,
+    citizen: ConsentedCitizen,
+    service: Service,
+) -> Result<Response, AppError> {
+    let office = match office_for(&state, &citizen, service).await? {
+        Ok(office) => office,
+        Err(response) => return Ok(response),
+    };
+    let l = layout(&state, &citizen.citizen, service);
+    let list = state
+        .db
+        .practitioners_of(office.id)
+        .await?
+        .iter()
+        .map(|p| {
+            (
+                format!("{}/behandler/{}", service.base, p.id),
+                practitioner_label(&l, p),
+            )
+        })
+        .collect();
+    let page = PractitionersPage {
+        heading: l.title.clone(),
+        lead: l.t1("booking-choose-practitioner", "office", &office.name),
+        practitioners: list,
+        l,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn ordinary_practitioners(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+) -> Result<Response, AppError> {
+    practitioners(state, citizen, ORDINARY).await
+}
+
+pub async fn flu_practitioners(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+) -> Result<Response, AppError> {
+    practitioners(state, citizen, FLU).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The month calendar and the free slots of a day
+
+struct DayCell {
+    day: i8,
+    href: String,
+    has_free: bool,
+    selected: bool,
+    today: bool,
+    label: String,
+}
+
+struct SlotLine {
+    id: i64,
+    time: String,
+    kind: String,
+    explanation: String,
+    place: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/calendar.html")]
+struct CalendarPage {
+    l: Layout,
+    heading: String,
+    practitioner: String,
+    month_label: String,
+    caption: String,
+    weekdays: Vec<String>,
+    weeks: Vec<Vec<Option<DayCell>>>,
+    today_href: String,
+    previous_href: Option<String>,
+    next_href: String,
+    chosen_day: Option<String>,
+    free: Vec<SlotLine>,
+    later: Vec<SlotLine>,
+    review_action: String,
+    office_name: String,
+    office_address: String,
+    office_phone: String,
+    phone_href: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CalendarQuery {
+    #[serde(default)]
+    maaned: Option<String>,
+    #[serde(default)]
+    dag: Option<String>,
+}
+
+fn slot_line(lang: Lang, slot: &Slot) -> SlotLine {
+    let start = local(slot.starts_at);
+    let end = local(slot.starts_at + slot.duration_minutes * 60);
+    SlotLine {
+        id: slot.id,
+        time: format!(
+            "{} - {}",
+            start.time().strftime("%H:%M"),
+            end.time().strftime("%H:%M")
+        ),
+        kind: type_name(lang, slot.appointment_type),
+        explanation: i18n::text(
+            lang,
+            &format!("booking-explain-{}", slot.appointment_type.code()),
+            &[],
+        ),
+        place: i18n::text(lang, "booking-place", &[("place", &slot.place)]),
+    }
+}
+
+async fn calendar(
+    state: AppState,
+    citizen: ConsentedCitizen,
+    service: Service,
+    practitioner_id: i64,
+    query: CalendarQuery,
+) -> Result<Response, AppError> {
+    let office = match office_for(&state, &citizen, service).await? {
+        Ok(office) => office,
+        Err(response) => return Ok(response),
+    };
+    let practitioners = state.db.practitioners_of(office.id).await?;
+    let practitioner = practitioners
+        .iter()
+        .find(|p| p.id == practitioner_id)
+        .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
+    let lang = citizen.citizen.lang;
+    let today = oslo_date(state.now());
+    let chosen_day: Option<Date> = match query.dag.as_deref().filter(|d| !d.is_empty()) {
+        Some(text) => Some(text.parse().map_err(|_| AppError::bad_request())?),
+        None => None,
+    };
+    let month_start: Date = match query.maaned.as_deref().filter(|m| !m.is_empty()) {
+        Some(text) => format!("{text}-01")
+            .parse()
+            .map_err(|_| AppError::bad_request())?,
+        None => chosen_day.unwrap_or(today).first_of_month(),
+    };
+    let this_month = today.first_of_month();
+    // Bookings reach a year ahead; earlier months than this one have nothing to book.
+    let last_month = this_month
+        .checked_add(jiff::Span::new().months(12))
+        .unwrap_or(this_month);
+    if month_start < this_month || month_start > last_month {
+        return Err(AppError::bad_request());
+    }
+    let next_month = month_start
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap_or(month_start);
+    let from = start_of_day(month_start).max(state.now());
+    let slots = state
+        .db
+        .slots_between(
+            practitioner.id,
+            service.purpose,
+            from,
+            start_of_day(next_month),
+        )
+        .await?;
+    let free_days: Vec<Date> = slots
+        .iter()
+        .filter(|s| s.released && !s.taken)
+        .map(|s| local(s.starts_at).date())
+        .collect();
+    let base = format!("{}/behandler/{}", service.base, practitioner.id);
+    let month_param = month_start.strftime("%Y-%m").to_string();
+    let weeks = month_grid(month_start.year(), month_start.month())
+        .into_iter()
+        .map(|week| {
+            week.into_iter()
+                .map(|cell| {
+                    cell.map(|day| {
+                        let has_free = free_days.contains(&day);
+                        let mut label = long_date(lang, day);
+                        if has_free {
+                            label = format!(
+                                "{label}, {}",
+                                i18n::text(lang, "booking-day-has-free", &[])
+                            );
+                        }
+                        DayCell {
+                            day: day.day(),
+                            href: format!("{base}?maaned={month_param}&dag={day}"),
+                            has_free,
+                            selected: Some(day) == chosen_day,
+                            today: day == today,
+                            label,
+                        }
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let (free, later) = match chosen_day {
+        Some(day) => {
+            let of_day: Vec<&Slot> = slots
+                .iter()
+                .filter(|s| local(s.starts_at).date() == day && !s.taken)
+                .collect();
+            (
+                of_day
+                    .iter()
+                    .filter(|s| s.released)
+                    .map(|s| slot_line(lang, s))
+                    .collect(),
+                of_day
+                    .iter()
+                    .filter(|s| !s.released)
+                    .map(|s| slot_line(lang, s))
+                    .collect(),
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let l = layout(&state, &citizen.citizen, service);
+    let month_label = format!(
+        "{} {}",
+        month_name(lang, month_start.month()),
+        month_start.year()
+    );
+    let page = CalendarPage {
+        heading: l.title.clone(),
+        practitioner: practitioner_label(&l, practitioner),
+        caption: l.t1("booking-calendar-caption", "month", &month_label),
+        month_label,
+        weekdays: (1..=7)
+            .map(|d| l.t(&format!("weekday-short-{d}")))
+            .collect(),
+        weeks,
+        today_href: format!("{base}?maaned={}&dag={today}", today.strftime("%Y-%m")),
+        previous_href: month_start
+            .checked_sub(jiff::Span::new().months(1))
+            .ok()
+            .filter(|m| *m >= this_month)
+            .map(|m| format!("{base}?maaned={}", m.strftime("%Y-%m"))),
+        next_href: format!("{base}?maaned={}", next_month.strftime("%Y-%m")),
+        chosen_day: chosen_day.map(|d| l.t1("booking-free-on", "date", &long_date(lang, d))),
+        free,
+        later,
+        review_action: format!("{}/se-gjennom", service.base),
+        office_address: format!("{}, {} {}", office.street, office.postal_code, office.city),
+        office_phone: l.t1("gp-phone", "phone", &office.phone),
+        phone_href: format!("tel:{}", office.phone.replace(' ', "")),
+        office_name: office.name,
+        l,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn ordinary_calendar(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(practitioner): Path<i64>,
+    Query(query): Query<CalendarQuery>,
+) -> Result<Response, AppError> {
+    calendar(state, citizen, ORDINARY, practitioner, query).await
+}
+
+pub async fn flu_calendar(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Path(practitioner): Path<i64>,
+    Query(query): Query<CalendarQuery>,
+) -> Result<Response, AppError> {
+    calendar(state, citizen, FLU, practitioner, query).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review and send
+
+#[derive(Template)]
+#[template(path = "booking/review.html")]
+struct ReviewPage {
+    l: Layout,
+    when: String,
+    with: String,
+    place: String,
+    kind: String,
+    duration: String,
+    action: String,
+    slot_id: i64,
+    key: String,
+    reason: String,
+    error: Option<String>,
+    back: String,
+    csrf: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    time: Option<i64>,
+}
+
+/// A free slot of the citizen's GP office for this service.
+async fn bookable_slot(
+    state: &AppState,
+    office: &Office,
+    service: Service,
+    slot_id: i64,
+) -> Result<Option<Slot>, AppError> {
+    let slot = state.db.slot_of_office(slot_id, office.id).await?;
+    Ok(slot.filter(|s| s.purpose == service.purpose && s.released && s.starts_at > state.now()))
+}
+
+/// What the review form holds: its idempotency key, the typed reason and its error.
+struct ReviewInput {
+    key: String,
+    reason: String,
+    error: Option<String>,
+}
+
+async fn review_page(
+    state: &AppState,
+    citizen: &Citizen,
+    office: &Office,
+    service: Service,
+    slot: &Slot,
+    input: ReviewInput,
+) -> Result<ReviewPage, AppError> {
+    let ReviewInput { key, reason, error } = input;
+    let l = layout(state, citizen, service);
+    let lang = l.lang;
+    let practitioners = state.db.practitioners_of(office.id).await?;
+    let practitioner = practitioners
+        .iter()
+        .find(|p| p.id == slot.practitioner_id)
+        .ok_or_else(|| AppError::new(ErrorKind::Internal))?;
+    let day = local(slot.starts_at).date();
+    Ok(ReviewPage {
+        when: when_text(lang, slot.starts_at, slot.duration_minutes),
+        with: i18n::text(
+            lang,
+            "booking-review-with",
+            &[
+                ("practitioner", &practitioner_label(&l, practitioner)),
+                ("office", &office.name),
+            ],
+        ),
+        place: l.t1("booking-place", "place", &slot.place),
+        kind: l.t1(
+            "booking-review-type",
+            "type",
+            &type_name(lang, slot.appointment_type),
+        ),
+        duration: l.t1(
+            "booking-review-duration",
+            "minutes",
+            &slot.duration_minutes.to_string(),
+        ),
+        action: format!("{}/se-gjennom", service.base),
+        slot_id: slot.id,
+        key,
+        reason,
+        error,
+        back: format!(
+            "{}/behandler/{}?maaned={}&dag={day}",
+            service.base,
+            practitioner.id,
+            day.strftime("%Y-%m")
+        ),
+        csrf: citizen.session.csrf_token.clone(),
+        l,
+    })
+}
+
+async fn review(
+    state: AppState,
+    citizen: ConsentedCitizen,
+    service: Service,
+    query: ReviewQuery,
+) -> Result<Response, AppError> {
+    let office = match office_for(&state, &citizen, service).await? {
+        Ok(office) => office,
+        Err(response) => return Ok(response),
+    };
+    let slot_id = query.time.ok_or_else(AppError::bad_request)?;
+    let Some(slot) = bookable_slot(&state, &office, service, slot_id).await? else {
+        return Ok(taken_page(&state, &citizen.citizen, service));
+    };
+    if slot.taken {
+        return Ok(taken_page(&state, &citizen.citizen, service));
+    }
+    let input = ReviewInput {
+        key: storage::random_token(),
+        reason: String::new(),
+        error: None,
+    };
+    let page = review_page(&state, &citizen.citizen, &office, service, &slot, input).await?;
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn ordinary_review(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Query(query): Query<ReviewQuery>,
+) -> Result<Response, AppError> {
+    review(state, citizen, ORDINARY, query).await
+}
+
+pub async fn flu_review(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Query(query): Query<ReviewQuery>,
+) -> Result<Response, AppError> {
+    review(state, citizen, FLU, query).await
+}
+
+fn taken_page(state: &AppState, citizen: &Citizen, service: Service) -> Response {
+    let l = Layout::new(citizen.lang, "booking-taken-title").with_user(citizen.header_user(state));
+    MessagePage::new(
+        l,
+        "booking-taken-text",
+        Some((service.base, "booking-back-to-calendar")),
+    )
+    .respond(StatusCode::CONFLICT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SendForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    time: i64,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// "Hva gjelder timen?" is optional, at most 50 characters.
+pub const REASON_MAX: usize = 50;
+
+async fn send(
+    state: AppState,
+    citizen: ConsentedCitizen,
+    service: Service,
+    form: SendForm,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let office = match office_for(&state, &citizen, service).await? {
+        Ok(office) => office,
+        Err(response) => return Ok(response),
+    };
+    if form.key.len() < 20 || form.key.len() > 100 {
+        return Err(AppError::bad_request());
+    }
+    let citizen = citizen.citizen;
+    let Some(slot) = state
+        .db
+        .slot_of_office(form.time, office.id)
+        .await?
+        .filter(|s| s.purpose == service.purpose)
+    else {
+        return Ok(taken_page(&state, &citizen, service));
+    };
+    let reason = match CharLimited::<REASON_MAX>::parse(&form.reason) {
+        Ok(reason) => reason.into_inner(),
+        Err(TextError::Missing) => String::new(),
+        Err(TextError::TooLong { max, actual }) => {
+            let message = i18n::text(
+                citizen.lang,
+                "error-field-too-long",
+                &[("max", &max.to_string()), ("actual", &actual.to_string())],
+            );
+            let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
+            let input = ReviewInput {
+                key: form.key.clone(),
+                reason: kept,
+                error: Some(message),
+            };
+            let page = review_page(&state, &citizen, &office, service, &slot, input).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
+    };
+    let now = state.now();
+    // The message in Innboks is in Norwegian, the language of the office's record.
+    let mut message = i18n::text(
+        Lang::Nb,
+        "booking-message",
+        &[(
+            "when",
+            &when_text(Lang::Nb, slot.starts_at, slot.duration_minutes),
+        )],
+    );
+    if !reason.is_empty() {
+        message.push('\n');
+        message.push_str(&i18n::text(
+            Lang::Nb,
+            "booking-message-reason",
+            &[("reason", &reason)],
+        ));
+    }
+    let outcome = state
+        .db
+        .request_booking(&NewBooking {
+            slot_id: slot.id,
+            citizen_id: citizen.person.id,
+            booked_by_person_id: citizen.person.id,
+            sender_name: &citizen.person.name.full(),
+            reason: &reason,
+            message: &message,
+            idempotency_key: &format!("booking:{}:{}", citizen.person.id, form.key),
+            now,
+            due_date: working_days::add_working_days(
+                oslo_date(now),
+                working_days::ANSWER_WORKING_DAYS,
+            ),
+        })
+        .await?;
+    match outcome {
+        BookingOutcome::Requested { thread_id, .. }
+        | BookingOutcome::AlreadySent { thread_id, .. } => {
+            Ok(Redirect::to(&format!("{}/sendt/{thread_id}", service.base)).into_response())
+        }
+        BookingOutcome::Refused(_) => Ok(taken_page(&state, &citizen, service)),
+    }
+}
+
+pub async fn ordinary_send(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Form(form): Form<SendForm>,
+) -> Result<Response, AppError> {
+    send(state, citizen, ORDINARY, form).await
+}
+
+pub async fn flu_send(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Form(form): Form<SendForm>,
+) -> Result<Response, AppError> {
+    send(state, citizen, FLU, form).await
+}
+
+#[derive(Template)]
+#[template(path = "booking/sent.html")]
+struct SentPage {
+    l: Layout,
+}
+
+/// "Timebestillingen er sendt".
+pub async fn sent(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(thread_id): Path<i64>,
+) -> Result<Response, AppError> {
+    if state
+        .db
+        .thread_of_citizen(thread_id, citizen.person.id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
+    let l = Layout::new(citizen.lang, "booking-sent-title").with_user(citizen.header_user(&state));
+    Ok(html(&SentPage { l })?.into_response())
+}
