@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod consent;
 pub mod econsultation;
 pub mod fodselsnummer;
+pub mod ical;
 pub mod office;
 pub mod person;
 pub mod text;

@@ -469,3 +469,82 @@ impl Database {
         Ok(true)
     }
 }
+
+impl Database {
+    /// A citizen's bookings, the latest start first.
+    #[tracing::instrument(skip_all)]
+    pub async fn bookings_of_citizen(&self, citizen_id: i64) -> Result<Vec<Booking>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {BOOKING_COLUMNS}, {SLOT_COLUMNS} {BOOKING_JOINS} WHERE b.citizen_id = $1 \
+             ORDER BY s.starts_at DESC, b.id DESC LIMIT 500"
+        )))
+        .bind(citizen_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(booking_from_row).collect()
+    }
+
+    /// One booking of this citizen (bookings of others are not found).
+    pub async fn booking_of_citizen(
+        &self,
+        booking_id: i64,
+        citizen_id: i64,
+    ) -> Result<Option<Booking>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {BOOKING_COLUMNS}, {SLOT_COLUMNS} {BOOKING_JOINS} WHERE b.id = $1 AND b.citizen_id = $2"
+        )))
+        .bind(booking_id)
+        .bind(citizen_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(booking_from_row).transpose()
+    }
+
+    /// Cancels a requested or confirmed booking (freeing the slot) and tells the office in the
+    /// booking's thread, all at once; `false` when it was not in a state that can be cancelled.
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel_booking(
+        &self,
+        booking_id: i64,
+        citizen_id: i64,
+        sender_name: &str,
+        message: &str,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE booking SET status = $1, answered_at = $2 WHERE id = $3 AND citizen_id = $4 \
+             AND status IN ('forespurt', 'tildelt') RETURNING thread_id",
+        )
+        .bind(BookingStatus::Cancelled.code())
+        .bind(now)
+        .bind(booking_id)
+        .bind(citizen_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        if let Some(thread_id) = row.try_get::<Option<i64>, _>("thread_id")? {
+            sqlx::query(
+                "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
+                 VALUES ($1, 'citizen', NULL, $2, $3, $4)",
+            )
+            .bind(thread_id)
+            .bind(sender_name)
+            .bind(message)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            // A request not yet answered needs no answer any more.
+            sqlx::query("UPDATE message_thread SET last_activity_at = $1, status = 'answered' WHERE id = $2")
+                .bind(now)
+                .bind(thread_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

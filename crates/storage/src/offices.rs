@@ -17,6 +17,8 @@ pub struct Office {
     pub her_id: i64,
     /// A contract specialist ("avtalespesialist") rather than a GP office.
     pub is_specialist: bool,
+    /// Citizens may cancel online until this many hours before the start.
+    pub cancel_notice_hours: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,7 @@ fn office_from_row(row: &AnyRow) -> Result<Office, StorageError> {
         phone: row.try_get("phone")?,
         her_id: row.try_get("her_id")?,
         is_specialist: row.try_get::<String, _>("office_kind")? == "avtalespesialist",
+        cancel_notice_hours: row.try_get("cancel_notice_hours")?,
     })
 }
 
@@ -89,7 +92,7 @@ fn staff_from_row(row: &AnyRow) -> Result<StaffMember, StorageError> {
 }
 
 const OFFICE_COLUMNS: &str = "o.id AS office_id, o.name AS office_name, o.street, o.postal_code, o.city, \
-     o.phone, o.her_id, o.kind AS office_kind";
+     o.phone, o.her_id, o.kind AS office_kind, o.cancel_notice_hours";
 const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, practitioner_id";
 
 impl Database {

@@ -386,3 +386,26 @@ booking-status-avbestilt = Cancelled
 booking-office-block = Booking
 booking-office-status = Status: { $status }
 booking-office-already = The request has already been answered.
+
+## Appointments
+appointments-title = Appointments
+appointments-upcoming = Upcoming appointments
+appointments-earlier = Earlier and closed
+appointments-none = You have no appointments.
+appointment-heading = { $when }: { $type } at { $office }
+appointment-duration = Expected duration: { $minutes } min
+appointment-reason = The appointment is about: { $reason }
+appointment-practitioner = Practitioner: { $name }
+appointment-status = Status: { $status }
+appointment-add-to-calendar = Add to my calendar
+appointment-video = This is a video appointment
+appointment-video-text = Be ready at least 5 minutes before the video appointment starts, and make sure picture and sound work. Sit where there is no background noise and no one else is involved.
+appointment-manage = Manage the appointment
+appointment-cancel = Cancel the appointment
+appointment-cancel-too-late = The appointment cannot be cancelled online later than { $hours } hours before it starts. Call the GP's surgery on { $phone }.
+appointment-cancelled = The appointment is cancelled.
+appointment-cancel-message = The patient has cancelled the appointment.
+front-appointments-tile = Appointments
+front-appointments-tile-text = Appointments with the health service.
+error-conflict-title = The change could not be made
+error-conflict-text = Something was changed meanwhile, or the time limit has passed. Nothing has been changed. Reload the page to see how things stand now.

@@ -389,3 +389,26 @@ booking-status-avbestilt = Avbestilt
 booking-office-block = Timebestilling
 booking-office-status = Status: { $status }
 booking-office-already = Forespørselen er allerede besvart.
+
+## Timeavtaler
+appointments-title = Timeavtaler
+appointments-upcoming = Kommende timer
+appointments-earlier = Tidligere og avsluttede
+appointments-none = Du har ingen timeavtaler.
+appointment-heading = { $when }: { $type } hos { $office }
+appointment-duration = Antatt varighet: { $minutes } min
+appointment-reason = Timen gjelder: { $reason }
+appointment-practitioner = Behandler: { $name }
+appointment-status = Status: { $status }
+appointment-add-to-calendar = Legg i egen kalender
+appointment-video = Dette er en videotime
+appointment-video-text = Gjør deg klar minst 5 minutter før videotimen starter, og sørg for at bilde og lyd fungerer. Plasser deg slik at du unngår bakgrunnsstøy og involvering av uvedkommende.
+appointment-manage = Administrer timen
+appointment-cancel = Avbestill time
+appointment-cancel-too-late = Timen kan ikke avbestilles på nett senere enn { $hours } timer før den starter. Ring legekontoret på { $phone }.
+appointment-cancelled = Timen er avbestilt.
+appointment-cancel-message = Pasienten har avbestilt timen.
+front-appointments-tile = Timeavtaler
+front-appointments-tile-text = Timer og avtaler med helsetjenesten.
+error-conflict-title = Endringen kunne ikke gjøres
+error-conflict-text = Det er gjort en endring i mellomtiden, eller fristen er ute. Ingenting er endret. Last siden på nytt for å se hvordan det står nå.

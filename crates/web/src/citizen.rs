@@ -44,6 +44,8 @@ struct FrontPage {
     greeting: String,
     /// The Innboks tile (with consent to Basis+), with the unread count when there is one.
     inbox: Option<String>,
+    /// The Timeavtaler tile (with consent to Full tilgang).
+    appointments: bool,
 }
 
 pub async fn front_page(
@@ -75,7 +77,16 @@ pub async fn front_page(
     } else {
         None
     };
-    Ok(html(&FrontPage { l, greeting, inbox })?.into_response())
+    let appointments = citizen
+        .consent
+        .is_some_and(|c| c.allows(ConsentLevel::FullTilgang));
+    Ok(html(&FrontPage {
+        l,
+        greeting,
+        inbox,
+        appointments,
+    })?
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     BadRequest,
     Csrf,
     Forbidden,
+    /// The thing changed meanwhile (e.g. a booking already answered or cancelled).
+    Conflict,
     Unavailable,
     Internal,
 }
@@ -28,6 +30,7 @@ impl ErrorKind {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -39,6 +42,7 @@ impl ErrorKind {
             Self::BadRequest => ("error-bad-request-title", "error-bad-request-text"),
             Self::Csrf => ("error-csrf-title", "error-csrf-text"),
             Self::Forbidden => ("error-forbidden-title", "error-forbidden-text"),
+            Self::Conflict => ("error-conflict-title", "error-conflict-text"),
             Self::Unavailable => ("error-unavailable-title", "error-unavailable-text"),
             Self::Internal => ("error-internal-title", "error-internal-text"),
         }

@@ -3,6 +3,7 @@
 //! Handlers are thin: they extract the request, check who may act, call storage and render a
 //! template. Every visible text comes from the message catalogue in `locales/`.
 
+mod appointments;
 mod assets;
 mod booking;
 mod citizen;
@@ -96,6 +97,13 @@ pub fn router(state: AppState) -> Router {
             "/kontor/tjenester",
             get(office::services_page).post(office::save_services),
         )
+        .route("/timeavtaler", get(appointments::list))
+        .route("/timeavtaler/{id}", get(appointments::detail))
+        .route(
+            "/timeavtaler/{id}/kalender.ics",
+            get(appointments::calendar_file),
+        )
+        .route("/timeavtaler/{id}/avbestill", post(appointments::cancel))
         .route("/bestill-time", get(booking::ordinary_practitioners))
         .route(
             "/bestill-time/behandler/{practitioner}",

@@ -353,6 +353,7 @@ mod booking_pages {
         racing_requests_over_two_processes_give_the_slot_once,
         calendar_refuses_bad_input,
         kari_books_a_flu_vaccine,
+        timeavtaler_calendar_file_and_cancelling,
     );
 
     async fn with_slots(backend: Backend) -> TestApp {
@@ -858,6 +859,213 @@ mod booking_pages {
             kurt.get("/influensavaksine").await.status(),
             StatusCode::NOT_FOUND,
             "not offered at his office"
+        );
+    }
+
+    /// Kurt's confirmed telefontime with Benedikte; returns the booking id and the slot start.
+    async fn kurt_confirmed(app: &TestApp) -> (i64, i64, i64) {
+        app.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        let calendar_path = format!("/bestill-time/behandler/{}", benedikte(app).await);
+        let day_path = first_free_day(app, &calendar_path).await;
+        let slot = slot_of_kind(
+            &app.get(&day_path).await.text().await.unwrap(),
+            "Telefontime",
+        );
+        let sent = request_slot(app, "/bestill-time", &slot, "Vondt i ryggen").await;
+        let thread_id: i64 = location(&sent).rsplit('/').next().unwrap().parse().unwrap();
+        let booking = app.db.booking_by_thread(thread_id).await.unwrap().unwrap();
+        (booking.id, thread_id, booking.slot.starts_at)
+    }
+
+    async fn timeavtaler_calendar_file_and_cancelling(backend: Backend) {
+        let app = with_slots(backend).await;
+        let (booking, thread_id, starts_at) = kurt_confirmed(&app).await;
+        assert_eq!(
+            app.get(&format!("/timeavtaler/{booking}/kalender.ics"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "no calendar file before the office confirms"
+        );
+        let frida = app.new_browser();
+        frida.login_staff(DemoPersons::FRIDA_FJELL).await;
+        let page = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&page, &format!("/kontor/henvendelser/{thread_id}/bekreft"));
+        frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/bekreft"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+
+        let front = app.get("/").await.text().await.unwrap();
+        assert!(front.contains(r#"href="/timeavtaler""#));
+        let list = app.get("/timeavtaler").await.text().await.unwrap();
+        assert!(list.contains("Kommende timer"));
+        assert!(list.contains("Telefontime hos Fjordbyen Legesenter"));
+        assert!(list.contains("Status: Tildelt"));
+        let detail = app
+            .get(&format!("/timeavtaler/{booking}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        for text in [
+            "Antatt varighet: 30 min",
+            "Oppmøtested: Telefontime",
+            "Timen gjelder: Vondt i ryggen",
+            "Behandler: Benedikte Berg",
+            "Status: Tildelt",
+            "Legg i egen kalender",
+            "Avbestill time",
+        ] {
+            assert!(detail.contains(text), "{text}");
+        }
+        let file = app
+            .get(&format!("/timeavtaler/{booking}/kalender.ics"))
+            .await;
+        assert_eq!(
+            file.headers()["content-type"],
+            "text/calendar; charset=utf-8"
+        );
+        let ics = file.text().await.unwrap();
+        let parsed: icalendar::Calendar = ics.parse().expect("a calendar parser reads the file");
+        let event = parsed
+            .components
+            .iter()
+            .find_map(|c| c.as_event())
+            .expect("one event");
+        use icalendar::Component;
+        assert_eq!(
+            event.get_summary(),
+            Some("Telefontime hos Benedikte Berg, Fjordbyen Legesenter")
+        );
+        assert_eq!(event.property_value("LOCATION"), Some("Telefontime"));
+        let local = jiff::Timestamp::from_second(starts_at)
+            .unwrap()
+            .in_tz("Europe/Oslo")
+            .unwrap();
+        assert!(
+            ics.contains(&format!(
+                "DTSTART;TZID=Europe/Oslo:{}",
+                local.strftime("%Y%m%dT%H%M%S")
+            )),
+            "{ics}"
+        );
+        assert!(
+            ics.contains("DESCRIPTION:Vondt i ryggen"),
+            "only what Kurt typed"
+        );
+        assert!(!ics.contains("Ønsket"), "nothing else from the message");
+
+        let other = app.new_browser();
+        other
+            .login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        assert_eq!(
+            other.get(&format!("/timeavtaler/{booking}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            other
+                .get(&format!("/timeavtaler/{booking}/kalender.ics"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+
+        // "Avbestill time" frees the slot and tells the office in the thread.
+        let csrf = csrf_of_form(&detail, &format!("/timeavtaler/{booking}/avbestill"));
+        let cancelled = app
+            .post(
+                &format!("/timeavtaler/{booking}/avbestill"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(
+            location(&cancelled),
+            format!("/timeavtaler/{booking}?avbestilt=1")
+        );
+        let after = app.get(&location(&cancelled)).await.text().await.unwrap();
+        assert!(after.contains("Timen er avbestilt.") && after.contains("Status: Avbestilt"));
+        assert!(!after.contains("Legg i egen kalender"));
+        let slot_id = app
+            .db
+            .booking_by_thread(thread_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .slot
+            .id;
+        assert_eq!(app.db.holders_of_slot(slot_id).await.unwrap(), 0);
+        let office_view = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(office_view.contains("Pasienten har avbestilt timen."));
+        let twice = app
+            .post(
+                &format!("/timeavtaler/{booking}/avbestill"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(twice.status(), StatusCode::CONFLICT);
+
+        // Inside the 24 hours before the start, cancelling online is refused.
+        let (late_booking, late_thread, late_start) = kurt_confirmed(&app).await;
+        let page = frida
+            .get(&format!("/kontor/henvendelser/{late_thread}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let office_csrf = csrf_of_form(
+            &page,
+            &format!("/kontor/henvendelser/{late_thread}/bekreft"),
+        );
+        frida
+            .post(
+                &format!("/kontor/henvendelser/{late_thread}/bekreft"),
+                &[("_csrf", &office_csrf)],
+            )
+            .await;
+        app.clock.advance(late_start - 23 * 3600 - app.clock_now());
+        app.login(DemoPersons::KURT_HAKON).await;
+        let late = app
+            .get(&format!("/timeavtaler/{late_booking}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            late.contains("Timen kan ikke avbestilles på nett senere enn 24 timer før den starter. Ring legekontoret på 11 22 33 44."),
+            "{late}"
+        );
+        assert!(!late.contains("/avbestill"), "no cancel button");
+        let csrf_late = crate::support::csrf_in(&late);
+        let refused = app
+            .post(
+                &format!("/timeavtaler/{late_booking}/avbestill"),
+                &[("_csrf", &csrf_late)],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            app.db
+                .booking_by_thread(late_thread)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            domain::appointment::BookingStatus::Confirmed
         );
     }
 }
