@@ -516,3 +516,36 @@ export async function withPage(browser, fn, options) {
     await page.context().close();
   }
 }
+
+/**
+ * Clicks the link in <main> with this accessible name (a string matches exactly, a RegExp as
+ * written, e.g. /^Din fastlege/ for a tile whose name goes on with its text) and waits for
+ * the page it opens.
+ * @param {import('playwright-core').Page} page
+ * @param {string|RegExp} name
+ */
+export async function followLink(page, name) {
+  const options = typeof name === 'string' ? { name, exact: true } : { name };
+  return clickAndWait(page, page.getByRole('main').getByRole('link', options));
+}
+
+/** Clicks the button in <main> with exactly this accessible name and waits for the answer. */
+export async function pressButton(page, name) {
+  return clickAndWait(page, page.getByRole('main').getByRole('button', { name, exact: true }));
+}
+
+/**
+ * A data table's body rows, each as an object keyed by its column headers' text (whitespace
+ * collapsed), e.g. `[{ Type: 'E-konsultasjon', Pasient: 'Kari Nordmann', … }]`.
+ * @param {import('playwright-core').Locator} table
+ * @returns {Promise<Record<string, string>[]>}
+ */
+export async function tableRows(table) {
+  return table.evaluate((element) => {
+    const clean = (text) => (text ?? '').replace(/\s+/g, ' ').trim();
+    const headers = [...element.querySelectorAll('thead th')].map((th) => clean(th.textContent));
+    return [...element.querySelectorAll('tbody tr')].map((row) => Object.fromEntries(
+      [...row.cells].map((cell, i) => [headers[i] ?? String(i), clean(cell.textContent)]),
+    ));
+  });
+}

@@ -548,3 +548,89 @@ impl Database {
         Ok(true)
     }
 }
+
+impl Database {
+    /// The office's closing days (no template slots are made on them).
+    pub async fn closing_days(
+        &self,
+        office_id: i64,
+    ) -> Result<Vec<jiff::civil::Date>, StorageError> {
+        let rows = sqlx::query("SELECT day FROM closing_day WHERE office_id = $1 ORDER BY day")
+            .bind(office_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let day: String = row.try_get("day")?;
+                day.parse()
+                    .map_err(|e| StorageError::Corrupt(format!("closing day: {e}")))
+            })
+            .collect()
+    }
+
+    pub async fn add_closing_day(
+        &self,
+        office_id: i64,
+        day: jiff::civil::Date,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO closing_day (office_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(office_id)
+        .bind(day.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The office cancels a requested or confirmed booking: the slot is freed and the citizen
+    /// gets the message in the booking's thread, all at once. `false` when there was nothing
+    /// to cancel.
+    #[tracing::instrument(skip_all)]
+    pub async fn office_cancel_booking(
+        &self,
+        thread_id: i64,
+        office_id: i64,
+        staff_id: i64,
+        staff_name: &str,
+        message: &str,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE booking SET status = $1, answered_at = $2, answer_text = $3 WHERE thread_id = $4 \
+             AND status IN ('forespurt', 'tildelt') AND slot_id IN (SELECT id FROM slot WHERE office_id = $5)",
+        )
+        .bind(BookingStatus::Cancelled.code())
+        .bind(now)
+        .bind(message)
+        .bind(thread_id)
+        .bind(office_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
+             VALUES ($1, 'office', $2, $3, $4, $5)",
+        )
+        .bind(thread_id)
+        .bind(staff_id)
+        .bind(staff_name)
+        .bind(message)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE message_thread SET status = 'answered', citizen_unread = 1, last_activity_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(thread_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

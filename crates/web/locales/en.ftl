@@ -409,3 +409,50 @@ front-appointments-tile = Appointments
 front-appointments-tile-text = Appointments with the health service.
 error-conflict-title = The change could not be made
 error-conflict-text = Something was changed meanwhile, or the time limit has passed. Nothing has been changed. Reload the page to see how things stand now.
+
+## The surgery's slots
+office-slots-link = Appointments on Helseportal
+office-slots-title = Appointments on Helseportal
+office-slots-practitioner = Practitioner
+office-slots-show = Show appointments
+office-slots-upcoming = Appointments in the next 14 days
+office-slots-none = No appointments in the next 14 days.
+office-slots-free = Free
+office-slots-held = Booked
+office-slots-later = Not online yet
+office-slots-remove = Remove
+office-slots-removed = The appointment slot has been removed.
+office-slots-held-error = The slot is requested or booked and cannot be removed. Cancel it with a message to the patient first.
+office-slots-single = Add one appointment
+office-slots-date = Date
+office-slots-time = Time
+office-slots-length = Duration (minutes)
+office-slots-type = Type
+office-slots-purpose = For
+office-slots-purpose-time = Appointment with practitioner
+office-slots-purpose-influensavaksine = Flu vaccine
+office-slots-released = Bookable online now
+office-slots-add = Add the appointment
+office-slots-template = Make appointments from a weekly pattern
+office-slots-weekdays = Weekdays
+office-slots-from = From date
+office-slots-to = To date (inclusive)
+office-slots-day-start = First appointment starts
+office-slots-day-end = Last appointment ends
+office-slots-make = Make the appointments
+office-slots-added = { $count ->
+    [one] { $count } appointment has been added.
+   *[other] { $count } appointments have been added.
+}
+office-slots-closing = Closing days
+office-slots-closing-hint = On closing days the weekly pattern makes no appointments. Public holidays are always closed.
+office-slots-add-closing = Add closing day
+office-slots-error-date = Enter a valid date (YYYY-MM-DD).
+office-slots-error-time = Enter a valid time (HH:MM).
+office-slots-error-length = The duration must be between 5 and 240 minutes.
+office-slots-error-template = The weekly pattern is not valid: choose at least one weekday, a period of at most a year and an end after the start.
+office-slots-error-past = The appointment must be in the future.
+office-cancel-booking = Cancel the appointment
+office-cancel-message = Message to the patient
+office-cancelled = The appointment is cancelled, and the patient has been told.
+booking-cancelled-by-office = The GP's surgery has cancelled the appointment. Contact the surgery for a new appointment.

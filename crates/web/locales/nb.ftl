@@ -412,3 +412,50 @@ front-appointments-tile = Timeavtaler
 front-appointments-tile-text = Timer og avtaler med helsetjenesten.
 error-conflict-title = Endringen kunne ikke gjøres
 error-conflict-text = Det er gjort en endring i mellomtiden, eller fristen er ute. Ingenting er endret. Last siden på nytt for å se hvordan det står nå.
+
+## Legekontorets timer
+office-slots-link = Timer på Helseportal
+office-slots-title = Timer på Helseportal
+office-slots-practitioner = Behandler
+office-slots-show = Vis timer
+office-slots-upcoming = Timer de neste 14 dagene
+office-slots-none = Ingen timer de neste 14 dagene.
+office-slots-free = Ledig
+office-slots-held = Bestilt
+office-slots-later = Ikke på nett ennå
+office-slots-remove = Fjern
+office-slots-removed = Timen er fjernet.
+office-slots-held-error = Timen er forespurt eller bestilt og kan ikke fjernes. Avbestill den med beskjed til pasienten først.
+office-slots-single = Legg til én time
+office-slots-date = Dato
+office-slots-time = Klokkeslett
+office-slots-length = Varighet (minutter)
+office-slots-type = Type
+office-slots-purpose = Gjelder
+office-slots-purpose-time = Time hos behandler
+office-slots-purpose-influensavaksine = Influensavaksine
+office-slots-released = Kan bestilles på nett nå
+office-slots-add = Legg til timen
+office-slots-template = Lag timer fra ukemal
+office-slots-weekdays = Ukedager
+office-slots-from = Fra og med dato
+office-slots-to = Til og med dato
+office-slots-day-start = Første time starter
+office-slots-day-end = Siste time slutter
+office-slots-make = Lag timene
+office-slots-added = { $count ->
+    [one] { $count } time er lagt til.
+   *[other] { $count } timer er lagt til.
+}
+office-slots-closing = Stengte dager
+office-slots-closing-hint = På stengte dager lager ukemalen ingen timer. Helligdager er alltid stengt.
+office-slots-add-closing = Legg til stengt dag
+office-slots-error-date = Skriv en gyldig dato (ÅÅÅÅ-MM-DD).
+office-slots-error-time = Skriv et gyldig klokkeslett (TT:MM).
+office-slots-error-length = Varigheten må være mellom 5 og 240 minutter.
+office-slots-error-template = Ukemalen er ugyldig: velg minst én ukedag, en periode på høyst ett år og en sluttid etter starttiden.
+office-slots-error-past = Timen må ligge fram i tid.
+office-cancel-booking = Avbestill timen
+office-cancel-message = Beskjed til pasienten
+office-cancelled = Timen er avbestilt, og pasienten har fått beskjed.
+booking-cancelled-by-office = Legekontoret har avbestilt timen. Ta kontakt med legekontoret for å få en ny time.

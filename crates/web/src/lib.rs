@@ -18,6 +18,7 @@ mod layout;
 mod login;
 mod office;
 mod office_queue;
+mod office_slots;
 mod oidc;
 mod security;
 mod session;
@@ -166,6 +167,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/kontor/henvendelser/{thread}/svar",
             post(office_queue::answer),
+        )
+        .route("/kontor/timer", get(office_slots::page))
+        .route("/kontor/timer/ny", post(office_slots::add_single))
+        .route("/kontor/timer/ukemal", post(office_slots::add_template))
+        .route("/kontor/timer/stengt", post(office_slots::add_closing_day))
+        .route("/kontor/timer/{slot}/fjern", post(office_slots::remove))
+        .route(
+            "/kontor/henvendelser/{thread}/avbestill",
+            post(office_slots::cancel_booking),
         )
         .route(
             "/kontor/henvendelser/{thread}/bekreft",

@@ -140,7 +140,8 @@ struct OfficeThreadPage {
     csrf: String,
     answer: String,
     error: Option<String>,
-    answered_now: bool,
+    /// A notice after an action (answer sent, appointment cancelled).
+    notice: Option<String>,
     copayment_note: Option<String>,
     /// For a booking request: when, what and where, and whether it still waits for an answer.
     booking: Option<BookingView>,
@@ -153,6 +154,8 @@ struct BookingView {
     reason: String,
     status: String,
     waiting: bool,
+    /// Confirmed and still ahead: the office may cancel it with a message.
+    active: bool,
 }
 
 /// A thread of this office that this staff member may open, or the error to answer with.
@@ -176,6 +179,8 @@ async fn thread_for(
 pub struct ThreadQuery {
     #[serde(default)]
     besvart: Option<String>,
+    #[serde(default)]
+    avbestilt: Option<String>,
 }
 
 async fn render_thread(
@@ -184,7 +189,7 @@ async fn render_thread(
     thread: storage::ThreadSummary,
     answer: String,
     error: Option<String>,
-    answered_now: bool,
+    notice: Option<&str>,
 ) -> Result<OfficeThreadPage, AppError> {
     let l = Layout::new(staff.lang, "office-thread-title")
         .with_home("/kontor")
@@ -218,6 +223,8 @@ async fn render_thread(
                     &l.t(&format!("booking-status-{}", b.status.code())),
                 ),
                 waiting: b.status == domain::appointment::BookingStatus::Requested,
+                active: b.status == domain::appointment::BookingStatus::Confirmed
+                    && b.slot.starts_at > state.now(),
             }),
         _ => None,
     };
@@ -236,7 +243,7 @@ async fn render_thread(
         csrf: staff.session.csrf_token.clone(),
         answer,
         error,
-        answered_now,
+        notice: notice.map(|key| l.t(key)),
         copayment_note,
         l,
     })
@@ -259,15 +266,12 @@ pub async fn open_thread(
             state.now(),
         )
         .await?;
-    let page = render_thread(
-        &state,
-        &staff,
-        thread,
-        String::new(),
-        None,
-        query.besvart.is_some(),
-    )
-    .await?;
+    let notice = if query.avbestilt.is_some() {
+        Some("office-cancelled")
+    } else {
+        query.besvart.is_some().then_some("office-answer-sent")
+    };
+    let page = render_thread(&state, &staff, thread, String::new(), None, notice).await?;
     Ok(html(&page)?.into_response())
 }
 
@@ -304,7 +308,7 @@ pub async fn answer(
                 ),
             };
             let kept: String = form.svar.chars().take(ANSWER_MAX * 2).collect();
-            let page = render_thread(&state, &staff, thread, kept, Some(message), false).await?;
+            let page = render_thread(&state, &staff, thread, kept, Some(message), None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }
     };
@@ -342,7 +346,7 @@ pub async fn answer(
             thread,
             String::new(),
             Some(l.t("office-already-answered")),
-            false,
+            None,
         )
         .await?;
         return Ok((StatusCode::CONFLICT, html(&page)?).into_response());
@@ -435,7 +439,7 @@ async fn answer_booking(
                     .chars()
                     .take(REJECT_REASON_MAX * 2)
                     .collect();
-                let page = render_thread(state, staff, thread, kept, Some(message), false).await?;
+                let page = render_thread(state, staff, thread, kept, Some(message), None).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
             }
         }
@@ -460,7 +464,7 @@ async fn answer_booking(
             thread,
             String::new(),
             Some(l.t("booking-office-already")),
-            false,
+            None,
         )
         .await?;
         return Ok((StatusCode::CONFLICT, html(&page)?).into_response());

@@ -354,6 +354,8 @@ mod booking_pages {
         calendar_refuses_bad_input,
         kari_books_a_flu_vaccine,
         timeavtaler_calendar_file_and_cancelling,
+        office_publishes_and_removes_slots,
+        office_cancels_a_confirmed_appointment,
     );
 
     async fn with_slots(backend: Backend) -> TestApp {
@@ -1066,6 +1068,321 @@ mod booking_pages {
                 .unwrap()
                 .status,
             domain::appointment::BookingStatus::Confirmed
+        );
+    }
+
+    async fn add_single(
+        frida: &Browser,
+        csrf: &str,
+        practitioner: &str,
+        date: &str,
+        time: &str,
+        length: &str,
+    ) -> reqwest::Response {
+        frida
+            .post(
+                "/kontor/timer/ny",
+                &[
+                    ("_csrf", csrf),
+                    ("behandler", practitioner),
+                    ("dato", date),
+                    ("tid", time),
+                    ("varighet", length),
+                    ("type", "telefontime"),
+                    ("gjelder", "time"),
+                    ("paa_nett", "ja"),
+                ],
+            )
+            .await
+    }
+
+    fn oslo_today(app: &TestApp) -> jiff::civil::Date {
+        jiff::Timestamp::from_second(app.clock_now())
+            .unwrap()
+            .in_tz("Europe/Oslo")
+            .unwrap()
+            .date()
+    }
+
+    async fn office_publishes_and_removes_slots(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let frida = app.new_browser();
+        frida.login_staff(DemoPersons::FRIDA_FJELL).await;
+        let dashboard = frida.get("/kontor").await.text().await.unwrap();
+        assert!(dashboard.contains(r#"href="/kontor/timer""#));
+        let page = frida.get("/kontor/timer").await.text().await.unwrap();
+        assert!(page.contains("Ingen timer de neste 14 dagene."));
+        let csrf = csrf_of_form(&page, "/kontor/timer/ny");
+        let benedikte = benedikte(&app).await.to_string();
+        let day = oslo_today(&app)
+            .checked_add(jiff::Span::new().days(3))
+            .unwrap()
+            .to_string();
+        let added = add_single(&frida, &csrf, &benedikte, &day, "07:00", "30").await;
+        assert_eq!(
+            location(&added),
+            format!("/kontor/timer?behandler={benedikte}&lagt_til=1")
+        );
+        assert!(
+            frida
+                .get(&location(&added))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("1 time er lagt til.")
+        );
+        let again = add_single(&frida, &csrf, &benedikte, &day, "07:00", "30").await;
+        assert!(
+            location(&again).ends_with("lagt_til=0"),
+            "the same time twice is one slot"
+        );
+        let bad_date = add_single(&frida, &csrf, &benedikte, "2026-13-01", "07:00", "30").await;
+        assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad_date
+                .text()
+                .await
+                .unwrap()
+                .contains("Skriv en gyldig dato (ÅÅÅÅ-MM-DD).")
+        );
+        assert!(
+            add_single(&frida, &csrf, &benedikte, &day, "25:00", "30")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Skriv et gyldig klokkeslett (TT:MM).")
+        );
+        assert!(
+            add_single(&frida, &csrf, &benedikte, &day, "07:30", "0")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Varigheten må være mellom 5 og 240 minutter.")
+        );
+        assert!(
+            add_single(&frida, &csrf, &benedikte, "2020-01-01", "07:30", "30")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Timen må ligge fram i tid.")
+        );
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id.to_string();
+        let foreign = frida
+            .post(
+                "/kontor/timer/ny",
+                &[
+                    ("_csrf", &csrf),
+                    ("behandler", &rolf),
+                    ("dato", &day),
+                    ("tid", "07:00"),
+                    ("varighet", "30"),
+                    ("type", "telefontime"),
+                    ("gjelder", "time"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            foreign.status(),
+            StatusCode::BAD_REQUEST,
+            "a practitioner of another office"
+        );
+
+        // A weekly pattern: Mondays and Wednesdays for two weeks, 16:00-17:00, 30 minutes.
+        let from = oslo_today(&app)
+            .checked_add(jiff::Span::new().days(1))
+            .unwrap();
+        let to = from.checked_add(jiff::Span::new().days(13)).unwrap();
+        let mut expected = 0;
+        let mut d = from;
+        while d <= to {
+            if matches!(
+                d.weekday(),
+                jiff::civil::Weekday::Monday | jiff::civil::Weekday::Wednesday
+            ) && !domain::working_days::is_public_holiday(d)
+            {
+                expected += 2;
+            }
+            d = d.tomorrow().unwrap();
+        }
+        let template = frida
+            .post(
+                "/kontor/timer/ukemal",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("behandler", benedikte.as_str()),
+                    ("ukedag", "1"),
+                    ("ukedag", "3"),
+                    ("fra", &from.to_string()),
+                    ("til", &to.to_string()),
+                    ("start", "16:00"),
+                    ("slutt", "17:00"),
+                    ("varighet", "30"),
+                    ("type", "konsultasjon"),
+                    ("gjelder", "time"),
+                    ("paa_nett", "ja"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&template),
+            format!("/kontor/timer?behandler={benedikte}&lagt_til={expected}")
+        );
+        let no_days = frida
+            .post(
+                "/kontor/timer/ukemal",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("behandler", benedikte.as_str()),
+                    ("fra", &from.to_string()),
+                    ("til", &to.to_string()),
+                    ("start", "16:00"),
+                    ("slutt", "17:00"),
+                    ("varighet", "30"),
+                    ("type", "konsultasjon"),
+                    ("gjelder", "time"),
+                ],
+            )
+            .await;
+        assert_eq!(no_days.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            no_days
+                .text()
+                .await
+                .unwrap()
+                .contains("Ukemalen er ugyldig")
+        );
+
+        // Kurt requests the 07:00 slot; then it cannot be removed, but a free one can.
+        let id: i64 = benedikte.parse().unwrap();
+        let slots = app
+            .db
+            .slots_between(id, domain::appointment::SlotPurpose::Ordinary, 0, i64::MAX)
+            .await
+            .unwrap();
+        let (held, free) = (slots[0].id, slots[1].id);
+        app.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        assert_eq!(
+            request_slot(&app, "/bestill-time", &held.to_string(), "")
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        let refused = frida
+            .post(&format!("/kontor/timer/{held}/fjern"), &[("_csrf", &csrf)])
+            .await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("Timen er forespurt eller bestilt og kan ikke fjernes.")
+        );
+        let removed = frida
+            .post(&format!("/kontor/timer/{free}/fjern"), &[("_csrf", &csrf)])
+            .await;
+        assert!(
+            frida
+                .get(&location(&removed))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Timen er fjernet.")
+        );
+        assert!(app.db.slot_of_office(free, 2).await.unwrap().is_none());
+        let rolf_slot = {
+            storage::seed_demo_slots(&app.db, app.clock_now())
+                .await
+                .unwrap();
+            let rolf: i64 = rolf.parse().unwrap();
+            app.db
+                .slots_between(
+                    rolf,
+                    domain::appointment::SlotPurpose::Ordinary,
+                    0,
+                    i64::MAX,
+                )
+                .await
+                .unwrap()[0]
+                .id
+        };
+        assert_eq!(
+            frida
+                .post(
+                    &format!("/kontor/timer/{rolf_slot}/fjern"),
+                    &[("_csrf", &csrf)]
+                )
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    async fn office_cancels_a_confirmed_appointment(backend: Backend) {
+        let app = with_slots(backend).await;
+        let (booking, thread_id, _) = kurt_confirmed(&app).await;
+        let frida = app.new_browser();
+        frida.login_staff(DemoPersons::FRIDA_FJELL).await;
+        let page = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&page, &format!("/kontor/henvendelser/{thread_id}/bekreft"));
+        frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/bekreft"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        let page = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Avbestill timen"));
+        let cancelled = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/avbestill"),
+                &[
+                    ("_csrf", &csrf),
+                    ("beskjed", "Legen er syk. Ring oss for ny time."),
+                ],
+            )
+            .await;
+        let after = frida.get(&location(&cancelled)).await.text().await.unwrap();
+        assert!(after.contains("Timen er avbestilt, og pasienten har fått beskjed."));
+        let twice = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/avbestill"),
+                &[("_csrf", &csrf), ("beskjed", "x")],
+            )
+            .await;
+        assert_eq!(twice.status(), StatusCode::CONFLICT);
+        let front = app.get("/").await.text().await.unwrap();
+        assert!(front.contains("1 ulest"), "the cancellation is news");
+        let detail = app
+            .get(&format!("/timeavtaler/{booking}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(detail.contains("Status: Avbestilt"));
+        assert!(
+            app.get(&format!("/innboks/{thread_id}"))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Legen er syk. Ring oss for ny time.")
         );
     }
 }

@@ -1,0 +1,494 @@
+//! The office publishes appointment slots: one at a time or from a weekly pattern over a
+//! period, with closing days; it removes slots nobody holds. A slot that is requested or
+//! booked cannot be removed: it must be cancelled with a message to the citizen first.
+
+use askama::Template;
+use axum::extract::{Path, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::appointment::{AppointmentType, SlotPurpose, WeeklyTemplate};
+use jiff::civil::{Date, Time, Weekday};
+use serde::Deserialize;
+use storage::{NewSlot, Office, Practitioner};
+
+use crate::AppState;
+use crate::error::{AppError, html};
+use crate::forms::{Form, Query};
+use crate::i18n;
+use crate::layout::Layout;
+use crate::security::tokens_match;
+use crate::session::Staff;
+
+fn tz() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// Where a remote appointment happens is its kind; the others are at the office.
+fn place_of(kind: AppointmentType, office: &Office) -> String {
+    match kind {
+        AppointmentType::Telefontime => "Telefontime".into(),
+        AppointmentType::Videotime => "Videotime".into(),
+        _ => format!("{}, {} {}", office.street, office.postal_code, office.city),
+    }
+}
+
+struct SlotRow {
+    id: i64,
+    when: String,
+    kind: String,
+    state: String,
+    removable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "kontor/slots.html")]
+struct SlotsPage {
+    l: Layout,
+    csrf: String,
+    practitioners: Vec<(i64, String, bool)>,
+    practitioner_id: i64,
+    rows: Vec<SlotRow>,
+    kinds: Vec<(&'static str, String)>,
+    weekdays: Vec<(i8, String)>,
+    closing_days: Vec<String>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SlotsQuery {
+    #[serde(default)]
+    behandler: Option<i64>,
+    #[serde(default)]
+    lagt_til: Option<i64>,
+    #[serde(default)]
+    fjernet: Option<String>,
+}
+
+fn chosen_practitioner(practitioners: &[Practitioner], id: Option<i64>) -> Result<i64, AppError> {
+    match id {
+        Some(id) => practitioners
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.id)
+            .ok_or_else(AppError::bad_request),
+        None => practitioners
+            .first()
+            .map(|p| p.id)
+            .ok_or_else(AppError::bad_request),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    practitioner: Option<i64>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<SlotsPage, AppError> {
+    let l = Layout::new(staff.lang, "office-slots-title")
+        .with_home("/kontor")
+        .with_user(staff.header_user(state));
+    let practitioners = state.db.practitioners_of(staff.office.id).await?;
+    let practitioner_id = chosen_practitioner(&practitioners, practitioner)?;
+    let now = state.now();
+    let mut rows = Vec::new();
+    for purpose in [SlotPurpose::Ordinary, SlotPurpose::FluVaccine] {
+        for slot in state
+            .db
+            .slots_between(practitioner_id, purpose, now, now + 14 * 24 * 3600)
+            .await?
+        {
+            let state_key = if slot.taken {
+                "office-slots-held"
+            } else if slot.released {
+                "office-slots-free"
+            } else {
+                "office-slots-later"
+            };
+            let mut kind = l.t(&format!("booking-type-{}", slot.appointment_type.code()));
+            if purpose == SlotPurpose::FluVaccine {
+                kind = format!("{kind} ({})", l.t("office-slots-purpose-influensavaksine"));
+            }
+            rows.push((
+                slot.starts_at,
+                SlotRow {
+                    id: slot.id,
+                    when: crate::booking::when_text(l.lang, slot.starts_at, slot.duration_minutes),
+                    kind,
+                    state: l.t(state_key),
+                    removable: !slot.taken,
+                },
+            ));
+        }
+    }
+    rows.sort_by_key(|(start, _)| *start);
+    Ok(SlotsPage {
+        csrf: staff.session.csrf_token.clone(),
+        practitioners: practitioners
+            .iter()
+            .map(|p| {
+                (
+                    p.id,
+                    format!(
+                        "{} ({})",
+                        p.name.full(),
+                        l.t(&format!("practitioner-{}", p.kind.code()))
+                    ),
+                    p.id == practitioner_id,
+                )
+            })
+            .collect(),
+        practitioner_id,
+        rows: rows.into_iter().map(|(_, row)| row).collect(),
+        kinds: AppointmentType::ALL
+            .into_iter()
+            .map(|k| (k.code(), l.t(&format!("booking-type-{}", k.code()))))
+            .collect(),
+        weekdays: (1..=7).map(|d| (d, l.t(&format!("weekday-{d}")))).collect(),
+        closing_days: state
+            .db
+            .closing_days(staff.office.id)
+            .await?
+            .iter()
+            .map(|d| d.strftime("%d.%m.%Y").to_string())
+            .collect(),
+        notice,
+        error,
+        l,
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<SlotsQuery>,
+) -> Result<Response, AppError> {
+    let l = Layout::new(staff.lang, "office-slots-title");
+    let notice = match (query.lagt_til, query.fjernet) {
+        (Some(count), _) => Some(l.t1("office-slots-added", "count", &count.to_string())),
+        (None, Some(_)) => Some(l.t("office-slots-removed")),
+        _ => None,
+    };
+    Ok(html(&render(&state, &staff, query.behandler, notice, None).await?)?.into_response())
+}
+
+async fn refuse(
+    state: &AppState,
+    staff: &Staff,
+    practitioner: Option<i64>,
+    key: &str,
+) -> Result<Response, AppError> {
+    let message = Layout::new(staff.lang, "office-slots-title").t(key);
+    let page = render(state, staff, practitioner, None, Some(message)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    text.trim().parse().ok()
+}
+
+fn parse_time(text: &str) -> Option<Time> {
+    let (hour, minute) = text.trim().split_once(':')?;
+    Time::new(hour.parse().ok()?, minute.parse().ok()?, 0, 0).ok()
+}
+
+fn kind_and_purpose(kind: &str, purpose: &str) -> Result<(AppointmentType, SlotPurpose), AppError> {
+    Ok((
+        AppointmentType::from_code(kind).ok_or_else(AppError::bad_request)?,
+        SlotPurpose::from_code(purpose).ok_or_else(AppError::bad_request)?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SingleForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    behandler: i64,
+    #[serde(default)]
+    dato: String,
+    #[serde(default)]
+    tid: String,
+    #[serde(default)]
+    varighet: i64,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    gjelder: String,
+    #[serde(default)]
+    paa_nett: Option<String>,
+}
+
+pub async fn add_single(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<SingleForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let practitioners = state.db.practitioners_of(staff.office.id).await?;
+    let practitioner = chosen_practitioner(&practitioners, Some(form.behandler))?;
+    let (kind, purpose) = kind_and_purpose(&form.kind, &form.gjelder)?;
+    let Some(day) = parse_date(&form.dato) else {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-date",
+        )
+        .await;
+    };
+    let Some(time) = parse_time(&form.tid) else {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-time",
+        )
+        .await;
+    };
+    if !(5..=240).contains(&form.varighet) {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-length",
+        )
+        .await;
+    }
+    let starts_at = day
+        .to_datetime(time)
+        .to_zoned_datetime(tz())
+        .map(|z| z.timestamp().as_second())
+        .map_err(|_| AppError::bad_request())?;
+    if starts_at <= state.now() {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-past",
+        )
+        .await;
+    }
+    let place = place_of(kind, &staff.office);
+    let added = state
+        .db
+        .add_slots(
+            &[NewSlot {
+                office_id: staff.office.id,
+                practitioner_id: practitioner,
+                starts_at,
+                duration_minutes: form.varighet,
+                appointment_type: kind,
+                place: &place,
+                released: form.paa_nett.is_some(),
+                purpose,
+            }],
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/kontor/timer?behandler={practitioner}&lagt_til={added}"
+    ))
+    .into_response())
+}
+
+/// The weekly pattern arrives with repeated "ukedag" fields, so it is read by hand.
+pub async fn add_template(
+    State(state): State<AppState>,
+    staff: Staff,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        fields.push((key.into_owned(), value.into_owned()));
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    if !tokens_match(field("_csrf"), &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let practitioners = state.db.practitioners_of(staff.office.id).await?;
+    let practitioner = chosen_practitioner(&practitioners, field("behandler").parse().ok())?;
+    let (kind, purpose) = kind_and_purpose(field("type"), field("gjelder"))?;
+    let weekdays: Vec<Weekday> = fields
+        .iter()
+        .filter(|(k, _)| k == "ukedag")
+        .map(|(_, v)| {
+            v.parse::<i8>()
+                .ok()
+                .and_then(|d| Weekday::from_monday_one_offset(d).ok())
+                .ok_or_else(AppError::bad_request)
+        })
+        .collect::<Result<_, _>>()?;
+    let (Some(from), Some(to)) = (parse_date(field("fra")), parse_date(field("til"))) else {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-date",
+        )
+        .await;
+    };
+    let (Some(day_start), Some(day_end)) = (parse_time(field("start")), parse_time(field("slutt")))
+    else {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-time",
+        )
+        .await;
+    };
+    let length: i64 = field("varighet").parse().unwrap_or(0);
+    let template = WeeklyTemplate {
+        weekdays,
+        day_start,
+        day_end,
+        length_minutes: length,
+    };
+    let closed = state.db.closing_days(staff.office.id).await?;
+    let Ok(starts) = template.slots(from, to, &closed, &tz()) else {
+        return refuse(
+            &state,
+            &staff,
+            Some(practitioner),
+            "office-slots-error-template",
+        )
+        .await;
+    };
+    let now = state.now();
+    let place = place_of(kind, &staff.office);
+    let released = !field("paa_nett").is_empty();
+    let slots: Vec<NewSlot<'_>> = starts
+        .into_iter()
+        .filter(|start| *start > now)
+        .map(|starts_at| NewSlot {
+            office_id: staff.office.id,
+            practitioner_id: practitioner,
+            starts_at,
+            duration_minutes: length,
+            appointment_type: kind,
+            place: &place,
+            released,
+            purpose,
+        })
+        .collect();
+    let added = state.db.add_slots(&slots, now).await?;
+    Ok(Redirect::to(&format!(
+        "/kontor/timer?behandler={practitioner}&lagt_til={added}"
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slot_id): Path<i64>,
+    Form(form): Form<RemoveForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let slot = state
+        .db
+        .slot_of_office(slot_id, staff.office.id)
+        .await?
+        .ok_or_else(|| AppError::new(crate::error::ErrorKind::NotFound))?;
+    if !state.db.remove_slot(slot.id, staff.office.id).await? {
+        let message = Layout::new(staff.lang, "office-slots-title").t("office-slots-held-error");
+        let page = render(
+            &state,
+            &staff,
+            Some(slot.practitioner_id),
+            None,
+            Some(message),
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, html(&page)?).into_response());
+    }
+    Ok(Redirect::to(&format!(
+        "/kontor/timer?behandler={}&fjernet=1",
+        slot.practitioner_id
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClosingForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    dato: String,
+}
+
+pub async fn add_closing_day(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<ClosingForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let Some(day) = parse_date(&form.dato) else {
+        return refuse(&state, &staff, None, "office-slots-error-date").await;
+    };
+    state.db.add_closing_day(staff.office.id, day).await?;
+    Ok(Redirect::to("/kontor/timer").into_response())
+}
+
+/// The office cancels a booking with a message to the citizen.
+#[derive(Debug, Deserialize)]
+pub struct OfficeCancelForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    beskjed: String,
+}
+
+pub async fn cancel_booking(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<OfficeCancelForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let thread = state
+        .db
+        .thread_of_office(thread_id, staff.office.id)
+        .await?
+        .ok_or_else(|| AppError::new(crate::error::ErrorKind::NotFound))?;
+    let message = match domain::text::CharLimited::<500>::parse(&form.beskjed) {
+        Ok(text) => text.into_inner(),
+        Err(_) => i18n::text(crate::Lang::Nb, "booking-cancelled-by-office", &[]),
+    };
+    let done = state
+        .db
+        .office_cancel_booking(
+            thread.id,
+            staff.office.id,
+            staff.member.id,
+            &staff.member.name.full(),
+            &message,
+            state.now(),
+        )
+        .await?;
+    if !done {
+        return Err(AppError::new(crate::error::ErrorKind::Conflict));
+    }
+    Ok(Redirect::to(&format!("/kontor/henvendelser/{}?avbestilt=1", thread.id)).into_response())
+}
