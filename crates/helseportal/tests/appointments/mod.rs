@@ -356,6 +356,7 @@ mod booking_pages {
         timeavtaler_calendar_file_and_cancelling,
         office_publishes_and_removes_slots,
         office_cancels_a_confirmed_appointment,
+        racing_requests_over_several_server_processes_give_the_slot_once,
     );
 
     async fn with_slots(backend: Backend) -> TestApp {
@@ -1383,6 +1384,126 @@ mod booking_pages {
                 .await
                 .unwrap()
                 .contains("Legen er syk. Ring oss for ny time.")
+        );
+    }
+
+    /// A `helseportal serve` process of its own on the test's database, serving the same
+    /// public address as the test app; killed when dropped.
+    struct ServerProcess {
+        child: std::process::Child,
+        url: String,
+    }
+
+    impl Drop for ServerProcess {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    async fn server_process(app: &TestApp) -> ServerProcess {
+        let port = crate::support::free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_helseportal"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database", &app.database_url, "--public-url", &app.url])
+            .args([
+                "--attachments-dir",
+                &crate::support::temp_dir().display().to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{url}/healthz"))
+                .await
+                .is_ok_and(|r| r.status() == StatusCode::OK)
+            {
+                return ServerProcess { child, url };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server process did not start");
+    }
+
+    async fn racing_requests_over_several_server_processes_give_the_slot_once(backend: Backend) {
+        let app = with_slots(backend).await;
+        let processes = [server_process(&app).await, server_process(&app).await];
+        app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        let day_path = first_free_day(&app, &format!("/bestill-time/behandler/{rolf}")).await;
+        let slot = slot_of_kind(
+            &app.get(&day_path).await.text().await.unwrap(),
+            "Konsultasjon",
+        );
+        let review = app
+            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&review, "/bestill-time/se-gjennom");
+        let token = app.session_token().await;
+        let bases: Vec<String> = processes
+            .iter()
+            .map(|p| p.url.clone())
+            .chain([app.url.clone()])
+            .collect();
+        let mut tasks = Vec::new();
+        for n in 0..36 {
+            let base = bases[n % bases.len()].clone();
+            let (csrf, token, slot) = (csrf.clone(), token.clone(), slot.clone());
+            tasks.push(tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let key = format!("process-race-{n:04}-abcdefghijklmnop");
+                let response = client
+                    .post(format!("{base}/bestill-time/se-gjennom"))
+                    .header("cookie", format!("hp_session={token}"))
+                    .form(&[
+                        ("_csrf", csrf.as_str()),
+                        ("time", slot.as_str()),
+                        ("key", key.as_str()),
+                        ("reason", ""),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                (status, response.text().await.unwrap())
+            }));
+        }
+        let mut won = 0;
+        for task in tasks {
+            let (status, body) = task.await.unwrap();
+            match status {
+                StatusCode::SEE_OTHER => won += 1,
+                StatusCode::CONFLICT => {
+                    assert!(body.contains("Timen er dessverre ikke lenger ledig"))
+                }
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(won, 1, "exactly one request wins the slot");
+        assert_eq!(
+            app.db.holders_of_slot(slot.parse().unwrap()).await.unwrap(),
+            1
+        );
+        let kari = app
+            .db
+            .person_by_fnr(&crate::support::kari())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(
+            app.db.inbox_count(kari, None).await.unwrap(),
+            1,
+            "and nothing else changed"
         );
     }
 }
