@@ -1414,13 +1414,17 @@ mod booking_pages {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
+        // Owned at once, so that the process is killed and waited for whatever happens next.
+        let process = ServerProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         for _ in 0..200 {
-            if reqwest::get(format!("{url}/healthz"))
+            if reqwest::get(format!("{}/healthz", process.url))
                 .await
                 .is_ok_and(|r| r.status() == StatusCode::OK)
             {
-                return ServerProcess { child, url };
+                return process;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
