@@ -634,3 +634,113 @@ impl Database {
         Ok(true)
     }
 }
+
+/// The office books a slot by hand for the citizen of an enquiry ("Forespørsel").
+#[derive(Debug, Clone, Copy)]
+pub struct OfficeBooking<'a> {
+    pub thread_id: i64,
+    pub office_id: i64,
+    pub slot_id: i64,
+    pub staff_id: i64,
+    pub staff_name: &'a str,
+    pub text: &'a str,
+    pub now: i64,
+}
+
+/// What booking by hand did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficeBooked {
+    Done,
+    /// Someone holds the slot now.
+    SlotTaken,
+    /// The enquiry was answered already, or the slot is not the office's.
+    NotPossible,
+}
+
+impl Database {
+    /// Free slots of all practitioners of an office between two moments (released online or
+    /// not), for the office to book by hand.
+    pub async fn free_slots_of_office(
+        &self,
+        office_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Slot>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.office_id = $1 AND s.removed = 0 AND s.starts_at >= $2 \
+             AND s.starts_at < $3 AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot_id = s.id \
+             AND b.status IN ('forespurt', 'tildelt')) ORDER BY s.starts_at, s.practitioner_id LIMIT 300"
+        )))
+        .bind(office_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(slot_from_row).collect()
+    }
+
+    /// Books a slot for the citizen of an open enquiry, as confirmed ("Tildelt"), and answers
+    /// the enquiry, all at once; the one-booking-per-slot constraint holds here too.
+    #[tracing::instrument(skip_all)]
+    pub async fn book_for_enquiry(
+        &self,
+        booking: &OfficeBooking<'_>,
+    ) -> Result<OfficeBooked, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let thread = sqlx::query(
+            "SELECT citizen_id, sent_by_person_id FROM message_thread WHERE id = $1 AND office_id = $2 \
+             AND status = 'open' AND kind IN ('bestill-time', 'influensavaksine')",
+        )
+        .bind(booking.thread_id)
+        .bind(booking.office_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let slot = sqlx::query("SELECT id FROM slot WHERE id = $1 AND office_id = $2 AND removed = 0 AND starts_at > $3")
+            .bind(booking.slot_id)
+            .bind(booking.office_id)
+            .bind(booking.now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (Some(thread), Some(_)) = (thread, slot) else {
+            tx.rollback().await?;
+            return Ok(OfficeBooked::NotPossible);
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO booking (slot_id, citizen_id, booked_by_person_id, reason, status, requested_at, answered_at, \
+             answer_text, thread_id, idempotency_key) VALUES ($1, $2, $3, '', $4, $5, $5, $6, $7, $8)",
+        )
+        .bind(booking.slot_id)
+        .bind(thread.try_get::<i64, _>("citizen_id")?)
+        .bind(thread.try_get::<i64, _>("sent_by_person_id")?)
+        .bind(BookingStatus::Confirmed.code())
+        .bind(booking.now)
+        .bind(booking.text)
+        .bind(booking.thread_id)
+        .bind(format!("enquiry:{}:{}", booking.thread_id, booking.slot_id))
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                tx.rollback().await?;
+                return Ok(OfficeBooked::SlotTaken);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let answer = crate::NewAnswer {
+            thread_id: booking.thread_id,
+            office_id: booking.office_id,
+            staff_id: booking.staff_id,
+            staff_name: booking.staff_name,
+            body: booking.text,
+            copayment_nok: None,
+            now: booking.now,
+        };
+        if !crate::messages::insert_answer(&mut tx, self.backend(), &answer).await? {
+            tx.rollback().await?;
+            return Ok(OfficeBooked::NotPossible);
+        }
+        tx.commit().await?;
+        Ok(OfficeBooked::Done)
+    }
+}

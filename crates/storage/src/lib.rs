@@ -24,7 +24,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use appointments::{
-    Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, Slot,
+    Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, OfficeBooked,
+    OfficeBooking, Slot,
 };
 pub use demo::{DemoPersons, seed_demo, seed_demo_slots};
 pub use error::StorageError;

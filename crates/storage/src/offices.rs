@@ -19,6 +19,9 @@ pub struct Office {
     pub is_specialist: bool,
     /// Citizens may cancel online until this many hours before the start.
     pub cancel_notice_hours: i64,
+    /// The office takes enquiries ("Forespørsel") and books by hand, instead of publishing
+    /// slots for citizens to choose.
+    pub enquiry_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +61,7 @@ fn office_from_row(row: &AnyRow) -> Result<Office, StorageError> {
         her_id: row.try_get("her_id")?,
         is_specialist: row.try_get::<String, _>("office_kind")? == "avtalespesialist",
         cancel_notice_hours: row.try_get("cancel_notice_hours")?,
+        enquiry_only: row.try_get::<String, _>("booking_mode")? == "foresporsel",
     })
 }
 
@@ -92,7 +96,8 @@ fn staff_from_row(row: &AnyRow) -> Result<StaffMember, StorageError> {
 }
 
 const OFFICE_COLUMNS: &str = "o.id AS office_id, o.name AS office_name, o.street, o.postal_code, o.city, \
-     o.phone, o.her_id, o.kind AS office_kind, o.cancel_notice_hours";
+     o.phone, o.her_id, o.kind AS office_kind, o.cancel_notice_hours, \
+     o.booking_mode";
 const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, practitioner_id";
 
 impl Database {
@@ -194,6 +199,24 @@ impl Database {
             contacts.push((office, services));
         }
         Ok(contacts)
+    }
+
+    /// Chooses how citizens book: published slots, or enquiries the office books by hand.
+    pub async fn set_enquiry_only(
+        &self,
+        office_id: i64,
+        enquiry_only: bool,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE gp_office SET booking_mode = $1 WHERE id = $2")
+            .bind(if enquiry_only {
+                "foresporsel"
+            } else {
+                "timebestilling"
+            })
+            .bind(office_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Practitioners at an office, in the order they were registered.

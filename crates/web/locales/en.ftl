@@ -456,3 +456,20 @@ office-cancel-booking = Cancel the appointment
 office-cancel-message = Message to the patient
 office-cancelled = The appointment is cancelled, and the patient has been told.
 booking-cancelled-by-office = The GP's surgery has cancelled the appointment. Contact the surgery for a new appointment.
+
+## Appointment enquiry
+booking-mode-legend = How citizens book appointments
+booking-mode-slots = Booking: citizens choose among free appointments online
+booking-mode-enquiry = Enquiry: citizens send an enquiry, and the surgery sets up the appointment
+enquiry-title = Appointment enquiry
+enquiry-lead = Your GP's surgery sets up the appointment for you. Tell them when it suits you, and you will get an answer with the time.
+enquiry-when-label = When does it suit you? (max 200 characters)
+enquiry-when-hint = E.g. Tuesdays after 2 pm, or next week
+enquiry-send = Send enquiry
+enquiry-message-when = When it suits: { $when }
+office-book-title = Set up an appointment
+office-book-slot = Free appointment
+office-book-message = Message to the patient (optional)
+office-book-send = Set up the appointment and send
+office-book-none = No free appointments in the next 14 days. Publish appointments under "Appointments on Helseportal".
+office-book-taken = The appointment is no longer free. Choose another.

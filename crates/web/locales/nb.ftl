@@ -459,3 +459,20 @@ office-cancel-booking = Avbestill timen
 office-cancel-message = Beskjed til pasienten
 office-cancelled = Timen er avbestilt, og pasienten har fått beskjed.
 booking-cancelled-by-office = Legekontoret har avbestilt timen. Ta kontakt med legekontoret for å få en ny time.
+
+## Forespørsel om time
+booking-mode-legend = Slik bestiller innbyggerne time
+booking-mode-slots = Timebestilling: innbyggerne velger blant ledige timer på nett
+booking-mode-enquiry = Forespørsel: innbyggerne sender en forespørsel, og legekontoret setter opp timen
+enquiry-title = Forespørsel om time
+enquiry-lead = Legekontoret ditt setter opp timen for deg. Fortell når det passer, så får du svar med tidspunktet.
+enquiry-when-label = Når passer det for deg? (maks 200 tegn)
+enquiry-when-hint = F. eks. tirsdager etter klokka 14, eller neste uke
+enquiry-send = Send forespørsel
+enquiry-message-when = Når det passer: { $when }
+office-book-title = Sett opp time
+office-book-slot = Ledig time
+office-book-message = Beskjed til pasienten (valgfritt)
+office-book-send = Sett opp timen og send
+office-book-none = Ingen ledige timer de neste 14 dagene. Legg ut timer under «Timer på Helseportal».
+office-book-taken = Timen er ikke lenger ledig. Velg en annen.

@@ -124,6 +124,11 @@ async fn office_for(
     }
 }
 
+/// An office that takes enquiries books by hand: its slots are not for citizens to choose.
+fn offers_slots(office: &Office, service: Service) -> bool {
+    !(office.enquiry_only && service.purpose == SlotPurpose::Ordinary)
+}
+
 fn layout(state: &AppState, citizen: &Citizen, service: Service) -> Layout {
     Layout::new(citizen.lang, service.title_key).with_user(citizen.header_user(state))
 }
@@ -157,6 +162,10 @@ async fn practitioners(
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
+    if !offers_slots(&office, service) {
+        let page = enquiry_page(&state, &citizen.citizen, &office, EnquiryInput::default())?;
+        return Ok(html(&page)?.into_response());
+    }
     let l = layout(&state, &citizen.citizen, service);
     let list = state
         .db
@@ -275,6 +284,9 @@ async fn calendar(
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
+    if !offers_slots(&office, service) {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
     let practitioners = state.db.practitioners_of(office.id).await?;
     let practitioner = practitioners
         .iter()
@@ -530,6 +542,9 @@ async fn review(
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
+    if !offers_slots(&office, service) {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
     let slot_id = query.time.ok_or_else(AppError::bad_request)?;
     let Some(slot) = bookable_slot(&state, &office, service, slot_id).await? else {
         return Ok(taken_page(&state, &citizen.citizen, service));
@@ -600,6 +615,9 @@ async fn send(
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
+    if !offers_slots(&office, service) {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
     if form.key.len() < 20 || form.key.len() > 100 {
         return Err(AppError::bad_request());
     }
@@ -713,4 +731,210 @@ pub async fn sent(
     }
     let l = Layout::new(citizen.lang, "booking-sent-title").with_user(citizen.header_user(&state));
     Ok(html(&SentPage { l })?.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// "Forespørsel" (seed 003): the office books by hand
+
+/// A text field of the enquiry form.
+pub(crate) struct EnquiryField {
+    name: &'static str,
+    label: String,
+    hint: String,
+    value: String,
+    max: usize,
+    count: String,
+    error: Option<String>,
+    multiline: bool,
+}
+
+#[derive(Template)]
+#[template(path = "booking/enquiry.html")]
+struct EnquiryPage {
+    l: Layout,
+    office_name: String,
+    key: String,
+    when: EnquiryField,
+    reason: EnquiryField,
+    errors: Vec<(String, String)>,
+    csrf: String,
+}
+
+/// When it suits the citizen, at most this many characters.
+pub const WHEN_MAX: usize = 200;
+
+#[derive(Default)]
+struct EnquiryInput {
+    key: Option<String>,
+    when: String,
+    reason: String,
+    errors: Vec<(&'static str, TextError)>,
+}
+
+fn enquiry_page(
+    state: &AppState,
+    citizen: &Citizen,
+    office: &Office,
+    input: EnquiryInput,
+) -> Result<EnquiryPage, AppError> {
+    let l = Layout::new(citizen.lang, "enquiry-title").with_user(citizen.header_user(state));
+    let message = |error: TextError, label: &str| match error {
+        TextError::Missing => l.t1("error-field-missing", "field", label),
+        TextError::TooLong { max, actual } => i18n::text(
+            l.lang,
+            "error-field-too-long",
+            &[("max", &max.to_string()), ("actual", &actual.to_string())],
+        ),
+    };
+    let field = |name: &'static str,
+                 label_key: &str,
+                 hint_key: &str,
+                 value: &str,
+                 max: usize,
+                 multiline: bool| {
+        let label = l.t(label_key);
+        EnquiryField {
+            name,
+            hint: l.t(hint_key),
+            value: value.to_owned(),
+            max,
+            count: i18n::text(
+                l.lang,
+                "char-count",
+                &[
+                    (
+                        "count",
+                        &domain::text::visible_len(&domain::text::normalise(value)).to_string(),
+                    ),
+                    ("max", &max.to_string()),
+                ],
+            ),
+            error: input
+                .errors
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, e)| message(*e, &label)),
+            label,
+            multiline,
+        }
+    };
+    let when = field(
+        "when",
+        "enquiry-when-label",
+        "enquiry-when-hint",
+        &input.when,
+        WHEN_MAX,
+        true,
+    );
+    let reason = field(
+        "reason",
+        "booking-reason-label",
+        "booking-reason-hint",
+        &input.reason,
+        REASON_MAX,
+        false,
+    );
+    let errors = [&when, &reason]
+        .iter()
+        .filter_map(|f| f.error.clone().map(|e| (f.name.to_owned(), e)))
+        .collect();
+    Ok(EnquiryPage {
+        office_name: office.name.clone(),
+        key: input.key.unwrap_or_else(storage::random_token),
+        when,
+        reason,
+        errors,
+        csrf: citizen.session.csrf_token.clone(),
+        l,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnquiryForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    when: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Sends an enquiry; the office answers with a time it sets up.
+pub async fn send_enquiry(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+    Form(form): Form<EnquiryForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let office = match office_for(&state, &citizen, ORDINARY).await? {
+        Ok(office) => office,
+        Err(response) => return Ok(response),
+    };
+    if !office.enquiry_only || form.key.len() < 20 || form.key.len() > 100 {
+        return Err(AppError::bad_request());
+    }
+    let citizen = citizen.citizen;
+    let when = CharLimited::<WHEN_MAX>::parse(&form.when);
+    let reason = match CharLimited::<REASON_MAX>::parse(&form.reason) {
+        Ok(reason) => Ok(reason.into_inner()),
+        Err(TextError::Missing) => Ok(String::new()),
+        Err(error) => Err(error),
+    };
+    let (when, reason) = match (when, reason) {
+        (Ok(when), Ok(reason)) => (when, reason),
+        (when, reason) => {
+            let mut errors = Vec::new();
+            if let Err(e) = when {
+                errors.push(("when", e));
+            }
+            if let Err(e) = reason {
+                errors.push(("reason", e));
+            }
+            let keep = |text: &str| text.chars().take(WHEN_MAX * 4).collect::<String>();
+            let input = EnquiryInput {
+                key: Some(form.key.clone()),
+                when: keep(&form.when),
+                reason: keep(&form.reason),
+                errors,
+            };
+            let page = enquiry_page(&state, &citizen, &office, input)?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
+    };
+    let mut body = i18n::text(Lang::Nb, "enquiry-message-when", &[("when", when.as_str())]);
+    if !reason.is_empty() {
+        body.push('\n');
+        body.push_str(&i18n::text(
+            Lang::Nb,
+            "booking-message-reason",
+            &[("reason", &reason)],
+        ));
+    }
+    let now = state.now();
+    let subject = i18n::text(Lang::Nb, "enquiry-title", &[]);
+    let sent = state
+        .db
+        .send_thread(&storage::NewThread {
+            citizen_id: citizen.person.id,
+            sent_by_person_id: citizen.person.id,
+            sender_name: &citizen.person.name.full(),
+            office_id: office.id,
+            practitioner_id: None,
+            kind: GpService::BestillTime,
+            subject: &subject,
+            body: &body,
+            idempotency_key: &format!("enquiry:{}:{}", citizen.person.id, form.key),
+            draft_id: None,
+            received_at: now,
+            due_date: working_days::add_working_days(
+                oslo_date(now),
+                working_days::ANSWER_WORKING_DAYS,
+            ),
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/bestill-time/sendt/{}", sent.thread_id)).into_response())
 }

@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
             get(booking::ordinary_review).post(booking::ordinary_send),
         )
         .route("/bestill-time/sendt/{thread}", get(booking::sent))
+        .route("/bestill-time/foresporsel", post(booking::send_enquiry))
         .route("/influensavaksine", get(booking::flu_practitioners))
         .route(
             "/influensavaksine/behandler/{practitioner}",
@@ -173,6 +174,10 @@ pub fn router(state: AppState) -> Router {
         .route("/kontor/timer/ukemal", post(office_slots::add_template))
         .route("/kontor/timer/stengt", post(office_slots::add_closing_day))
         .route("/kontor/timer/{slot}/fjern", post(office_slots::remove))
+        .route(
+            "/kontor/henvendelser/{thread}/sett-opp",
+            post(office_queue::set_up_appointment),
+        )
         .route(
             "/kontor/henvendelser/{thread}/avbestill",
             post(office_slots::cancel_booking),

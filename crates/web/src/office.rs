@@ -160,6 +160,7 @@ struct ServicesPage {
     csrf: String,
     services: Vec<ServiceChoice>,
     saved: bool,
+    enquiry_only: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +196,7 @@ pub async fn services_page(
         })
         .collect();
     let page = ServicesPage {
+        enquiry_only: staff.office.enquiry_only,
         may_change: staff.member.role.may_choose_services(),
         csrf: staff.session.csrf_token.clone(),
         services,
@@ -213,9 +215,17 @@ pub async fn save_services(
 ) -> Result<Response, AppError> {
     let mut csrf = String::new();
     let mut chosen = Vec::new();
+    let mut enquiry_only = None;
     for (key, value) in url::form_urlencoded::parse(&body) {
         match key.as_ref() {
             "_csrf" => csrf = value.into_owned(),
+            "bestillingsmodus" => {
+                enquiry_only = Some(match value.as_ref() {
+                    "foresporsel" => true,
+                    "timebestilling" => false,
+                    _ => return Err(AppError::bad_request()),
+                })
+            }
             "service" => {
                 let service = GpService::from_code(&value).ok_or_else(AppError::bad_request)?;
                 if !chosen.contains(&service) {
@@ -235,5 +245,11 @@ pub async fn save_services(
         .db
         .set_office_services(staff.office.id, &chosen)
         .await?;
+    if let Some(enquiry_only) = enquiry_only {
+        state
+            .db
+            .set_enquiry_only(staff.office.id, enquiry_only)
+            .await?;
+    }
     Ok(Redirect::to("/kontor/tjenester?lagret=1").into_response())
 }

@@ -145,6 +145,8 @@ struct OfficeThreadPage {
     copayment_note: Option<String>,
     /// For a booking request: when, what and where, and whether it still waits for an answer.
     booking: Option<BookingView>,
+    /// For an open enquiry without a booking: the free slots the office can book by hand.
+    enquiry_slots: Option<Vec<(i64, String)>>,
 }
 
 struct BookingView {
@@ -228,7 +230,47 @@ async fn render_thread(
             }),
         _ => None,
     };
+    let enquiry_slots = if booking.is_none()
+        && thread.status == storage::ThreadStatus::Open
+        && matches!(
+            thread.kind,
+            GpService::BestillTime | GpService::Influensavaksine
+        ) {
+        let now = state.now();
+        let practitioners = state.db.practitioners_of(staff.office.id).await?;
+        let slots = state
+            .db
+            .free_slots_of_office(staff.office.id, now, now + 14 * 24 * 3600)
+            .await?;
+        Some(
+            slots
+                .iter()
+                .map(|slot| {
+                    let who = practitioners
+                        .iter()
+                        .find(|p| p.id == slot.practitioner_id)
+                        .map(|p| p.name.full())
+                        .unwrap_or_default();
+                    let kind = l.t(&format!("booking-type-{}", slot.appointment_type.code()));
+                    (
+                        slot.id,
+                        format!(
+                            "{} – {kind} – {who}",
+                            crate::booking::when_text(
+                                l.lang,
+                                slot.starts_at,
+                                slot.duration_minutes
+                            )
+                        ),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     Ok(OfficeThreadPage {
+        enquiry_slots,
         booking,
         id: thread.id,
         kind: kind_name(&l, thread.kind),
@@ -490,4 +532,75 @@ pub async fn reject_booking(
     Form(form): Form<BookingAnswerForm>,
 ) -> Result<Response, AppError> {
     answer_booking(&state, &staff, thread_id, form, false).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetUpForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    time: i64,
+    #[serde(default)]
+    beskjed: String,
+}
+
+/// "Sett opp time": the office books a slot for the citizen of an enquiry and tells them.
+pub async fn set_up_appointment(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<SetUpForm>,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    let thread = thread_for(&state, &staff, thread_id).await?;
+    let slot = state
+        .db
+        .slot_of_office(form.time, staff.office.id)
+        .await?
+        .ok_or_else(AppError::bad_request)?;
+    let when = crate::booking::when_text(crate::Lang::Nb, slot.starts_at, slot.duration_minutes);
+    let mut text = i18n::text(
+        crate::Lang::Nb,
+        "booking-confirmed-message",
+        &[("when", &when)],
+    );
+    if let Ok(note) = CharLimited::<500>::parse(&form.beskjed) {
+        text.push('\n');
+        text.push_str(note.as_str());
+    }
+    let outcome = state
+        .db
+        .book_for_enquiry(&storage::OfficeBooking {
+            thread_id: thread.id,
+            office_id: staff.office.id,
+            slot_id: slot.id,
+            staff_id: staff.member.id,
+            staff_name: &staff.member.name.full(),
+            text: &text,
+            now: state.now(),
+        })
+        .await?;
+    match outcome {
+        storage::OfficeBooked::Done => Ok(Redirect::to(&format!(
+            "/kontor/henvendelser/{}?besvart=1",
+            thread.id
+        ))
+        .into_response()),
+        storage::OfficeBooked::SlotTaken => {
+            let l = Layout::new(staff.lang, "office-thread-title");
+            let page = render_thread(
+                &state,
+                &staff,
+                thread,
+                String::new(),
+                Some(l.t("office-book-taken")),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, html(&page)?).into_response())
+        }
+        storage::OfficeBooked::NotPossible => Err(AppError::new(ErrorKind::Conflict)),
+    }
 }

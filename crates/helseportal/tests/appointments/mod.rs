@@ -357,6 +357,7 @@ mod booking_pages {
         office_publishes_and_removes_slots,
         office_cancels_a_confirmed_appointment,
         racing_requests_over_several_server_processes_give_the_slot_once,
+        enquiry_mode_the_office_books_by_hand,
     );
 
     async fn with_slots(backend: Backend) -> TestApp {
@@ -1508,6 +1509,152 @@ mod booking_pages {
             app.db.inbox_count(kari, None).await.unwrap(),
             1,
             "and nothing else changed"
+        );
+    }
+
+    async fn send_enquiry(kurt: &Browser, when: &str) -> reqwest::Response {
+        let page = kurt.get("/bestill-time").await.text().await.unwrap();
+        let form = page
+            .split("action=\"/bestill-time/foresporsel\"")
+            .nth(1)
+            .expect("the enquiry form");
+        let fields = crate::support::hidden_fields(form);
+        let get = |name: &str| fields.iter().find(|(k, _)| k == name).unwrap().1.clone();
+        kurt.post(
+            "/bestill-time/foresporsel",
+            &[
+                ("_csrf", &get("_csrf")),
+                ("key", &get("key")),
+                ("when", when),
+                ("reason", "Kontroll"),
+            ],
+        )
+        .await
+    }
+
+    async fn enquiry_mode_the_office_books_by_hand(backend: Backend) {
+        let app = with_slots(backend).await;
+        let olav = app.new_browser();
+        olav.login_staff(DemoPersons::OLAV_OFTE).await;
+        let page = olav.get("/kontor/tjenester").await.text().await.unwrap();
+        assert!(page.contains("Slik bestiller innbyggerne time"));
+        let csrf = csrf_of_form(&page, "/kontor/tjenester");
+        let saved = olav
+            .post(
+                "/kontor/tjenester",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("service", "bestill-time"),
+                    ("service", "e-konsultasjon"),
+                    ("service", "forny-resept"),
+                    ("service", "kontakt-legekontoret"),
+                    ("bestillingsmodus", "foresporsel"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let forged = olav
+            .post(
+                "/kontor/tjenester",
+                &[("_csrf", csrf.as_str()), ("bestillingsmodus", "alt")],
+            )
+            .await;
+        assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+
+        app.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+            .await;
+        let page = app.get("/bestill-time").await.text().await.unwrap();
+        assert!(page.contains("Forespørsel om time"));
+        assert!(!page.contains("Velg behandler"), "no slots to choose from");
+        let calendar = app
+            .get(&format!(
+                "/bestill-time/behandler/{}",
+                benedikte(&app).await
+            ))
+            .await;
+        assert_eq!(calendar.status(), StatusCode::NOT_FOUND, "nor by address");
+        let empty = send_enquiry(&app, "").await;
+        assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            empty
+                .text()
+                .await
+                .unwrap()
+                .contains("Du må fylle ut «Når passer det for deg? (maks 200 tegn)».")
+        );
+        let sent = send_enquiry(&app, "Tirsdager etter klokka 14").await;
+        let thread_id: i64 = location(&sent).rsplit('/').next().unwrap().parse().unwrap();
+        let second: i64 = location(&send_enquiry(&app, "Neste uke").await)
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+
+        let frida = app.new_browser();
+        frida.login_staff(DemoPersons::FRIDA_FJELL).await;
+        let office_page = frida
+            .get(&format!("/kontor/henvendelser/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(office_page.contains("Når det passer: Tirsdager etter klokka 14"));
+        assert!(office_page.contains("Sett opp time"));
+        let csrf = csrf_of_form(
+            &office_page,
+            &format!("/kontor/henvendelser/{thread_id}/sett-opp"),
+        );
+        let slot = office_page
+            .split("<option value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let booked = frida
+            .post(
+                &format!("/kontor/henvendelser/{thread_id}/sett-opp"),
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("time", slot.as_str()),
+                    ("beskjed", "Velkommen!"),
+                ],
+            )
+            .await;
+        assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+        let taken = frida
+            .post(
+                &format!("/kontor/henvendelser/{second}/sett-opp"),
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("time", slot.as_str()),
+                    ("beskjed", ""),
+                ],
+            )
+            .await;
+        assert_eq!(taken.status(), StatusCode::CONFLICT);
+        assert!(
+            taken
+                .text()
+                .await
+                .unwrap()
+                .contains("Timen er ikke lenger ledig. Velg en annen.")
+        );
+
+        let thread = app
+            .get(&format!("/innboks/{thread_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(thread.contains("Timen er tildelt: ") && thread.contains("Velkommen!"));
+        let list = app.get("/timeavtaler").await.text().await.unwrap();
+        assert!(list.contains("Status: Tildelt"));
+        assert_eq!(
+            app.db.holders_of_slot(slot.parse().unwrap()).await.unwrap(),
+            1
         );
     }
 }
