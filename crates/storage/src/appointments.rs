@@ -527,19 +527,11 @@ impl Database {
             return Ok(false);
         };
         if let Some(thread_id) = row.try_get::<Option<i64>, _>("thread_id")? {
-            sqlx::query(
-                "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
-                 VALUES ($1, 'citizen', NULL, $2, $3, $4)",
-            )
-            .bind(thread_id)
-            .bind(sender_name)
-            .bind(message)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            // A request not yet answered needs no answer any more.
-            sqlx::query("UPDATE message_thread SET last_activity_at = $1, status = 'answered' WHERE id = $2")
-                .bind(now)
+            let sender = crate::messages::Sender::Citizen { name: sender_name };
+            crate::messages::add_message(&mut tx, self.backend(), thread_id, sender, message, now)
+                .await?;
+            // A request not yet answered needs no answer any more: it leaves the work queue.
+            sqlx::query("UPDATE message_thread SET status = 'answered' WHERE id = $1")
                 .bind(thread_id)
                 .execute(&mut *tx)
                 .await?;
@@ -612,24 +604,16 @@ impl Database {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query(
-            "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
-             VALUES ($1, 'office', $2, $3, $4, $5)",
-        )
-        .bind(thread_id)
-        .bind(staff_id)
-        .bind(staff_name)
-        .bind(message)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE message_thread SET status = 'answered', citizen_unread = 1, last_activity_at = $1 WHERE id = $2",
-        )
-        .bind(now)
-        .bind(thread_id)
-        .execute(&mut *tx)
-        .await?;
+        let sender = crate::messages::Sender::Office {
+            staff_id,
+            name: staff_name,
+        };
+        crate::messages::add_message(&mut tx, self.backend(), thread_id, sender, message, now)
+            .await?;
+        sqlx::query("UPDATE message_thread SET status = 'answered' WHERE id = $1")
+            .bind(thread_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(true)
     }

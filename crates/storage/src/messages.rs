@@ -315,9 +315,61 @@ pub(crate) async fn insert_thread(
     Ok(Some((thread_id, message_id)))
 }
 
-/// Answers an open thread inside a transaction: closes it, marks it unread for the citizen,
-/// adds the answer and charges the copayment when one is given. `false` when the thread was
-/// not open (answered already), and then nothing is written.
+/// Who writes a message in a thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sender<'a> {
+    Citizen { name: &'a str },
+    Office { staff_id: i64, name: &'a str },
+}
+
+/// Adds a message to a thread inside a transaction, with its search entry, and moves the
+/// thread's activity time on; a message from the office is unread for the citizen.
+pub(crate) async fn add_message(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    thread_id: i64,
+    sender: Sender<'_>,
+    body: &str,
+    now: i64,
+) -> Result<(), StorageError> {
+    let (kind, staff_id, name, unread) = match sender {
+        Sender::Citizen { name } => ("citizen", None, name, 0_i64),
+        Sender::Office { staff_id, name } => ("office", Some(staff_id), name, 1),
+    };
+    let thread = sqlx::query(
+        "UPDATE message_thread SET last_activity_at = $1, citizen_unread = CASE WHEN $2 = 1 THEN 1 ELSE citizen_unread END \
+         WHERE id = $3 RETURNING citizen_id",
+    )
+    .bind(now)
+    .bind(unread)
+    .bind(thread_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(thread_id)
+    .bind(kind)
+    .bind(staff_id)
+    .bind(name)
+    .bind(body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if backend == Backend::Sqlite {
+        sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
+            .bind(body)
+            .bind(thread_id)
+            .bind(thread.try_get::<i64, _>("citizen_id")?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Answers an open thread inside a transaction: closes it, adds the answer (unread for the
+/// citizen) and charges the copayment when one is given. `false` when the thread was not open
+/// (answered already), and then nothing is written.
 pub(crate) async fn insert_answer(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
@@ -333,11 +385,10 @@ pub(crate) async fn insert_answer(
         now,
     } = *answer;
     let updated = sqlx::query(
-        "UPDATE message_thread SET status = $1, citizen_unread = 1, last_activity_at = $2 \
-         WHERE id = $3 AND office_id = $4 AND status = $5 RETURNING citizen_id, kind",
+        "UPDATE message_thread SET status = $1 WHERE id = $2 AND office_id = $3 AND status = $4 \
+         RETURNING citizen_id, kind",
     )
     .bind(ThreadStatus::Answered.code())
-    .bind(now)
     .bind(thread_id)
     .bind(office_id)
     .bind(ThreadStatus::Open.code())
@@ -346,35 +397,26 @@ pub(crate) async fn insert_answer(
     let Some(updated) = updated else {
         return Ok(false);
     };
-    let citizen_id: i64 = updated.try_get("citizen_id")?;
-    let kind: String = updated.try_get("kind")?;
-    sqlx::query(
-        "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
-         VALUES ($1, 'office', $2, $3, $4, $5)",
+    add_message(
+        tx,
+        backend,
+        thread_id,
+        Sender::Office {
+            staff_id,
+            name: staff_name,
+        },
+        body,
+        now,
     )
-    .bind(thread_id)
-    .bind(staff_id)
-    .bind(staff_name)
-    .bind(body)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
-    if backend == Backend::Sqlite {
-        sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
-            .bind(body)
-            .bind(thread_id)
-            .bind(citizen_id)
-            .execute(&mut **tx)
-            .await?;
-    }
     if let Some(amount) = copayment_nok {
         sqlx::query(
             "INSERT INTO copayment_charge (person_id, thread_id, service, amount_nok, charged_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(citizen_id)
+        .bind(updated.try_get::<i64, _>("citizen_id")?)
         .bind(thread_id)
-        .bind(kind)
+        .bind(updated.try_get::<String, _>("kind")?)
         .bind(amount)
         .bind(now)
         .execute(&mut **tx)
