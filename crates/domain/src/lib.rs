@@ -11,6 +11,7 @@ pub mod fodselsnummer;
 pub mod ical;
 pub mod office;
 pub mod person;
+pub mod prescription;
 pub mod text;
 pub mod working_days;
 
