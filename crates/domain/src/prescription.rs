@@ -22,7 +22,9 @@ impl DrugGroup {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::A, Self::B, Self::C].into_iter().find(|g| g.code() == code)
+        [Self::A, Self::B, Self::C]
+            .into_iter()
+            .find(|g| g.code() == code)
     }
 
     pub fn is_controlled(self) -> bool {
@@ -49,7 +51,9 @@ impl PrescriptionStatus {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Active, Self::Renewed, Self::Cancelled].into_iter().find(|s| s.code() == code)
+        [Self::Active, Self::Renewed, Self::Cancelled]
+            .into_iter()
+            .find(|s| s.code() == code)
     }
 }
 
@@ -90,7 +94,8 @@ pub struct PrescriptionFacts {
 }
 
 fn years_before(day: Date, years: i16) -> Date {
-    day.checked_sub(jiff::Span::new().years(years)).unwrap_or(Date::MIN)
+    day.checked_sub(jiff::Span::new().years(years))
+        .unwrap_or(Date::MIN)
 }
 
 /// The "Resepter" tab: prescriptions still valid, and those dispensed in the last 12 months.
@@ -129,7 +134,12 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn facts(group: DrugGroup, prescribed: Date, expires: Date, dispensed: Option<Date>) -> PrescriptionFacts {
+    fn facts(
+        group: DrugGroup,
+        prescribed: Date,
+        expires: Date,
+        dispensed: Option<Date>,
+    ) -> PrescriptionFacts {
         PrescriptionFacts {
             group,
             status: PrescriptionStatus::Active,
@@ -146,13 +156,29 @@ mod tests {
     fn overview_holds_valid_ones_and_those_dispensed_within_twelve_months() {
         let valid = facts(DrugGroup::C, date(2026, 3, 1), date(2027, 3, 1), None);
         assert!(in_overview(&valid, TODAY));
-        let expired_but_dispensed = facts(DrugGroup::C, date(2025, 1, 1), date(2026, 1, 1), Some(date(2025, 11, 25)));
-        assert!(in_overview(&expired_but_dispensed, TODAY), "dispensed exactly twelve months ago");
-        let older = facts(DrugGroup::C, date(2025, 1, 1), date(2026, 1, 1), Some(date(2025, 11, 24)));
+        let expired_but_dispensed = facts(
+            DrugGroup::C,
+            date(2025, 1, 1),
+            date(2026, 1, 1),
+            Some(date(2025, 11, 25)),
+        );
+        assert!(
+            in_overview(&expired_but_dispensed, TODAY),
+            "dispensed exactly twelve months ago"
+        );
+        let older = facts(
+            DrugGroup::C,
+            date(2025, 1, 1),
+            date(2026, 1, 1),
+            Some(date(2025, 11, 24)),
+        );
         assert!(!in_overview(&older, TODAY));
         let mut renewed = valid;
         renewed.status = PrescriptionStatus::Renewed;
-        assert!(!in_overview(&renewed, TODAY), "a renewed one is replaced by its renewal");
+        assert!(
+            !in_overview(&renewed, TODAY),
+            "a renewed one is replaced by its renewal"
+        );
     }
 
     #[test]
@@ -161,7 +187,12 @@ mod tests {
         assert!(in_history(&old, TODAY));
         let older = facts(DrugGroup::C, date(2023, 11, 24), date(2024, 11, 24), None);
         assert!(!in_history(&older, TODAY));
-        let dispensed_late = facts(DrugGroup::C, date(2022, 1, 1), date(2024, 1, 1), Some(date(2024, 1, 1)));
+        let dispensed_late = facts(
+            DrugGroup::C,
+            date(2022, 1, 1),
+            date(2024, 1, 1),
+            Some(date(2024, 1, 1)),
+        );
         assert!(in_history(&dispensed_late, TODAY));
     }
 
@@ -184,9 +215,16 @@ mod tests {
         p.status = PrescriptionStatus::Renewed;
         assert_eq!(renewable_online(&p, TODAY), Err(NotRenewable::NotActive));
         let expired = facts(DrugGroup::C, date(2024, 6, 1), date(2025, 6, 1), None);
-        assert_eq!(renewable_online(&expired, TODAY), Err(NotRenewable::ExpiredLongAgo));
+        assert_eq!(
+            renewable_online(&expired, TODAY),
+            Err(NotRenewable::ExpiredLongAgo)
+        );
         let recently_expired = facts(DrugGroup::C, date(2025, 6, 1), date(2026, 6, 1), None);
-        assert_eq!(renewable_online(&recently_expired, TODAY), Ok(()), "an expired one may be renewed within a year");
+        assert_eq!(
+            renewable_online(&recently_expired, TODAY),
+            Ok(()),
+            "an expired one may be renewed within a year"
+        );
     }
 
     #[test]
@@ -194,7 +232,11 @@ mod tests {
         for g in [DrugGroup::A, DrugGroup::B, DrugGroup::C] {
             assert_eq!(DrugGroup::from_code(g.code()), Some(g));
         }
-        for s in [PrescriptionStatus::Active, PrescriptionStatus::Renewed, PrescriptionStatus::Cancelled] {
+        for s in [
+            PrescriptionStatus::Active,
+            PrescriptionStatus::Renewed,
+            PrescriptionStatus::Cancelled,
+        ] {
             assert_eq!(PrescriptionStatus::from_code(s.code()), Some(s));
         }
     }

@@ -163,6 +163,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             let slots = storage::seed_demo_slots(&db, now)
                 .await
                 .map_err(|e| format!("demo slots: {e}"))?;
+            let today = jiff::Timestamp::now()
+                .in_tz("Europe/Oslo")
+                .map_err(|e| e.to_string())?
+                .date();
+            storage::seed_demo_prescriptions(&db, today, now)
+                .await
+                .map_err(|e| format!("demo prescriptions: {e}"))?;
             tracing::info!(slots, "demo data written");
         }
     }

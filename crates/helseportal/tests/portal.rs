@@ -34,6 +34,7 @@ macro_rules! on_both_databases {
 
 mod appointments;
 mod messages;
+mod prescriptions;
 
 on_both_databases!(
     health_check_answers,

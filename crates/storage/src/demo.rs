@@ -590,6 +590,137 @@ fn kind_place(kind: domain::appointment::AppointmentType) -> String {
     }
 }
 
+/// Kari's prescriptions for the demo, dated from `today`: a renewable allergy medicine, a
+/// controlled painkiller (group B, not renewable online), an asthma inhaler, and a history
+/// over three years (and one older, which the history no longer shows).
+#[tracing::instrument(skip_all)]
+pub async fn seed_demo_prescriptions(
+    db: &Database,
+    today: jiff::civil::Date,
+    now: i64,
+) -> Result<(), StorageError> {
+    use crate::NewPrescription;
+    use domain::prescription::DrugGroup;
+
+    let kari_fnr = Fodselsnummer::parse(DemoPersons::KARI_NORDMANN)
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let Some(kari) = db.person_by_fnr(&kari_fnr).await? else {
+        return Ok(());
+    };
+    let day = |months: i32, days: i32| {
+        today
+            .checked_add(jiff::Span::new().months(months).days(days))
+            .map_err(|e| StorageError::Corrupt(e.to_string()))
+    };
+    let rolf = "Rolf Rolfsen";
+    // Name, strength, form, dosage, group, months from today prescribed and expiring, the
+    // dispensations allowed, and the months from today when it was dispensed.
+    type DemoPrescription = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        DrugGroup,
+        i32,
+        i32,
+        i64,
+        Vec<i32>,
+    );
+    let plan: [DemoPrescription; 6] = [
+        (
+            "Desloratadin",
+            "5 mg",
+            "tablett",
+            "1 tablett daglig i pollensesongen",
+            DrugGroup::C,
+            -8,
+            4,
+            4,
+            vec![-8, -5, -2],
+        ),
+        (
+            "Paralgin forte",
+            "400 mg/30 mg",
+            "tablett",
+            "1–2 tabletter ved behov, høyst 8 i døgnet",
+            DrugGroup::B,
+            -2,
+            10,
+            1,
+            vec![-2],
+        ),
+        (
+            "Salbutamol",
+            "0,1 mg/dose",
+            "inhalasjonsaerosol",
+            "1–2 inhalasjoner ved behov",
+            DrugGroup::C,
+            -5,
+            7,
+            3,
+            vec![-5],
+        ),
+        (
+            "Amoksicillin",
+            "500 mg",
+            "kapsel",
+            "1 kapsel 3 ganger daglig i 7 dager",
+            DrugGroup::C,
+            -20,
+            -8,
+            1,
+            vec![-20],
+        ),
+        (
+            "Etinyløstradiol/levonorgestrel",
+            "0,03 mg/0,15 mg",
+            "tablett",
+            "1 tablett daglig",
+            DrugGroup::C,
+            -30,
+            -18,
+            4,
+            vec![-30, -27, -24, -21],
+        ),
+        (
+            "Fenoksymetylpenicillin",
+            "1 g",
+            "tablett",
+            "1 tablett 4 ganger daglig i 10 dager",
+            DrugGroup::C,
+            -48,
+            -36,
+            1,
+            vec![-48],
+        ),
+    ];
+    for (name, strength, form, dosage, group, prescribed, expires, allowed, dispensed) in plan {
+        let dispensed_days: Vec<(jiff::civil::Date, &str)> = dispensed
+            .iter()
+            .map(|m| day(*m, 1).map(|d| (d, "Apotek 1 Solen")))
+            .collect::<Result<_, _>>()?;
+        db.add_prescription(
+            &NewPrescription {
+                person_id: kari.id,
+                drug_name: name,
+                strength,
+                form,
+                dosage,
+                group,
+                prescriber_name: rolf,
+                office_id: Some(1),
+                prescribed_on: day(prescribed, 0)?,
+                expires_on: day(expires, 0)?,
+                dispensations_allowed: allowed,
+            },
+            &dispensed_days,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

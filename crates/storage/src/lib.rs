@@ -14,6 +14,7 @@ mod migrate;
 mod objects;
 mod offices;
 mod persons;
+mod prescriptions;
 mod sessions;
 mod settings;
 
@@ -27,7 +28,7 @@ pub use appointments::{
     Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, OfficeBooked,
     OfficeBooking, Slot,
 };
-pub use demo::{DemoPersons, seed_demo, seed_demo_slots};
+pub use demo::{DemoPersons, seed_demo, seed_demo_prescriptions, seed_demo_slots};
 pub use error::StorageError;
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
@@ -36,6 +37,7 @@ pub use messages::{
 pub use objects::{ObjectStore, S3Settings};
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};
 pub use persons::{ConsentRecord, Person, PersonSummary};
+pub use prescriptions::{Dispensation, NewPrescription, Prescription};
 pub use sessions::{IdpCode, LoginAttempt, NewSession, Session, SessionKind, SessionLookup};
 
 /// Which database engine a URL points at.

@@ -658,6 +658,22 @@ impl Database {
         Ok(row.try_get("n")?)
     }
 
+    /// The thread a form with this idempotency key sent, if it was sent (a resubmission).
+    pub async fn thread_by_key(
+        &self,
+        key: &str,
+        citizen_id: i64,
+    ) -> Result<Option<i64>, StorageError> {
+        let row = sqlx::query(
+            "SELECT id FROM message_thread WHERE idempotency_key = $1 AND citizen_id = $2",
+        )
+        .bind(key)
+        .bind(citizen_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
     /// Threads with an answer the citizen has not read.
     pub async fn unread_count(&self, citizen_id: i64) -> Result<i64, StorageError> {
         let row = sqlx::query(

@@ -26,6 +26,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_appointments.sql"),
         postgres: include_str!("../migrations/postgres/0003_appointments.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("../migrations/sqlite/0004_prescriptions.sql"),
+        postgres: include_str!("../migrations/postgres/0004_prescriptions.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.

@@ -267,7 +267,7 @@ fn service_href(service: GpService) -> Option<&'static str> {
         GpService::EKonsultasjon => Some("/e-konsultasjon"),
         GpService::KontaktLegekontoret => Some("/kontakt-legekontoret"),
         GpService::Influensavaksine => Some("/influensavaksine"),
-        GpService::FornyResept => None,
+        GpService::FornyResept => Some("/forny-resept"),
     }
 }
 

@@ -20,6 +20,8 @@ mod office;
 mod office_queue;
 mod office_slots;
 mod oidc;
+mod pdf;
+mod prescriptions;
 mod security;
 mod session;
 mod test_idp;
@@ -98,6 +100,14 @@ pub fn router(state: AppState) -> Router {
             "/kontor/tjenester",
             get(office::services_page).post(office::save_services),
         )
+        .route("/resepter", get(prescriptions::list))
+        .route("/resepter/utskrift", get(prescriptions::print))
+        .route("/resepter/resepter.pdf", get(prescriptions::pdf))
+        .route("/resepter/{id}", get(prescriptions::detail))
+        .route(
+            "/forny-resept",
+            get(prescriptions::renew_form).post(prescriptions::renew),
+        )
         .route("/timeavtaler", get(appointments::list))
         .route("/timeavtaler/{id}", get(appointments::detail))
         .route(
@@ -174,6 +184,14 @@ pub fn router(state: AppState) -> Router {
         .route("/kontor/timer/ukemal", post(office_slots::add_template))
         .route("/kontor/timer/stengt", post(office_slots::add_closing_day))
         .route("/kontor/timer/{slot}/fjern", post(office_slots::remove))
+        .route(
+            "/kontor/henvendelser/{thread}/godkjenn-fornyelse",
+            post(office_queue::approve_renewal),
+        )
+        .route(
+            "/kontor/henvendelser/{thread}/avsla-fornyelse",
+            post(office_queue::decline_renewal),
+        )
         .route(
             "/kontor/henvendelser/{thread}/sett-opp",
             post(office_queue::set_up_appointment),

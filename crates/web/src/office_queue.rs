@@ -147,6 +147,8 @@ struct OfficeThreadPage {
     booking: Option<BookingView>,
     /// For an open enquiry without a booking: the free slots the office can book by hand.
     enquiry_slots: Option<Vec<(i64, String)>>,
+    /// For a renewal request: the prescriptions asked for.
+    renewal: Option<Vec<String>>,
 }
 
 struct BookingView {
@@ -269,7 +271,21 @@ async fn render_thread(
     } else {
         None
     };
+    let renewal = if thread.kind == GpService::FornyResept {
+        Some(
+            state
+                .db
+                .renewal_items(thread.id)
+                .await?
+                .iter()
+                .map(|p| format!("{} {} {} – {}", p.drug_name, p.strength, p.form, p.dosage))
+                .collect(),
+        )
+    } else {
+        None
+    };
     Ok(OfficeThreadPage {
+        renewal,
         enquiry_slots,
         booking,
         id: thread.id,
@@ -603,4 +619,92 @@ pub async fn set_up_appointment(
         }
         storage::OfficeBooked::NotPossible => Err(AppError::new(ErrorKind::Conflict)),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RenewalForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    begrunnelse: String,
+}
+
+async fn answer_renewal(
+    state: &AppState,
+    staff: &Staff,
+    thread_id: i64,
+    form: RenewalForm,
+    approve: bool,
+) -> Result<Response, AppError> {
+    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
+        return Err(AppError::csrf());
+    }
+    // Only health personnel open renewal requests, so only they approve or decline.
+    let thread = thread_for(state, staff, thread_id).await?;
+    if thread.kind != GpService::FornyResept {
+        return Err(AppError::bad_request());
+    }
+    let today = oslo_date(state.now());
+    let text = if approve {
+        let until = today
+            .checked_add(jiff::Span::new().months(domain::prescription::RENEWAL_VALID_MONTHS))
+            .unwrap_or(today);
+        i18n::text(
+            crate::Lang::Nb,
+            "office-renew-approved",
+            &[("date", &norwegian_date(until))],
+        )
+    } else {
+        match CharLimited::<500>::parse(&form.begrunnelse) {
+            Ok(reason) => reason.into_inner(),
+            Err(_) => {
+                let l = Layout::new(staff.lang, "office-thread-title");
+                let message = l.t1("error-field-missing", "field", &l.t("office-renew-reason"));
+                let page =
+                    render_thread(state, staff, thread, String::new(), Some(message), None).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+            }
+        }
+    };
+    let answer = storage::NewAnswer {
+        thread_id: thread.id,
+        office_id: staff.office.id,
+        staff_id: staff.member.id,
+        staff_name: &staff.member.name.full(),
+        body: &text,
+        copayment_nok: None,
+        now: state.now(),
+    };
+    let done = if approve {
+        state
+            .db
+            .approve_renewal(&answer, &staff.member.name.full(), today)
+            .await?
+    } else {
+        state.db.decline_renewal(&answer).await?
+    };
+    if !done {
+        return Err(AppError::new(ErrorKind::Conflict));
+    }
+    Ok(Redirect::to(&format!("/kontor/henvendelser/{}?besvart=1", thread.id)).into_response())
+}
+
+/// "Godkjenn fornyelsen": new prescriptions replace the old ones.
+pub async fn approve_renewal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<RenewalForm>,
+) -> Result<Response, AppError> {
+    answer_renewal(&state, &staff, thread_id, form, true).await
+}
+
+/// "Avslå fornyelsen", with the reason for the patient.
+pub async fn decline_renewal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(thread_id): Path<i64>,
+    Form(form): Form<RenewalForm>,
+) -> Result<Response, AppError> {
+    answer_renewal(&state, &staff, thread_id, form, false).await
 }
