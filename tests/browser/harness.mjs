@@ -549,3 +549,57 @@ export async function tableRows(table) {
     ));
   });
 }
+
+/**
+ * Focuses `locator` and asserts that the focus can be seen (WCAG 2.4.7, which axe cannot judge):
+ * the element matches :focus-visible, and its outline or box-shadow differs from its look
+ * without focus. Leaves the focus there.
+ * @param {import('playwright-core').Locator} locator
+ */
+export async function assertVisibleFocus(locator) {
+  const look = () => locator.evaluate((element) => {
+    const style = getComputedStyle(element);
+    return `outline: ${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}; box-shadow: ${style.boxShadow}`;
+  });
+  await locator.evaluate((element) => element.blur());
+  const unfocused = await look();
+  await locator.focus();
+  const focused = await look();
+  const name = await locator.evaluate((element) => element.getAttribute('aria-label') ?? element.textContent.trim());
+  if (!await locator.evaluate((element) => element.matches(':focus-visible'))) {
+    throw new Error(`"${name}" got focus, but not :focus-visible`);
+  }
+  if (focused === unfocused) {
+    throw new Error(`focus on "${name}" cannot be seen (WCAG 2.4.7): it looks the same with and without focus (${focused})`);
+  }
+}
+
+/**
+ * Follows a link with the keyboard, as a person without a mouse does: focuses it (checking that
+ * the focus can be seen), presses Enter and waits for the page it opens. Returns the
+ * navigation's final response.
+ * @param {import('playwright-core').Page} page
+ * @param {import('playwright-core').Locator} locator
+ */
+export async function followWithKeyboard(page, locator) {
+  await assertVisibleFocus(locator);
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }),
+    page.keyboard.press('Enter'),
+  ]);
+  return response;
+}
+
+/**
+ * Clicks `locator` (a link to a file) and returns the file the browser saves:
+ * `{ name, bytes }` with the suggested file name and the content.
+ * @param {import('playwright-core').Page} page
+ * @param {import('playwright-core').Locator} locator
+ */
+export async function downloadFrom(page, locator) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download', { timeout: 15_000 }),
+    locator.click(),
+  ]);
+  return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
+}
