@@ -53,6 +53,46 @@ struct SlotsPage {
     closing_days: Vec<String>,
     notice: Option<String>,
     error: Option<String>,
+    /// The form that was refused, its field at fault, and what was typed (kept, not lost).
+    refused: Option<Refused>,
+}
+
+/// A refused form: which one, the field at fault, and the values as typed.
+pub(crate) struct Refused {
+    form: &'static str,
+    field: &'static str,
+    values: Vec<(String, String)>,
+}
+
+impl SlotsPage {
+    /// The value to show in a field of a form: as typed when that form was refused, else the
+    /// default.
+    fn value(&self, form: &str, name: &str, default: &str) -> String {
+        match &self.refused {
+            Some(r) if r.form == form => r
+                .values
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+            _ => default.to_owned(),
+        }
+    }
+
+    /// Whether a checkbox or option was chosen in a refused form (else its default).
+    fn chosen(&self, form: &str, name: &str, value: &str, default: bool) -> bool {
+        match &self.refused {
+            Some(r) if r.form == form => r.values.iter().any(|(k, v)| k == name && v == value),
+            _ => default,
+        }
+    }
+
+    /// Whether this field is the one at fault.
+    fn at_fault(&self, form: &str, field: &str) -> bool {
+        self.refused
+            .as_ref()
+            .is_some_and(|r| r.form == form && r.field == field)
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -85,6 +125,7 @@ async fn render(
     practitioner: Option<i64>,
     notice: Option<String>,
     error: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<SlotsPage, AppError> {
     let l = Layout::new(staff.lang, "office-slots-title")
         .with_home("/kontor")
@@ -155,6 +196,7 @@ async fn render(
             .collect(),
         notice,
         error,
+        refused,
         l,
     })
 }
@@ -170,7 +212,7 @@ pub async fn page(
         (None, Some(_)) => Some(l.t("office-slots-removed")),
         _ => None,
     };
-    Ok(html(&render(&state, &staff, query.behandler, notice, None).await?)?.into_response())
+    Ok(html(&render(&state, &staff, query.behandler, notice, None, None).await?)?.into_response())
 }
 
 async fn refuse(
@@ -178,9 +220,18 @@ async fn refuse(
     staff: &Staff,
     practitioner: Option<i64>,
     key: &str,
+    refused: Refused,
 ) -> Result<Response, AppError> {
     let message = Layout::new(staff.lang, "office-slots-title").t(key);
-    let page = render(state, staff, practitioner, None, Some(message)).await?;
+    let page = render(
+        state,
+        staff,
+        practitioner,
+        None,
+        Some(message),
+        Some(refused),
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
 }
 
@@ -219,6 +270,21 @@ pub struct SingleForm {
     paa_nett: Option<String>,
 }
 
+/// The single-slot form as typed, to show again when it is refused.
+fn single_values(form: &SingleForm) -> Vec<(String, String)> {
+    let mut values = vec![
+        ("dato".to_owned(), form.dato.clone()),
+        ("tid".to_owned(), form.tid.clone()),
+        ("varighet".to_owned(), form.varighet.to_string()),
+        ("type".to_owned(), form.kind.clone()),
+        ("gjelder".to_owned(), form.gjelder.clone()),
+    ];
+    if form.paa_nett.is_some() {
+        values.push(("paa_nett".to_owned(), "ja".to_owned()));
+    }
+    values
+}
+
 pub async fn add_single(
     State(state): State<AppState>,
     staff: Staff,
@@ -236,6 +302,11 @@ pub async fn add_single(
             &staff,
             Some(practitioner),
             "office-slots-error-date",
+            Refused {
+                form: "single",
+                field: "dato",
+                values: single_values(&form),
+            },
         )
         .await;
     };
@@ -245,6 +316,11 @@ pub async fn add_single(
             &staff,
             Some(practitioner),
             "office-slots-error-time",
+            Refused {
+                form: "single",
+                field: "tid",
+                values: single_values(&form),
+            },
         )
         .await;
     };
@@ -254,6 +330,11 @@ pub async fn add_single(
             &staff,
             Some(practitioner),
             "office-slots-error-length",
+            Refused {
+                form: "single",
+                field: "varighet",
+                values: single_values(&form),
+            },
         )
         .await;
     }
@@ -268,6 +349,11 @@ pub async fn add_single(
             &staff,
             Some(practitioner),
             "office-slots-error-past",
+            Refused {
+                form: "single",
+                field: "dato",
+                values: single_values(&form),
+            },
         )
         .await;
     }
@@ -333,6 +419,11 @@ pub async fn add_template(
             &staff,
             Some(practitioner),
             "office-slots-error-date",
+            Refused {
+                form: "template",
+                field: "fra",
+                values: fields.clone(),
+            },
         )
         .await;
     };
@@ -343,6 +434,11 @@ pub async fn add_template(
             &staff,
             Some(practitioner),
             "office-slots-error-time",
+            Refused {
+                form: "template",
+                field: "start",
+                values: fields.clone(),
+            },
         )
         .await;
     };
@@ -360,6 +456,11 @@ pub async fn add_template(
             &staff,
             Some(practitioner),
             "office-slots-error-template",
+            Refused {
+                form: "template",
+                field: "ukedager",
+                values: fields.clone(),
+            },
         )
         .await;
     };
@@ -415,6 +516,7 @@ pub async fn remove(
             Some(slot.practitioner_id),
             None,
             Some(message),
+            None,
         )
         .await?;
         return Ok((StatusCode::CONFLICT, html(&page)?).into_response());
@@ -443,7 +545,13 @@ pub async fn add_closing_day(
         return Err(AppError::csrf());
     }
     let Some(day) = parse_date(&form.dato) else {
-        return refuse(&state, &staff, None, "office-slots-error-date").await;
+        let values = vec![("dato".to_owned(), form.dato.clone())];
+        let refused = Refused {
+            form: "closing",
+            field: "stengt-dato",
+            values,
+        };
+        return refuse(&state, &staff, None, "office-slots-error-date", refused).await;
     };
     state.db.add_closing_day(staff.office.id, day).await?;
     Ok(Redirect::to("/kontor/timer").into_response())

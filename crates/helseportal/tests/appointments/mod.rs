@@ -1172,6 +1172,20 @@ mod booking_pages {
                 .unwrap()
                 .contains("Timen må ligge fram i tid.")
         );
+        let kept = add_single(&frida, &csrf, &benedikte, "2020-01-01", "07:30", "45")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            kept.contains(r#"value="2020-01-01""#) && kept.contains(r#"value="07:30""#),
+            "nothing typed is lost"
+        );
+        assert!(kept.contains(r#"value="45""#));
+        assert!(
+            kept.contains(r##"<a href="#dato">Timen må ligge fram i tid.</a>"##),
+            "the error leads to the field"
+        );
         let rolf = app.db.practitioners_of(1).await.unwrap()[0].id.to_string();
         let foreign = frida
             .post(
