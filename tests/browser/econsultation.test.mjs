@@ -40,7 +40,7 @@ const EXAMPLE_MESSAGE = [
 
 const STEP1_TITLE = 'E-konsultasjon: Viktig informasjon før du bestiller e-konsultasjon';
 const STEP2_TITLE = 'E-konsultasjon: Tilgjengelige behandlere';
-const STEP3_TITLE = 'Beskriv situasjonen din';
+const STEP3_TITLE = 'E-konsultasjon: Beskriv situasjonen din';
 const STEP4_TITLE = 'E-konsultasjon: Se gjennom før du sender';
 const COPAYMENT_BOX = 'Jeg forstår at jeg må betale egenandel som ved en vanlig legetime. '
   + '(Har du frikort eller er fritatt fra å betale egenandel, trenger du ikke å betale.)';
