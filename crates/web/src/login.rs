@@ -235,6 +235,13 @@ pub(crate) async fn logout(
     Ok(([(header::SET_COOKIE, clear)], Redirect::to(side.logged_out)).into_response())
 }
 
+/// `?inaktiv=1` when the inactivity timer led to the logged-out page.
+#[derive(Debug, serde::Deserialize)]
+pub struct LoggedOutQuery {
+    #[serde(default)]
+    pub inaktiv: Option<String>,
+}
+
 /// The page after logout. The inactivity timer leads here too, so it ends any session left.
 pub(crate) async fn logged_out_page(
     state: &AppState,

@@ -116,17 +116,11 @@ pub async fn logout(
     login::logout(&state, SessionKind::Staff, session, &form.csrf).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LoggedOutQuery {
-    #[serde(default)]
-    inaktiv: Option<String>,
-}
-
 pub async fn logged_out_page(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
-    Query(query): Query<LoggedOutQuery>,
+    Query(query): Query<login::LoggedOutQuery>,
 ) -> Result<Response, AppError> {
     let inactive = query.inaktiv.is_some();
     login::logged_out_page(&state, lang, &headers, inactive, SessionKind::Staff).await
