@@ -148,6 +148,9 @@ pub enum Answered {
 pub struct AccessLogEntry {
     pub staff_id: i64,
     pub staff_name: String,
+    pub office_name: String,
+    /// The subject of the thread looked at.
+    pub subject: Option<String>,
     pub citizen_id: i64,
     pub thread_id: Option<i64>,
     pub action: String,
@@ -844,9 +847,11 @@ impl Database {
         citizen_id: i64,
     ) -> Result<Vec<AccessLogEntry>, StorageError> {
         let rows = sqlx::query(
-            "SELECT l.staff_id, s.given_name || ' ' || s.family_name AS staff_name, l.citizen_id, l.thread_id, \
-             l.action, l.at FROM access_log l JOIN staff_member s ON s.id = l.staff_id \
-             WHERE l.citizen_id = $1 ORDER BY l.at DESC, l.id DESC",
+            "SELECT l.staff_id, s.given_name || ' ' || s.family_name AS staff_name, o.name AS office_name, \
+             t.subject, l.citizen_id, l.thread_id, l.action, l.at FROM access_log l \
+             JOIN staff_member s ON s.id = l.staff_id JOIN gp_office o ON o.id = s.office_id \
+             LEFT JOIN message_thread t ON t.id = l.thread_id \
+             WHERE l.citizen_id = $1 ORDER BY l.at DESC, l.id DESC LIMIT 500",
         )
         .bind(citizen_id)
         .fetch_all(self.pool())
@@ -856,6 +861,8 @@ impl Database {
                 Ok(AccessLogEntry {
                     staff_id: row.try_get("staff_id")?,
                     staff_name: row.try_get("staff_name")?,
+                    office_name: row.try_get("office_name")?,
+                    subject: row.try_get("subject")?,
                     citizen_id: row.try_get("citizen_id")?,
                     thread_id: row.try_get("thread_id")?,
                     action: row.try_get("action")?,

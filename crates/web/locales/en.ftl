@@ -523,3 +523,13 @@ office-renew-reason = Reason for the patient
 office-renew-approved = The prescription has been renewed and is valid until { $date }.
 front-rx-tile = Prescriptions
 front-rx-tile-text = Prescriptions for medicines and equipment.
+
+## Access
+access-title = Who has seen your information
+access-lead = Here you see when health personnel and staff at the GP's surgery have opened enquiries and attachments you sent through Helseportal.
+access-none = Nobody has opened your information through Helseportal.
+access-read-thread = opened the enquiry
+access-read-attachment = opened an attachment in the enquiry
+access-line = { $when }: { $name }, { $office }, { $what } "{ $subject }"
+front-access-tile = Who has seen your information
+front-access-tile-text = See who has opened your enquiries.

@@ -526,3 +526,13 @@ office-renew-reason = Begrunnelse til pasienten
 office-renew-approved = Resepten er fornyet og gyldig til { $date }.
 front-rx-tile = Resepter
 front-rx-tile-text = Resepter på medisiner og utstyr.
+
+## Innsyn
+access-title = Hvem har sett opplysningene dine
+access-lead = Her ser du når helsepersonell og ansatte ved legekontoret har åpnet henvendelser og vedlegg du har sendt via Helseportal.
+access-none = Ingen har åpnet opplysningene dine via Helseportal.
+access-read-thread = åpnet henvendelsen
+access-read-attachment = åpnet et vedlegg i henvendelsen
+access-line = { $when }: { $name }, { $office }, { $what } «{ $subject }»
+front-access-tile = Hvem har sett opplysningene dine
+front-access-tile-text = Se hvem som har åpnet henvendelsene dine.

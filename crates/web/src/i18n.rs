@@ -149,6 +149,9 @@ mod tests {
                         ("count", "3"),
                         ("amount", "4"),
                         ("duration", "5 minutter"),
+                        ("when", "X"),
+                        ("what", "X"),
+                        ("subject", "X"),
                     ],
                 );
                 assert_ne!(value, key, "{key} in {}", lang.code());

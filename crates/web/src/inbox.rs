@@ -371,3 +371,48 @@ pub async fn contact_services(
     };
     Ok((StatusCode::OK, html(&page)?).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "access_log.html")]
+struct AccessLogPage {
+    l: Layout,
+    lines: Vec<String>,
+}
+
+/// "Hvem har sett opplysningene dine": every time office staff opened the citizen's threads or
+/// attachments.
+pub async fn access_log(
+    State(state): State<AppState>,
+    citizen: ConsentedCitizen,
+) -> Result<Response, AppError> {
+    if let Some(response) = without_inbox_consent(&state, &citizen) {
+        return Ok(response);
+    }
+    let citizen = citizen.citizen;
+    let l = Layout::new(citizen.lang, "access-title").with_user(citizen.header_user(&state));
+    let lines = state
+        .db
+        .access_log_of(citizen.person.id)
+        .await?
+        .into_iter()
+        .map(|entry| {
+            let what = l.t(if entry.action == "read-attachment" {
+                "access-read-attachment"
+            } else {
+                "access-read-thread"
+            });
+            crate::i18n::text(
+                l.lang,
+                "access-line",
+                &[
+                    ("when", &oslo_time(entry.at)),
+                    ("name", &entry.staff_name),
+                    ("office", &entry.office_name),
+                    ("what", &what),
+                    ("subject", entry.subject.as_deref().unwrap_or("")),
+                ],
+            )
+        })
+        .collect();
+    Ok(html(&AccessLogPage { l, lines })?.into_response())
+}

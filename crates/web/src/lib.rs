@@ -165,6 +165,7 @@ pub fn router(state: AppState) -> Router {
             get(econsultation::contact_form).post(econsultation::send_contact),
         )
         .route("/innboks", get(inbox::inbox))
+        .route("/innsyn", get(inbox::access_log))
         .route("/innboks/ny", get(inbox::new_message))
         .route("/innboks/ny/{office}", get(inbox::contact_services))
         .route("/innboks/sendt/{thread}", get(inbox::sent))

@@ -676,6 +676,24 @@ async fn office_answers_and_citizen_reads_with_copayment(backend: Backend) {
         "read now"
     );
     assert_eq!(app.db.thread_messages(thread_id).await.unwrap().len(), 2);
+
+    // "Hvem har sett opplysningene dine": Kari sees who opened what.
+    let access = app.get("/innsyn").await.text().await.unwrap();
+    assert!(
+        access.contains("Rolf Rolfsen, Solen Legekontor, åpnet henvendelsen «Pollenallergi»"),
+        "{access}"
+    );
+    assert!(access.contains(
+        "Rolf Rolfsen, Solen Legekontor, åpnet et vedlegg i henvendelsen «Pollenallergi»"
+    ));
+    let kurt = app.new_browser();
+    kurt.login_with_consent(DemoPersons::KURT_HAKON, "full-tilgang")
+        .await;
+    let none = kurt.get("/innsyn").await.text().await.unwrap();
+    assert!(
+        none.contains("Ingen har åpnet opplysningene dine via Helseportal."),
+        "only Kari's own log"
+    );
 }
 
 async fn free_card_holder_pays_no_copayment(backend: Backend) {
