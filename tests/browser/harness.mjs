@@ -603,3 +603,43 @@ export async function downloadFrom(page, locator) {
   ]);
   return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
+
+/** The citizen's Innboks: the heading text of every thread (e.g. "Ulest Forny resept"), whitespace collapsed. */
+export async function inboxSubjects(page) {
+  return (await page.locator('main .inbox-item h2').allInnerTexts())
+    .map((subject) => subject.replace(/\s+/g, ' ').trim());
+}
+
+/** The text of a thread's messages (".message-body"), whitespace collapsed, in page order. */
+export async function messageBodies(page) {
+  return (await page.locator('main .message-body').allInnerTexts())
+    .map((text) => text.replace(/\s+/g, ' ').trim());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Civil dates as the portal sees them (Europe/Oslo), as YYYY-MM-DD strings.
+
+/** Today in Oslo, YYYY-MM-DD. */
+export function osloToday() {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit',
+  }).format(new Date());
+}
+
+/**
+ * The civil date `months` months after `date` (YYYY-MM-DD; `months` may be negative), with the
+ * day clamped to the end of a shorter month (31 March + 1 month is 30 April).
+ */
+export function addMonths(date, months) {
+  const [year, month, day] = date.split('-').map(Number);
+  const first = new Date(Date.UTC(year, month - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(day, last));
+  return first.toISOString().slice(0, 10);
+}
+
+/** "dd.mm.yyyy", the portal's short date, for a YYYY-MM-DD date. */
+export function norwegianDate(date) {
+  const [year, month, day] = date.split('-');
+  return `${day}.${month}.${year}`;
+}

@@ -607,9 +607,12 @@ pub async fn seed_demo_prescriptions(
     let Some(kari) = db.person_by_fnr(&kari_fnr).await? else {
         return Ok(());
     };
+    // Months and days go in one at a time: a span has one sign, so "8 months back, then a day
+    // forward" cannot be a single span.
     let day = |months: i32, days: i32| {
         today
-            .checked_add(jiff::Span::new().months(months).days(days))
+            .checked_add(jiff::Span::new().months(months))
+            .and_then(|d| d.checked_add(jiff::Span::new().days(days)))
             .map_err(|e| StorageError::Corrupt(e.to_string()))
     };
     let rolf = "Rolf Rolfsen";

@@ -126,7 +126,7 @@ pub async fn queue(
 
 #[derive(Template)]
 #[template(path = "kontor/thread.html")]
-struct OfficeThreadPage {
+pub(crate) struct OfficeThreadPage {
     l: Layout,
     id: i64,
     subject: String,
@@ -163,7 +163,7 @@ struct BookingView {
 }
 
 /// A thread of this office that this staff member may open, or the error to answer with.
-async fn thread_for(
+pub(crate) async fn thread_for(
     state: &AppState,
     staff: &Staff,
     thread_id: i64,
@@ -187,7 +187,7 @@ pub struct ThreadQuery {
     avbestilt: Option<String>,
 }
 
-async fn render_thread(
+pub(crate) async fn render_thread(
     state: &AppState,
     staff: &Staff,
     thread: storage::ThreadSummary,
@@ -657,11 +657,20 @@ async fn answer_renewal(
     } else {
         match CharLimited::<500>::parse(&form.begrunnelse) {
             Ok(reason) => reason.into_inner(),
-            Err(_) => {
+            Err(error) => {
                 let l = Layout::new(staff.lang, "office-thread-title");
-                let message = l.t1("error-field-missing", "field", &l.t("office-renew-reason"));
-                let page =
-                    render_thread(state, staff, thread, String::new(), Some(message), None).await?;
+                let message = match error {
+                    TextError::Missing => {
+                        l.t1("error-field-missing", "field", &l.t("office-renew-reason"))
+                    }
+                    TextError::TooLong { max, actual } => i18n::text(
+                        l.lang,
+                        "error-field-too-long",
+                        &[("max", &max.to_string()), ("actual", &actual.to_string())],
+                    ),
+                };
+                let kept: String = form.begrunnelse.chars().take(1000).collect();
+                let page = render_thread(state, staff, thread, kept, Some(message), None).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
             }
         }

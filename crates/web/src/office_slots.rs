@@ -582,7 +582,22 @@ pub async fn cancel_booking(
         .ok_or_else(|| AppError::new(crate::error::ErrorKind::NotFound))?;
     let message = match domain::text::CharLimited::<500>::parse(&form.beskjed) {
         Ok(text) => text.into_inner(),
-        Err(_) => i18n::text(crate::Lang::Nb, "booking-cancelled-by-office", &[]),
+        // Without a message of its own the citizen still learns what happened.
+        Err(domain::text::TextError::Missing) => {
+            i18n::text(crate::Lang::Nb, "booking-cancelled-by-office", &[])
+        }
+        Err(domain::text::TextError::TooLong { max, actual }) => {
+            let text = i18n::text(
+                staff.lang,
+                "error-field-too-long",
+                &[("max", &max.to_string()), ("actual", &actual.to_string())],
+            );
+            let kept: String = form.beskjed.chars().take(1000).collect();
+            let page =
+                crate::office_queue::render_thread(&state, &staff, thread, kept, Some(text), None)
+                    .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
     };
     let done = state
         .db

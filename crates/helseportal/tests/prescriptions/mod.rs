@@ -69,6 +69,27 @@ async fn overview_shows_twelve_months_and_history_three_years(backend: Backend) 
     );
     assert!(overview.contains("Utlevert 3 av 4 ganger, 1 igjen"));
     assert!(overview.contains("Rekvirert av: Rolf Rolfsen"));
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    for p in app.db.prescriptions_of(kari).await.unwrap() {
+        for d in &p.dispensations {
+            assert!(
+                d.dispensed_on >= p.prescribed_on,
+                "{} dispensed before it was written",
+                p.drug_name
+            );
+        }
+        assert!(
+            p.dispensations.len() as i64 <= p.dispensations_allowed,
+            "{}",
+            p.drug_name
+        );
+    }
     let history = app
         .get("/resepter?fane=historikk")
         .await
@@ -333,6 +354,17 @@ async fn a_declined_renewal_needs_a_reason(backend: Backend) {
             .unwrap()
             .contains("Du må fylle ut «Begrunnelse til pasienten».")
     );
+    let long = "x".repeat(501);
+    let too_long = rolf
+        .post(
+            &format!("/kontor/henvendelser/{thread_id}/avsla-fornyelse"),
+            &[("_csrf", &csrf), ("begrunnelse", &long)],
+        )
+        .await;
+    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = too_long.text().await.unwrap();
+    assert!(body.contains("Teksten er for lang: 501 tegn, maksimum er 500."));
+    assert!(body.contains(&long), "what was typed is kept");
     let declined = rolf
         .post(
             &format!("/kontor/henvendelser/{thread_id}/avsla-fornyelse"),
