@@ -634,11 +634,7 @@ async fn send(
         Ok(reason) => reason.into_inner(),
         Err(TextError::Missing) => String::new(),
         Err(TextError::TooLong { max, actual }) => {
-            let message = i18n::text(
-                citizen.lang,
-                "error-field-too-long",
-                &[("max", &max.to_string()), ("actual", &actual.to_string())],
-            );
+            let message = crate::layout::too_long(citizen.lang, max, actual);
             let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
             let input = ReviewInput {
                 key: form.key.clone(),
@@ -778,14 +774,7 @@ fn enquiry_page(
     input: EnquiryInput,
 ) -> Result<EnquiryPage, AppError> {
     let l = Layout::new(citizen.lang, "enquiry-title").with_user(citizen.header_user(state));
-    let message = |error: TextError, label: &str| match error {
-        TextError::Missing => l.t1("error-field-missing", "field", label),
-        TextError::TooLong { max, actual } => i18n::text(
-            l.lang,
-            "error-field-too-long",
-            &[("max", &max.to_string()), ("actual", &actual.to_string())],
-        ),
-    };
+    let message = |error: TextError, label: &str| l.text_error(error, label);
     let field = |name: &'static str,
                  label_key: &str,
                  hint_key: &str,

@@ -427,11 +427,7 @@ fn field_error_text(l: &Layout, error: &FieldError) -> String {
             "field",
             &l.t(&format!("ekons-{}-label", error.field.code())),
         ),
-        TextError::TooLong { max, actual } => i18n::text(
-            l.lang,
-            "error-field-too-long",
-            &[("max", &max.to_string()), ("actual", &actual.to_string())],
-        ),
+        TextError::TooLong { max, actual } => crate::layout::too_long(l.lang, max, actual),
     }
 }
 
@@ -855,18 +851,8 @@ fn contact_page(
     errors: &[(&'static str, TextError)],
     csrf: String,
 ) -> ContactPage {
-    let message = |name: &str, error: TextError| match error {
-        TextError::Missing => l.t1(
-            "error-field-missing",
-            "field",
-            &l.t(&format!("contact-{name}-label")),
-        ),
-        TextError::TooLong { max, actual } => i18n::text(
-            l.lang,
-            "error-field-too-long",
-            &[("max", &max.to_string()), ("actual", &actual.to_string())],
-        ),
-    };
+    let message =
+        |name: &str, error: TextError| l.text_error(error, &l.t(&format!("contact-{name}-label")));
     let field = |name: &'static str, value: &str, max: usize, multiline: bool| TextField {
         name,
         label: l.t(&format!("contact-{name}-label")),

@@ -1,6 +1,8 @@
 //! What every page's frame needs: language, the logged-in person, the logout form, the
 //! inactivity timer and the versioned asset links.
 
+use domain::text::TextError;
+
 use crate::i18n::{self, Lang};
 
 /// The logged-in user as the page header shows them.
@@ -74,6 +76,14 @@ impl Layout {
         crate::assets::url("counter.js")
     }
 
+    /// The message for a refused text field: missing (named by its label) or too long.
+    pub fn text_error(&self, error: TextError, label: &str) -> String {
+        match error {
+            TextError::Missing => self.t1("error-field-missing", "field", label),
+            TextError::TooLong { max, actual } => too_long(self.lang, max, actual),
+        }
+    }
+
     /// The inactivity warning, with the time left when it shows.
     pub fn session_warning_text(&self) -> String {
         let seconds = self.user.as_ref().map_or(300, |u| u.warning_seconds);
@@ -83,6 +93,15 @@ impl Layout {
             &duration_text(self.lang, seconds),
         )
     }
+}
+
+/// "Teksten er for lang: 51 tegn, maksimum er 50."
+pub fn too_long(lang: Lang, max: usize, actual: usize) -> String {
+    i18n::text(
+        lang,
+        "error-field-too-long",
+        &[("max", &max.to_string()), ("actual", &actual.to_string())],
+    )
 }
 
 /// A span of time as people say it: "30 minutter", "1 minutt", "45 sekunder" (whole minutes

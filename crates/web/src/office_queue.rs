@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::econsultation::{ANSWER_MAX, copayment_exempt};
-use domain::text::{CharLimited, TextError};
+use domain::text::CharLimited;
 use domain::{GpService, working_days};
 use serde::Deserialize;
 
@@ -355,16 +355,7 @@ pub async fn answer(
         Ok(text) => text,
         Err(error) => {
             let l = Layout::new(staff.lang, "office-thread-title");
-            let message = match error {
-                TextError::Missing => {
-                    l.t1("error-field-missing", "field", &l.t("office-answer-label"))
-                }
-                TextError::TooLong { max, actual } => i18n::text(
-                    l.lang,
-                    "error-field-too-long",
-                    &[("max", &max.to_string()), ("actual", &actual.to_string())],
-                ),
-            };
+            let message = l.text_error(error, &l.t("office-answer-label"));
             let kept: String = form.svar.chars().take(ANSWER_MAX * 2).collect();
             let page = render_thread(&state, &staff, thread, kept, Some(message), None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
@@ -437,8 +428,9 @@ pub async fn attachment(
     crate::inbox::download(&state, &attachment).await
 }
 
+/// A form whose only field is the reason given to the patient (rejections, declines).
 #[derive(Debug, Deserialize)]
-pub struct BookingAnswerForm {
+pub struct ReasonForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -452,7 +444,7 @@ async fn answer_booking(
     state: &AppState,
     staff: &Staff,
     thread_id: i64,
-    form: BookingAnswerForm,
+    form: ReasonForm,
     confirm: bool,
 ) -> Result<Response, AppError> {
     if !tokens_match(&form.csrf, &staff.session.csrf_token) {
@@ -480,18 +472,7 @@ async fn answer_booking(
             Ok(reason) => reason.into_inner(),
             Err(error) => {
                 let l = Layout::new(staff.lang, "office-thread-title");
-                let message = match error {
-                    TextError::Missing => l.t1(
-                        "error-field-missing",
-                        "field",
-                        &l.t("booking-reject-reason"),
-                    ),
-                    TextError::TooLong { max, actual } => i18n::text(
-                        l.lang,
-                        "error-field-too-long",
-                        &[("max", &max.to_string()), ("actual", &actual.to_string())],
-                    ),
-                };
+                let message = l.text_error(error, &l.t("booking-reject-reason"));
                 let kept: String = form
                     .begrunnelse
                     .chars()
@@ -535,7 +516,7 @@ pub async fn confirm_booking(
     State(state): State<AppState>,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<BookingAnswerForm>,
+    Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_booking(&state, &staff, thread_id, form, true).await
 }
@@ -545,7 +526,7 @@ pub async fn reject_booking(
     State(state): State<AppState>,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<BookingAnswerForm>,
+    Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_booking(&state, &staff, thread_id, form, false).await
 }
@@ -621,19 +602,11 @@ pub async fn set_up_appointment(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RenewalForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    begrunnelse: String,
-}
-
 async fn answer_renewal(
     state: &AppState,
     staff: &Staff,
     thread_id: i64,
-    form: RenewalForm,
+    form: ReasonForm,
     approve: bool,
 ) -> Result<Response, AppError> {
     if !tokens_match(&form.csrf, &staff.session.csrf_token) {
@@ -659,16 +632,7 @@ async fn answer_renewal(
             Ok(reason) => reason.into_inner(),
             Err(error) => {
                 let l = Layout::new(staff.lang, "office-thread-title");
-                let message = match error {
-                    TextError::Missing => {
-                        l.t1("error-field-missing", "field", &l.t("office-renew-reason"))
-                    }
-                    TextError::TooLong { max, actual } => i18n::text(
-                        l.lang,
-                        "error-field-too-long",
-                        &[("max", &max.to_string()), ("actual", &actual.to_string())],
-                    ),
-                };
+                let message = l.text_error(error, &l.t("office-renew-reason"));
                 let kept: String = form.begrunnelse.chars().take(1000).collect();
                 let page = render_thread(state, staff, thread, kept, Some(message), None).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
@@ -703,7 +667,7 @@ pub async fn approve_renewal(
     State(state): State<AppState>,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<RenewalForm>,
+    Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_renewal(&state, &staff, thread_id, form, true).await
 }
@@ -713,7 +677,7 @@ pub async fn decline_renewal(
     State(state): State<AppState>,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<RenewalForm>,
+    Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_renewal(&state, &staff, thread_id, form, false).await
 }

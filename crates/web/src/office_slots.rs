@@ -587,11 +587,7 @@ pub async fn cancel_booking(
             i18n::text(crate::Lang::Nb, "booking-cancelled-by-office", &[])
         }
         Err(domain::text::TextError::TooLong { max, actual }) => {
-            let text = i18n::text(
-                staff.lang,
-                "error-field-too-long",
-                &[("max", &max.to_string()), ("actual", &actual.to_string())],
-            );
+            let text = crate::layout::too_long(staff.lang, max, actual);
             let kept: String = form.beskjed.chars().take(1000).collect();
             let page =
                 crate::office_queue::render_thread(&state, &staff, thread, kept, Some(text), None)

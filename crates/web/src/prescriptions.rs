@@ -415,11 +415,7 @@ pub async fn renew(
         Ok(m) => Some(m.into_inner()),
         Err(TextError::Missing) => None,
         Err(TextError::TooLong { max, actual }) => {
-            let text = i18n::text(
-                citizen.lang,
-                "error-field-too-long",
-                &[("max", &max.to_string()), ("actual", &actual.to_string())],
-            );
+            let text = crate::layout::too_long(citizen.lang, max, actual);
             let kept: String = field("melding")
                 .chars()
                 .take(RENEW_MESSAGE_MAX * 4)
