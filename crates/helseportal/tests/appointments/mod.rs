@@ -705,33 +705,20 @@ mod booking_pages {
         );
     }
 
-    async fn racing_requests_over_two_processes_give_the_slot_once(backend: Backend) {
-        let app = with_slots(backend).await;
-        app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
-            .await;
-        let second = app.second_process().await;
-        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
-        let day_path = first_free_day(&app, &format!("/bestill-time/behandler/{rolf}")).await;
-        let slot = slot_of_kind(
-            &app.get(&day_path).await.text().await.unwrap(),
-            "Konsultasjon",
-        );
-        let review = app
-            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
-            .await
-            .text()
-            .await
-            .unwrap();
-        let csrf = csrf_of_form(&review, "/bestill-time/se-gjennom");
-        let token = app.session_token().await;
+    /// Sends `requests` booking requests for one slot at once, spread over the given app
+    /// addresses, each with its own idempotency key; every loser must be told the slot is
+    /// taken. Returns how many won.
+    async fn race_for_slot(
+        bases: &[String],
+        token: &str,
+        csrf: &str,
+        slot: &str,
+        requests: usize,
+    ) -> usize {
         let mut tasks = Vec::new();
-        for n in 0..24 {
-            let base = if n % 2 == 0 {
-                app.url.clone()
-            } else {
-                second.url.clone()
-            };
-            let (csrf, token, slot) = (csrf.clone(), token.clone(), slot.clone());
+        for n in 0..requests {
+            let base = bases[n % bases.len()].clone();
+            let (csrf, token, slot) = (csrf.to_owned(), token.to_owned(), slot.to_owned());
             tasks.push(tokio::spawn(async move {
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
@@ -765,6 +752,30 @@ mod booking_pages {
                 other => panic!("unexpected {other}: {body}"),
             }
         }
+        won
+    }
+
+    async fn racing_requests_over_two_processes_give_the_slot_once(backend: Backend) {
+        let app = with_slots(backend).await;
+        app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+            .await;
+        let second = app.second_process().await;
+        let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        let day_path = first_free_day(&app, &format!("/bestill-time/behandler/{rolf}")).await;
+        let slot = slot_of_kind(
+            &app.get(&day_path).await.text().await.unwrap(),
+            "Konsultasjon",
+        );
+        let review = app
+            .get(&format!("/bestill-time/se-gjennom?time={slot}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of_form(&review, "/bestill-time/se-gjennom");
+        let token = app.session_token().await;
+        let bases = [app.url.clone(), second.url.clone()];
+        let won = race_for_slot(&bases, &token, &csrf, &slot, 24).await;
         assert_eq!(won, 1);
         assert_eq!(
             app.db.holders_of_slot(slot.parse().unwrap()).await.unwrap(),
@@ -1470,43 +1481,7 @@ mod booking_pages {
             .map(|p| p.url.clone())
             .chain([app.url.clone()])
             .collect();
-        let mut tasks = Vec::new();
-        for n in 0..36 {
-            let base = bases[n % bases.len()].clone();
-            let (csrf, token, slot) = (csrf.clone(), token.clone(), slot.clone());
-            tasks.push(tokio::spawn(async move {
-                let client = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .unwrap();
-                let key = format!("process-race-{n:04}-abcdefghijklmnop");
-                let response = client
-                    .post(format!("{base}/bestill-time/se-gjennom"))
-                    .header("cookie", format!("hp_session={token}"))
-                    .form(&[
-                        ("_csrf", csrf.as_str()),
-                        ("time", slot.as_str()),
-                        ("key", key.as_str()),
-                        ("reason", ""),
-                    ])
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status();
-                (status, response.text().await.unwrap())
-            }));
-        }
-        let mut won = 0;
-        for task in tasks {
-            let (status, body) = task.await.unwrap();
-            match status {
-                StatusCode::SEE_OTHER => won += 1,
-                StatusCode::CONFLICT => {
-                    assert!(body.contains("Timen er dessverre ikke lenger ledig"))
-                }
-                other => panic!("unexpected {other}: {body}"),
-            }
-        }
+        let won = race_for_slot(&bases, &token, &csrf, &slot, 36).await;
         assert_eq!(won, 1, "exactly one request wins the slot");
         assert_eq!(
             app.db.holders_of_slot(slot.parse().unwrap()).await.unwrap(),
