@@ -3,7 +3,8 @@
 # what the tests need, then runs every check and test:
 #   formatting, clippy, debug build, cargo test (SQLite and PostgreSQL), and the
 #   browser tests in tests/browser (Chromium, axe-core, a real OpenID Connect provider).
-# A throw-away PostgreSQL server runs for the duration and is stopped at the end.
+# Throw-away PostgreSQL, S3 (moto) and SMTP (aiosmtpd) servers run for the duration and are
+# stopped at the end.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,12 +13,20 @@ ROOT="$PWD"
 current_step="setup"
 pg_dir=""
 s3_pid=""
+smtp_pid=""
+mail_dir=""
 
 finish() {
   local rc=$?
   trap - EXIT
   if [[ -n "$s3_pid" ]]; then
     kill "$s3_pid" >/dev/null 2>&1 || true
+  fi
+  if [[ -n "$smtp_pid" ]]; then
+    kill "$smtp_pid" >/dev/null 2>&1 || true
+  fi
+  if [[ -n "$mail_dir" ]]; then
+    rm -rf "$mail_dir"
   fi
   if [[ -n "$pg_dir" ]]; then
     "$ROOT/scripts/postgres.sh" stop "$pg_dir" >/dev/null 2>&1 || true
@@ -90,16 +99,18 @@ echo "HELSEPORTAL_TEST_POSTGRES_URL=$HELSEPORTAL_TEST_POSTGRES_URL"
 
 # --- c2. Throw-away S3-compatible object store (moto's server, from PyPI) -----------
 step "S3-compatible test server"
-s3_venv="$ROOT/target/test-venv"
-if [[ ! -x "$s3_venv/bin/moto_server" ]]; then
-  python3 -m venv "$s3_venv"
-  "$s3_venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+test_venv="$ROOT/target/test-venv"
+if [[ ! -x "$test_venv/bin/moto_server" || ! -x "$test_venv/bin/aiosmtpd" ]]; then
+  python3 -m venv "$test_venv"
+  "$test_venv/bin/pip" install --quiet --disable-pip-version-check \
+    'moto[server]==5.2.5' 'aiosmtpd==1.4.6'
 fi
+
 s3_port=$((pg_port + 100))
 while port_in_use "$s3_port"; do
   s3_port=$((s3_port + 1))
 done
-"$s3_venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$ROOT/target/moto.log" 2>&1 &
+"$test_venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$ROOT/target/moto.log" 2>&1 &
 s3_pid=$!
 for _ in $(seq 1 100); do
   port_in_use "$s3_port" && break
@@ -108,6 +119,26 @@ done
 port_in_use "$s3_port" || { echo "the S3 test server did not start; see target/moto.log" >&2; exit 1; }
 export HELSEPORTAL_TEST_S3_ENDPOINT="http://127.0.0.1:${s3_port}"
 echo "HELSEPORTAL_TEST_S3_ENDPOINT=$HELSEPORTAL_TEST_S3_ENDPOINT"
+
+# --- c3. Throw-away SMTP server (aiosmtpd, from PyPI), keeping mail in a maildir ------
+step "SMTP test server"
+mail_dir="$(mktemp -d /tmp/helseportal-mail.XXXXXX)"
+mkdir -p "$mail_dir/tmp" "$mail_dir/new" "$mail_dir/cur"
+smtp_port=$((s3_port + 1))
+while port_in_use "$smtp_port"; do
+  smtp_port=$((smtp_port + 1))
+done
+"$test_venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:${smtp_port}" \
+  -c aiosmtpd.handlers.Mailbox "$mail_dir" >"$ROOT/target/smtp.log" 2>&1 &
+smtp_pid=$!
+for _ in $(seq 1 100); do
+  port_in_use "$smtp_port" && break
+  sleep 0.1
+done
+port_in_use "$smtp_port" || { echo "the SMTP test server did not start; see target/smtp.log" >&2; exit 1; }
+export HELSEPORTAL_TEST_SMTP="127.0.0.1:${smtp_port}"
+export HELSEPORTAL_TEST_MAILDIR="$mail_dir"
+echo "HELSEPORTAL_TEST_SMTP=$HELSEPORTAL_TEST_SMTP (mail in $mail_dir)"
 
 # --- d. Rust: format, lint, build, test ---------------------------------------------
 step "cargo fmt --check"

@@ -6,9 +6,11 @@
 pub mod appointment;
 pub mod attachment;
 pub mod consent;
+pub mod contact;
 pub mod econsultation;
 pub mod fodselsnummer;
 pub mod ical;
+pub mod notification;
 pub mod office;
 pub mod person;
 pub mod prescription;

@@ -1,6 +1,8 @@
 //! `helseportal`: the portal's one binary.
 //!
 //! - `helseportal serve [--listen ADDR] [--database URL] [--demo]` runs the portal.
+//! - `helseportal worker [--database URL]` sends notifications alone (`serve` runs the same
+//!   worker beside the web server unless given `--no-worker`).
 //! - `helseportal migrate [--database URL]` brings the database schema up to date.
 //!
 //! Every option can also be set in the environment (`HELSEPORTAL_...`); a flag wins over the
@@ -26,8 +28,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the portal.
+    /// Run the portal (and, unless --no-worker, the notification worker).
     Serve(Box<ServeArgs>),
+    /// Run only the notification worker: send e-mail and SMS from the job queue.
+    Worker(Box<WorkerArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
 }
@@ -43,6 +47,106 @@ struct DatabaseArgs {
     database: String,
 }
 
+/// Where notifications go and how often the worker looks for due ones.
+#[derive(Args)]
+struct NotifyArgs {
+    /// SMTP server for e-mail; without it e-mail goes to the outbox folder.
+    #[arg(long, env = "HELSEPORTAL_SMTP_HOST")]
+    smtp_host: Option<String>,
+    #[arg(long, env = "HELSEPORTAL_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// starttls, tls (from the first byte) or none (only for a local relay).
+    #[arg(long, env = "HELSEPORTAL_SMTP_TLS", default_value = "starttls")]
+    smtp_tls: String,
+    #[arg(long, env = "HELSEPORTAL_SMTP_USERNAME", default_value = "")]
+    smtp_username: String,
+    #[arg(
+        long,
+        env = "HELSEPORTAL_SMTP_PASSWORD",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    smtp_password: String,
+    /// The sender of e-mail, e.g. "Helseportal <ikke-svar@helseportal.example>".
+    #[arg(long, env = "HELSEPORTAL_MAIL_FROM", default_value = "")]
+    mail_from: String,
+    /// HTTP gateway for SMS; without it SMS goes to the outbox folder.
+    #[arg(long, env = "HELSEPORTAL_SMS_GATEWAY_URL")]
+    sms_gateway_url: Option<String>,
+    #[arg(
+        long,
+        env = "HELSEPORTAL_SMS_GATEWAY_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    sms_gateway_token: String,
+    /// The sender name shown on SMS.
+    #[arg(long, env = "HELSEPORTAL_SMS_SENDER", default_value = "Helseportal")]
+    sms_sender: String,
+    /// Folder for notifications that have no server to go to.
+    #[arg(long, env = "HELSEPORTAL_OUTBOX_DIR", default_value = "data/outbox")]
+    outbox_dir: String,
+    /// Seconds between the worker's looks at the queue.
+    #[arg(long, env = "HELSEPORTAL_WORKER_POLL_SECONDS", default_value_t = 5)]
+    worker_poll_seconds: u64,
+}
+
+impl NotifyArgs {
+    fn settings(&self) -> Result<notify::NotifierSettings, String> {
+        let smtp = match self.smtp_host.as_deref().filter(|h| !h.is_empty()) {
+            None => None,
+            Some(host) => {
+                if self.mail_from.is_empty() {
+                    return Err("HELSEPORTAL_MAIL_FROM is required with an SMTP server".into());
+                }
+                Some(notify::SmtpSettings {
+                    host: host.to_owned(),
+                    port: self.smtp_port,
+                    tls: notify::SmtpTls::from_code(&self.smtp_tls).ok_or_else(|| {
+                        format!(
+                            "HELSEPORTAL_SMTP_TLS must be starttls, tls or none, not {:?}",
+                            self.smtp_tls
+                        )
+                    })?,
+                    credentials: (!self.smtp_username.is_empty())
+                        .then(|| (self.smtp_username.clone(), self.smtp_password.clone())),
+                    from: self.mail_from.clone(),
+                })
+            }
+        };
+        let sms_gateway = self
+            .sms_gateway_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(|url| notify::SmsGatewaySettings {
+                url: url.to_owned(),
+                token: self.sms_gateway_token.clone(),
+                sender: self.sms_sender.clone(),
+                timeout: std::time::Duration::from_secs(10),
+            });
+        if self.worker_poll_seconds == 0 {
+            return Err("HELSEPORTAL_WORKER_POLL_SECONDS must be at least 1".into());
+        }
+        Ok(notify::NotifierSettings {
+            smtp,
+            sms_gateway,
+            outbox_dir: self.outbox_dir.clone().into(),
+        })
+    }
+
+    fn poll(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.worker_poll_seconds)
+    }
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
+}
+
 #[derive(Args)]
 struct ServeArgs {
     /// Address to listen on.
@@ -53,6 +157,11 @@ struct ServeArgs {
     /// Fill an empty database with the demo persons, offices and staff.
     #[arg(long)]
     demo: bool,
+    /// Do not run the notification worker in this process (run `helseportal worker` instead).
+    #[arg(long)]
+    no_worker: bool,
+    #[command(flatten)]
+    notify: NotifyArgs,
     /// The address people reach the portal at (default: http:// and the listen address).
     #[arg(long, env = "HELSEPORTAL_PUBLIC_URL")]
     public_url: Option<String>,
@@ -127,6 +236,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
+        Command::Worker(args) => worker(*args).await,
         Command::Migrate(args) => migrate(args).await,
     };
     match result {
@@ -152,8 +262,19 @@ async fn migrate(args: DatabaseArgs) -> Result<(), String> {
     Ok(())
 }
 
+async fn worker(args: WorkerArgs) -> Result<(), String> {
+    let db = open_database(&args.database.database).await?;
+    let notifier = notify::Notifier::new(db, &args.notify.settings()?)?;
+    println!("Helseportal sender varsler");
+    notifier
+        .run_until(args.notify.poll(), shutdown_signal())
+        .await;
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let db = open_database(&args.database.database).await?;
+    let notify_settings = args.notify.settings()?;
     if args.demo {
         let seeded = storage::seed_demo(&db)
             .await
@@ -211,6 +332,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .session_warning_seconds
         .clamp(1, args.session_idle_seconds);
     config.econsultation_copayment_nok = args.econsultation_copayment_nok;
+    if notify_settings.uses_outbox() {
+        config.outbox_dir = Some(notify_settings.outbox_dir.clone());
+    }
     let objects = match args.s3_endpoint.filter(|e| !e.is_empty()) {
         Some(endpoint) => {
             let store = storage::ObjectStore::s3(storage::S3Settings {
@@ -229,12 +353,26 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         None => storage::ObjectStore::local(&args.attachments_dir).map_err(|e| e.to_string())?,
     };
+    let worker = if args.no_worker {
+        None
+    } else {
+        let notifier = notify::Notifier::new(db.clone(), &notify_settings)?;
+        let poll = args.notify.poll();
+        Some(tokio::spawn(async move {
+            notifier.run_until(poll, shutdown_signal()).await;
+        }))
+    };
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
     println!("Helseportal kjører på http://{local}");
-    axum::serve(listener, web::router(state))
+    let served = axum::serve(listener, web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| format!("server stopped: {e}"))
+        .map_err(|e| format!("server stopped: {e}"));
+    if let Some(worker) = worker {
+        // The worker stops on the same signal; a job it was on is finished or left for a retry.
+        let _ = worker.await;
+    }
+    served
 }
 
 async fn shutdown_signal() {

@@ -34,6 +34,7 @@ macro_rules! on_both_databases {
 
 mod appointments;
 mod messages;
+mod notifications;
 mod prescriptions;
 
 on_both_databases!(
@@ -975,6 +976,8 @@ async fn binary_serves_with_demo_data_and_environment_overrides() {
             "HELSEPORTAL_DATABASE_URL",
             format!("sqlite://{}/portal.db", dir.display()),
         )
+        .env("HELSEPORTAL_OUTBOX_DIR", dir.join("outbox"))
+        .env("HELSEPORTAL_ATTACHMENTS_DIR", dir.join("attachments"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -989,10 +992,19 @@ async fn binary_serves_with_demo_data_and_environment_overrides() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let front = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    // Without a mail server or SMS gateway, notifications go to the outbox and its page.
+    let outbox = reqwest::get(format!("{url}/utvikling/varsler"))
+        .await
+        .unwrap();
+    let outbox_status = outbox.status();
+    let outbox_page = outbox.text().await.unwrap();
     child.kill().unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(healthy);
     assert!(front.contains("Logg inn"));
+    assert_eq!(outbox_status, StatusCode::OK);
+    assert!(outbox_page.contains("Utgående varsler (utvikling)"));
+    assert!(dir.join("outbox").is_dir());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(&format!("Helseportal kjører på {url}")),

@@ -11,6 +11,7 @@ mod demo;
 mod error;
 mod messages;
 mod migrate;
+mod notifications;
 mod objects;
 mod offices;
 mod persons;
@@ -33,6 +34,10 @@ pub use error::StorageError;
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
     NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
+};
+pub use notifications::{
+    ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
+    PendingConfirmation, QueueCounts, Recipient,
 };
 pub use objects::{ObjectStore, S3Settings};
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};

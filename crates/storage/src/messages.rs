@@ -326,7 +326,8 @@ pub(crate) enum Sender<'a> {
 }
 
 /// Adds a message to a thread inside a transaction, with its search entry, and moves the
-/// thread's activity time on; a message from the office is unread for the citizen.
+/// thread's activity time on. A message from the office is unread for the citizen, and its
+/// notification and reminder are queued in the same transaction.
 pub(crate) async fn add_message(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
@@ -348,8 +349,9 @@ pub(crate) async fn add_message(
     .bind(thread_id)
     .fetch_one(&mut **tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    let message_id: i64 = sqlx::query(
+        "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(thread_id)
     .bind(kind)
@@ -357,8 +359,12 @@ pub(crate) async fn add_message(
     .bind(name)
     .bind(body)
     .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    if unread == 1 {
+        crate::notifications::enqueue_message_notifications(tx, thread_id, message_id, now).await?;
+    }
     if backend == Backend::Sqlite {
         sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
             .bind(body)
@@ -761,8 +767,16 @@ impl Database {
         Ok(messages)
     }
 
-    pub async fn mark_read(&self, thread_id: i64, citizen_id: i64) -> Result<(), StorageError> {
-        sqlx::query("UPDATE message_thread SET citizen_unread = 0 WHERE id = $1 AND citizen_id = $2 AND citizen_unread = 1")
+    /// Marks a thread read by the citizen, and when, so that no reminder follows for what was
+    /// read.
+    pub async fn mark_read(
+        &self,
+        thread_id: i64,
+        citizen_id: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE message_thread SET citizen_unread = 0, citizen_read_at = $1 WHERE id = $2 AND citizen_id = $3 AND citizen_unread = 1")
+            .bind(now)
             .bind(thread_id)
             .bind(citizen_id)
             .execute(self.pool())

@@ -67,7 +67,7 @@ fn month_name(lang: Lang, month: i8) -> String {
 }
 
 /// "8. november 2026"
-fn long_date(lang: Lang, day: Date) -> String {
+pub(crate) fn long_date(lang: Lang, day: Date) -> String {
     format!(
         "{}. {} {}",
         day.day(),

@@ -46,6 +46,8 @@ struct FrontPage {
     inbox: Option<String>,
     /// The Timeavtaler tile (with consent to Full tilgang).
     appointments: bool,
+    /// Ask the citizen to look at contact details confirmed more than 18 months ago.
+    contact_reconfirm: bool,
 }
 
 pub async fn front_page(
@@ -80,11 +82,13 @@ pub async fn front_page(
     let appointments = citizen
         .consent
         .is_some_and(|c| c.allows(ConsentLevel::FullTilgang));
+    let contact_reconfirm = crate::contact::needs_attention(&state, citizen.person.id).await?;
     Ok(html(&FrontPage {
         l,
         greeting,
         inbox,
         appointments,
+        contact_reconfirm,
     })?
     .into_response())
 }

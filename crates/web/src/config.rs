@@ -34,6 +34,9 @@ pub struct WebConfig {
     /// The normal copayment ("egenandel") for an answered e-consultation, in whole kroner.
     /// The authorities set it each year, so it is configuration, not code.
     pub econsultation_copayment_nok: i64,
+    /// The folder notifications are written to when there is no mail server or SMS gateway;
+    /// when set, the development page `/utvikling/varsler` shows them.
+    pub outbox_dir: Option<std::path::PathBuf>,
 }
 
 /// The copayment of an e-consultation at the GP when nothing else is configured.
@@ -50,6 +53,7 @@ impl WebConfig {
             session_idle_seconds: 30 * 60,
             session_warning_seconds: 5 * 60,
             econsultation_copayment_nok: DEFAULT_ECONSULTATION_COPAYMENT_NOK,
+            outbox_dir: None,
         }
     }
 

@@ -187,7 +187,10 @@ pub async fn thread(
     else {
         return Err(AppError::new(ErrorKind::NotFound));
     };
-    state.db.mark_read(thread.id, citizen.person.id).await?;
+    state
+        .db
+        .mark_read(thread.id, citizen.person.id, state.now())
+        .await?;
     let l = Layout::new(citizen.lang, "thread-title").with_user(citizen.header_user(&state));
     let to = match &thread.practitioner_name {
         Some(practitioner) => format!("{practitioner}, {}", thread.office_name),

@@ -9,6 +9,7 @@ mod booking;
 mod citizen;
 mod clock;
 mod config;
+mod contact;
 mod econsultation;
 mod error;
 mod forms;
@@ -164,6 +165,13 @@ pub fn router(state: AppState) -> Router {
             "/kontakt-legekontoret",
             get(econsultation::contact_form).post(econsultation::send_contact),
         )
+        .route(
+            "/kontaktinformasjon",
+            get(contact::page).post(contact::save),
+        )
+        .route("/kontaktinformasjon/bekreft", post(contact::confirm_code))
+        .route("/kontaktinformasjon/ny-kode", post(contact::resend_code))
+        .route("/kontaktinformasjon/riktig", post(contact::reconfirm))
         .route("/innboks", get(inbox::inbox))
         .route("/innsyn", get(inbox::access_log))
         .route("/innboks/ny", get(inbox::new_message))
@@ -216,6 +224,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(assets::serve));
     if state.config.oidc.is_built_in() {
         app = app.merge(test_idp::routes());
+    }
+    if state.config.outbox_dir.is_some() {
+        app = app.route("/utvikling/varsler", get(contact::outbox_page));
     }
     app.fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::render_error_pages))

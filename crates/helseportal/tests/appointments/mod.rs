@@ -1430,7 +1430,12 @@ mod booking_pages {
     async fn server_process(app: &TestApp) -> ServerProcess {
         let port = crate::support::free_port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_helseportal"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--no-worker",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .args(["--database", &app.database_url, "--public-url", &app.url])
             .args([
                 "--attachments-dir",

@@ -26,7 +26,7 @@ on_both_databases!(
 );
 
 /// Kari with full consent, past step 3 of an e-consultation to Rolf; returns the draft id.
-async fn kari_draft(app: &TestApp) -> String {
+pub(crate) async fn kari_draft(app: &TestApp) -> String {
     app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
         .await;
     let (_, csrf) = app
@@ -68,14 +68,18 @@ async fn kari_draft(app: &TestApp) -> String {
     id
 }
 
-async fn send_draft(app: &TestApp, id: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+pub(crate) async fn send_draft(
+    app: &TestApp,
+    id: &str,
+    files: &[(&str, Vec<u8>)],
+) -> reqwest::Response {
     let review = format!("/e-konsultasjon/{id}/se-gjennom");
     let (_, csrf) = app.page_and_csrf(&review, &review).await;
     app.post_multipart(&review, &[("_csrf", &csrf), ("action", "send")], files)
         .await
 }
 
-fn thread_id_of(sent_location: &str) -> i64 {
+pub(crate) fn thread_id_of(sent_location: &str) -> i64 {
     sent_location
         .trim_start_matches("/innboks/sendt/")
         .parse()

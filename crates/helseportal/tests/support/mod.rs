@@ -2,6 +2,8 @@
 //! "browsers" (HTTP clients with their own cookie jars) that log in through the built-in
 //! identity provider exactly as a person's browser does.
 
+pub mod delivery;
+
 use std::ops::Deref;
 use std::sync::Arc;
 

@@ -1,0 +1,214 @@
+//! Where notifications go: e-mail through an SMTP server, SMS through an HTTP gateway, or both
+//! into the outbox folder (the embedded default, which needs no outside service).
+
+use std::time::Duration;
+
+use domain::notification::NotificationText;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::outbox::{Outbox, OutboxEntry};
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP that must be upgraded with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No TLS: only for a relay on the same host or a test server.
+    None,
+}
+
+impl SmtpTls {
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "starttls" => Some(Self::StartTls),
+            "tls" => Some(Self::Tls),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// An SMTP server to send e-mail through.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// User name and password, when the server asks for them.
+    pub credentials: Option<(String, String)>,
+    /// The sender, e.g. `Helseportal <ikke-svar@helseportal.example>`.
+    pub from: String,
+}
+
+/// An HTTP gateway that sends SMS: the adapter posts JSON
+/// `{"to", "from", "text", "reference"}` with a bearer token. The reference is the same every
+/// time the same notification is tried, so a gateway that keeps references drops a repeat.
+#[derive(Debug, Clone)]
+pub struct SmsGatewaySettings {
+    pub url: String,
+    pub token: String,
+    pub sender: String,
+    /// How long the gateway may take to answer before the SMS counts as not sent (and is tried
+    /// again later, with the same reference).
+    pub timeout: Duration,
+}
+
+/// Why a channel did not take a notification. The job is tried again later.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("e-mail: {0}")]
+    Email(String),
+    #[error("SMS gateway: {0}")]
+    Sms(String),
+    #[error("outbox: {0}")]
+    Outbox(String),
+}
+
+pub(crate) enum EmailChannel {
+    Smtp {
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Mailbox,
+    },
+    Outbox(Outbox),
+}
+
+/// How long one e-mail may take before it counts as not sent and is tried again later.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl EmailChannel {
+    pub(crate) fn smtp(settings: &SmtpSettings) -> Result<Self, String> {
+        let from: Mailbox = settings.from.parse().map_err(|e| {
+            format!(
+                "the e-mail sender {:?} is not an address: {e}",
+                settings.from
+            )
+        })?;
+        let builder = match settings.tls {
+            SmtpTls::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+                    .map_err(|e| format!("SMTP host {}: {e}", settings.host))?
+            }
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
+                .map_err(|e| format!("SMTP host {}: {e}", settings.host))?,
+            SmtpTls::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+            }
+        };
+        let mut builder = builder.port(settings.port).timeout(Some(SEND_TIMEOUT));
+        if let Some((user, password)) = &settings.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(Self::Smtp {
+            transport: Box::new(builder.build()),
+            from,
+        })
+    }
+
+    pub(crate) async fn send(
+        &self,
+        to: &str,
+        text: &NotificationText,
+        reference: &str,
+        now: i64,
+    ) -> Result<(), SendError> {
+        match self {
+            Self::Smtp { transport, from } => {
+                let to: Mailbox = to
+                    .parse()
+                    .map_err(|e| SendError::Email(format!("address: {e}")))?;
+                let domain = from.email.domain().to_owned();
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(&text.email_subject)
+                    // The same id every time the notification is tried, so that a repeat can
+                    // be recognised.
+                    .message_id(Some(format!("<{reference}@{domain}>")))
+                    .multipart(MultiPart::alternative_plain_html(
+                        text.email_text.clone(),
+                        text.email_html.clone(),
+                    ))
+                    .map_err(|e| SendError::Email(e.to_string()))?;
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendError::Email(e.to_string()))
+            }
+            Self::Outbox(outbox) => outbox
+                .write(&OutboxEntry {
+                    reference: reference.to_owned(),
+                    channel: "e-post".into(),
+                    to: to.to_owned(),
+                    subject: Some(text.email_subject.clone()),
+                    text: text.email_text.clone(),
+                    created_at: now,
+                })
+                .map_err(|e| SendError::Outbox(e.to_string())),
+        }
+    }
+}
+
+pub(crate) enum SmsChannel {
+    Gateway {
+        client: reqwest::Client,
+        settings: SmsGatewaySettings,
+    },
+    Outbox(Outbox),
+}
+
+impl SmsChannel {
+    pub(crate) fn gateway(settings: SmsGatewaySettings) -> Result<Self, String> {
+        reqwest::Url::parse(&settings.url)
+            .map_err(|e| format!("SMS gateway URL {:?}: {e}", settings.url))?;
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self::Gateway { client, settings })
+    }
+
+    pub(crate) async fn send(
+        &self,
+        to: &str,
+        text: &NotificationText,
+        reference: &str,
+        now: i64,
+    ) -> Result<(), SendError> {
+        match self {
+            Self::Gateway { client, settings } => {
+                let response = client
+                    .post(&settings.url)
+                    .bearer_auth(&settings.token)
+                    .json(&serde_json::json!({
+                        "to": to,
+                        "from": settings.sender,
+                        "text": text.sms,
+                        "reference": reference,
+                    }))
+                    .send()
+                    .await
+                    .map_err(|e| SendError::Sms(e.to_string()))?;
+                if response.status().is_success() {
+                    Ok(())
+                } else {
+                    Err(SendError::Sms(format!("answered {}", response.status())))
+                }
+            }
+            Self::Outbox(outbox) => outbox
+                .write(&OutboxEntry {
+                    reference: reference.to_owned(),
+                    channel: "SMS".into(),
+                    to: to.to_owned(),
+                    subject: None,
+                    text: text.sms.clone(),
+                    created_at: now,
+                })
+                .map_err(|e| SendError::Outbox(e.to_string())),
+        }
+    }
+}
