@@ -291,6 +291,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             storage::seed_demo_prescriptions(&db, today, now)
                 .await
                 .map_err(|e| format!("demo prescriptions: {e}"))?;
+            storage::seed_demo_contacts(&db, now)
+                .await
+                .map_err(|e| format!("demo contact details: {e}"))?;
             tracing::info!(slots, "demo data written");
         }
     }
@@ -333,6 +336,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .clamp(1, args.session_idle_seconds);
     config.econsultation_copayment_nok = args.econsultation_copayment_nok;
     if notify_settings.uses_outbox() {
+        tracing::warn!(
+            outbox = %notify_settings.outbox_dir.display(),
+            "notifications without a mail server or SMS gateway go to the outbox folder and are \
+             shown to anyone at /utvikling/varsler: for demo and test only; set HELSEPORTAL_SMTP_HOST \
+             and HELSEPORTAL_SMS_GATEWAY_URL in production"
+        );
         config.outbox_dir = Some(notify_settings.outbox_dir.clone());
     }
     let objects = match args.s3_endpoint.filter(|e| !e.is_empty()) {

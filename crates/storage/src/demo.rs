@@ -457,6 +457,55 @@ async fn insert_person(
     .try_get("id")?)
 }
 
+/// Contact details for notifications, written right after [`seed_demo`]: Kari is notified by
+/// SMS and e-mail; Kurt Håkon by e-mail, with details confirmed 19 months ago so that the
+/// portal asks him to confirm them again. The addresses are in the `example.com` domain kept
+/// for examples, and the numbers belong to the demo only.
+#[tracing::instrument(skip_all)]
+pub async fn seed_demo_contacts(db: &Database, now: i64) -> Result<(), StorageError> {
+    use domain::notification::Language;
+
+    let nineteen_months_ago = jiff::Timestamp::from_second(now)
+        .ok()
+        .and_then(|t| t.in_tz("Europe/Oslo").ok())
+        .and_then(|t| t.checked_sub(jiff::Span::new().months(19)).ok())
+        .map_or(now, |t| t.timestamp().as_second());
+    for (fnr, mobile, email, sms, confirmed_at) in [
+        (
+            DemoPersons::KARI_NORDMANN,
+            Some("+4799990001"),
+            "kari.nordmann@example.com",
+            true,
+            now,
+        ),
+        (
+            DemoPersons::KURT_HAKON,
+            None,
+            "kurt.hakon.lie@example.com",
+            false,
+            nineteen_months_ago,
+        ),
+    ] {
+        let fnr = Fodselsnummer::parse(fnr).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let Some(person) = db.person_by_fnr(&fnr).await? else {
+            continue;
+        };
+        db.set_confirmed_contact_details(
+            person.id,
+            &crate::ContactDetails {
+                mobile: mobile.map(str::to_owned),
+                email: Some(email.to_owned()),
+                notify_sms: sms,
+                notify_email: true,
+                language: Language::Nb,
+                confirmed_at,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Appointment slots for the demo offices over the next three weeks (Oslo time), written
 /// right after [`seed_demo`]: mornings at the office, afternoons by phone or video, an urgent
 /// slot each day that the office releases later, and flu vaccines on Wednesdays at Solen.

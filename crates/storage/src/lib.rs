@@ -29,7 +29,9 @@ pub use appointments::{
     Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, OfficeBooked,
     OfficeBooking, Slot,
 };
-pub use demo::{DemoPersons, seed_demo, seed_demo_prescriptions, seed_demo_slots};
+pub use demo::{
+    DemoPersons, seed_demo, seed_demo_contacts, seed_demo_prescriptions, seed_demo_slots,
+};
 pub use error::StorageError;
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,

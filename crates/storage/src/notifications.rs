@@ -841,17 +841,6 @@ impl Database {
         }
         Ok(counts)
     }
-
-    /// The time the next pending job is due, for a worker deciding how long to sleep.
-    pub async fn next_notification_due(&self) -> Result<Option<i64>, StorageError> {
-        let row = sqlx::query(
-            "SELECT MIN(CASE WHEN claimed_until IS NOT NULL AND claimed_until > run_at THEN claimed_until ELSE run_at END) AS due \
-             FROM notification_job WHERE status = 'pending'",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get("due")?)
-    }
 }
 
 /// Compares a typed code with the stored one, ignoring spaces a person may type.

@@ -70,7 +70,11 @@ struct FormState {
 
 impl FormState {
     /// The stored details, with a number or address waiting for its code shown as typed.
-    fn stored(details: Option<&ContactDetails>, pending: &[PendingConfirmation]) -> Self {
+    fn stored(
+        details: Option<&ContactDetails>,
+        pending: &[PendingConfirmation],
+        page_language: Lang,
+    ) -> Self {
         let waiting = |channel: Channel| {
             pending
                 .iter()
@@ -95,7 +99,8 @@ impl FormState {
             },
             notify_sms: details.is_some_and(|d| d.notify_sms),
             notify_email: details.is_some_and(|d| d.notify_email),
-            language: details.map_or(Language::Nb, |d| d.language),
+            // Until chosen, notifications follow the language the page is read in.
+            language: details.map_or_else(|| notification_language(page_language), |d| d.language),
         }
     }
 }
@@ -217,6 +222,10 @@ fn render(
     Ok(page.render()?)
 }
 
+fn notification_language(lang: Lang) -> Language {
+    Language::from_code(lang.code()).unwrap_or(Language::Nb)
+}
+
 fn i18n_two(lang: Lang, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
     crate::i18n::text(lang, key, &[a, b])
 }
@@ -247,7 +256,7 @@ pub async fn page(
             .as_ref()
             .map(|_| l.t("contact-info-reconfirmed"))
     };
-    let form = FormState::stored(facts.details.as_ref(), &facts.pending);
+    let form = FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
     Ok(html_string(render(
         &state,
         &citizen,
@@ -415,7 +424,8 @@ pub async fn confirm_code(
             CodeCheck::NotFound => return Err(AppError::new(ErrorKind::NotFound)),
             CodeCheck::Replaced => {
                 let facts = facts(&state, &citizen).await?;
-                let form_state = FormState::stored(facts.details.as_ref(), &facts.pending);
+                let form_state =
+                    FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
                 let notice = Some(l.t("contact-info-error-code-replaced"));
                 let body = render(
                     &state,
@@ -443,7 +453,7 @@ pub async fn confirm_code(
     if !facts.pending.iter().any(|p| p.id == form.confirmation) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let form_state = FormState::stored(facts.details.as_ref(), &facts.pending);
+    let form_state = FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
     let message = refused.unwrap_or_default();
     // The message stands at the code field of its own confirmation.
     let body = render(
