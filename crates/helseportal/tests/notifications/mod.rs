@@ -75,6 +75,21 @@ async fn with_contacts(
     (id, mobile, email)
 }
 
+/// The demo portal and a gateway, with Kari notified by SMS and e-mail in Norwegian; her id,
+/// number and address.
+async fn kari_with_contacts(backend: Backend) -> (TestApp, SmsGateway, i64, String, String) {
+    let app = TestApp::spawn(backend).await;
+    let gateway = SmsGateway::start().await;
+    let (kari, mobile, email) = with_contacts(
+        &app,
+        DemoPersons::KARI_NORDMANN,
+        Language::Nb,
+        domain::ConsentLevel::FullTilgang,
+    )
+    .await;
+    (app, gateway, kari, mobile, email)
+}
+
 /// A "Kontakt legekontoret" thread for `citizen_id` answered by the reception; its id.
 async fn answered_thread(app: &TestApp, citizen_id: i64, subject: &str, answer: &str) -> i64 {
     let now = app.clock_now();
@@ -146,15 +161,7 @@ fn assert_says_nothing_of(sms: &[ReceivedSms], mails: &[ReceivedMail], secrets: 
 async fn answered_e_consultation_sends_one_email_and_one_sms_without_links_or_health_details(
     backend: Backend,
 ) {
-    let app = TestApp::spawn(backend).await;
-    let gateway = SmsGateway::start().await;
-    let (kari, mobile, email) = with_contacts(
-        &app,
-        DemoPersons::KARI_NORDMANN,
-        Language::Nb,
-        domain::ConsentLevel::FullTilgang,
-    )
-    .await;
+    let (app, gateway, _, mobile, email) = kari_with_contacts(backend).await;
     let draft = crate::messages::kari_draft(&app).await;
     let sent = location(&crate::messages::send_draft(&app, &draft, &[]).await);
     let thread_id = crate::messages::thread_id_of(&sent);
@@ -242,19 +249,10 @@ async fn answered_e_consultation_sends_one_email_and_one_sms_without_links_or_he
     assert_eq!(mails_to(&email).len(), 1);
     let counts = app.db.notification_queue_counts().await.unwrap();
     assert_eq!((counts.done, counts.pending), (1, 1), "the reminder waits");
-    let _ = kari;
 }
 
 async fn unread_message_is_reminded_once_after_four_days(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let gateway = SmsGateway::start().await;
-    let (kari, mobile, email) = with_contacts(
-        &app,
-        DemoPersons::KARI_NORDMANN,
-        Language::Nb,
-        domain::ConsentLevel::FullTilgang,
-    )
-    .await;
+    let (app, gateway, kari, mobile, email) = kari_with_contacts(backend).await;
     let start = app.clock_now();
     answered_thread(&app, kari, "Ferie", "Vi har åpent hele romjulen.").await;
     let read = answered_thread(&app, kari, "Attest", "Attesten ligger klar.").await;
@@ -305,15 +303,7 @@ async fn unread_message_is_reminded_once_after_four_days(backend: Backend) {
 }
 
 async fn failing_or_silent_gateway_leaves_the_job_for_a_retry_and_loses_nothing(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let gateway = SmsGateway::start().await;
-    let (kari, mobile, email) = with_contacts(
-        &app,
-        DemoPersons::KARI_NORDMANN,
-        Language::Nb,
-        domain::ConsentLevel::FullTilgang,
-    )
-    .await;
+    let (app, gateway, kari, mobile, email) = kari_with_contacts(backend).await;
     let now = app.clock_now();
     answered_thread(&app, kari, "Ferie", "Vi har åpent.").await;
     let worker = notifier(&app.db, &gateway);
@@ -385,15 +375,7 @@ async fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
 async fn killing_the_process_between_saving_and_sending_loses_nothing_and_sends_nothing_twice(
     backend: Backend,
 ) {
-    let app = TestApp::spawn(backend).await;
-    let gateway = SmsGateway::start().await;
-    let (kari, mobile, email) = with_contacts(
-        &app,
-        DemoPersons::KARI_NORDMANN,
-        Language::Nb,
-        domain::ConsentLevel::FullTilgang,
-    )
-    .await;
+    let (app, gateway, kari, mobile, email) = kari_with_contacts(backend).await;
     let now = app.clock_now();
     let thread = app
         .db
@@ -506,15 +488,7 @@ async fn killing_the_process_between_saving_and_sending_loses_nothing_and_sends_
 }
 
 async fn two_workers_share_the_queue_and_send_each_notification_once(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let gateway = SmsGateway::start().await;
-    let (kari, mobile, email) = with_contacts(
-        &app,
-        DemoPersons::KARI_NORDMANN,
-        Language::Nb,
-        domain::ConsentLevel::FullTilgang,
-    )
-    .await;
+    let (app, gateway, kari, mobile, email) = kari_with_contacts(backend).await;
     for n in 0..12 {
         answered_thread(&app, kari, &format!("Sak {n}"), "Svar.").await;
     }
