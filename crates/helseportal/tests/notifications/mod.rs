@@ -18,6 +18,7 @@ on_both_databases!(
     answered_e_consultation_sends_one_email_and_one_sms_without_links_or_health_details,
     unread_message_is_reminded_once_after_four_days,
     failing_or_silent_gateway_leaves_the_job_for_a_retry_and_loses_nothing,
+    a_worker_that_dies_mid_job_leaves_it_to_another_after_its_lease,
     killing_the_process_between_saving_and_sending_loses_nothing_and_sends_nothing_twice,
     two_workers_share_the_queue_and_send_each_notification_once,
     parents_are_notified_for_their_children_and_consent_is_respected,
@@ -339,6 +340,35 @@ async fn failing_or_silent_gateway_leaves_the_job_for_a_retry_and_loses_nothing(
     );
     let counts = app.db.notification_queue_counts().await.unwrap();
     assert_eq!((counts.done, counts.pending, counts.failed), (1, 1, 0));
+}
+
+async fn a_worker_that_dies_mid_job_leaves_it_to_another_after_its_lease(backend: Backend) {
+    let (app, gateway, kari, mobile, email) = kari_with_contacts(backend).await;
+    let now = app.clock_now();
+    answered_thread(&app, kari, "Ferie", "Vi har åpent.").await;
+    // The first worker claims the job and is stopped dead while the gateway holds its SMS.
+    gateway.stall_next(1);
+    let first = notifier(&app.db, &gateway);
+    let stopped = tokio::time::timeout(Duration::from_millis(300), first.run_due(now)).await;
+    assert!(
+        stopped.is_err(),
+        "the worker was stopped in the middle of the job"
+    );
+    drop(first);
+
+    let second = notifier(&app.db, &gateway);
+    let report = second.run_due(now + 10).await.unwrap();
+    assert_eq!(
+        report.jobs, 0,
+        "the job is still held by the dead worker's claim"
+    );
+    let report = second.run_due(now + notify::LEASE_SECONDS).await.unwrap();
+    assert_eq!(report.jobs, 1, "and taken over when the claim runs out");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(gateway.to(&mobile).len(), 1, "one SMS");
+    assert_eq!(mails_to(&email).len(), 1, "one e-mail");
+    let counts = app.db.notification_queue_counts().await.unwrap();
+    assert_eq!((counts.done, counts.pending), (1, 1));
 }
 
 /// A process of the binary on the test's database, killed (SIGKILL) when dropped.
