@@ -14,6 +14,7 @@ current_step="setup"
 pg_dir=""
 s3_pid=""
 smtp_pid=""
+smtp_tls_pid=""
 mail_dir=""
 
 finish() {
@@ -24,6 +25,9 @@ finish() {
   fi
   if [[ -n "$smtp_pid" ]]; then
     kill "$smtp_pid" >/dev/null 2>&1 || true
+  fi
+  if [[ -n "$smtp_tls_pid" ]]; then
+    kill "$smtp_tls_pid" >/dev/null 2>&1 || true
   fi
   if [[ -n "$mail_dir" ]]; then
     rm -rf "$mail_dir"
@@ -51,7 +55,7 @@ step() {
 # --- a. Debian packages -------------------------------------------------------------
 step "Debian packages"
 missing=()
-for pkg in postgresql chromium chromium-driver; do
+for pkg in postgresql chromium chromium-driver openssl; do
   if ! dpkg -s "$pkg" >/dev/null 2>&1; then
     missing+=("$pkg")
   fi
@@ -64,9 +68,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   fi
   "${sudo[@]}" apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    postgresql chromium chromium-driver fonts-dejavu-core
+    postgresql chromium chromium-driver openssl fonts-dejavu-core
 else
-  echo "postgresql, chromium and chromium-driver are installed"
+  echo "postgresql, chromium, chromium-driver and openssl are installed"
 fi
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "/usr/bin/chromium is missing after installing the chromium package" >&2
@@ -139,6 +143,36 @@ port_in_use "$smtp_port" || { echo "the SMTP test server did not start; see targ
 export HELSEPORTAL_TEST_SMTP="127.0.0.1:${smtp_port}"
 export HELSEPORTAL_TEST_MAILDIR="$mail_dir"
 echo "HELSEPORTAL_TEST_SMTP=$HELSEPORTAL_TEST_SMTP (mail in $mail_dir)"
+
+# A second one that requires STARTTLS, with a certificate for localhost from a certificate
+# authority made for this run.
+tls_dir="$mail_dir/tls"
+mkdir -p "$tls_dir"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Helseportal test CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+  >"$tls_dir/server.ext"
+openssl x509 -req -days 2 -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" \
+  -CAcreateserial -extfile "$tls_dir/server.ext" -out "$tls_dir/server.pem" 2>/dev/null
+smtp_tls_port=$((smtp_port + 1))
+while port_in_use "$smtp_tls_port"; do
+  smtp_tls_port=$((smtp_tls_port + 1))
+done
+"$test_venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:${smtp_tls_port}" \
+  --tlscert "$tls_dir/server.pem" --tlskey "$tls_dir/server.key" \
+  -c aiosmtpd.handlers.Mailbox "$mail_dir" >"$ROOT/target/smtp-tls.log" 2>&1 &
+smtp_tls_pid=$!
+for _ in $(seq 1 100); do
+  port_in_use "$smtp_tls_port" && break
+  sleep 0.1
+done
+port_in_use "$smtp_tls_port" || { echo "the STARTTLS test server did not start; see target/smtp-tls.log" >&2; exit 1; }
+export HELSEPORTAL_TEST_SMTP_STARTTLS="localhost:${smtp_tls_port}"
+export HELSEPORTAL_TEST_SMTP_CA="$tls_dir/ca.pem"
+echo "HELSEPORTAL_TEST_SMTP_STARTTLS=$HELSEPORTAL_TEST_SMTP_STARTTLS"
 
 # --- d. Rust: format, lint, build, test ---------------------------------------------
 step "cargo fmt --check"

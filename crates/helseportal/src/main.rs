@@ -67,6 +67,9 @@ struct NotifyArgs {
         default_value = ""
     )]
     smtp_password: String,
+    /// A certificate authority (PEM file) to trust for the SMTP server, beside the public ones.
+    #[arg(long, env = "HELSEPORTAL_SMTP_CA_FILE")]
+    smtp_ca_file: Option<String>,
     /// The sender of e-mail, e.g. "Helseportal <ikke-svar@helseportal.example>".
     #[arg(long, env = "HELSEPORTAL_MAIL_FROM", default_value = "")]
     mail_from: String,
@@ -111,6 +114,13 @@ impl NotifyArgs {
                     credentials: (!self.smtp_username.is_empty())
                         .then(|| (self.smtp_username.clone(), self.smtp_password.clone())),
                     from: self.mail_from.clone(),
+                    extra_root_pem: match self.smtp_ca_file.as_deref().filter(|f| !f.is_empty()) {
+                        None => None,
+                        Some(file) => Some(
+                            std::fs::read(file)
+                                .map_err(|e| format!("HELSEPORTAL_SMTP_CA_FILE {file}: {e}"))?,
+                        ),
+                    },
                 })
             }
         };

@@ -6,6 +6,7 @@ use std::time::Duration;
 use domain::notification::NotificationText;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::outbox::{Outbox, OutboxEntry};
@@ -42,6 +43,9 @@ pub struct SmtpSettings {
     pub credentials: Option<(String, String)>,
     /// The sender, e.g. `Helseportal <ikke-svar@helseportal.example>`.
     pub from: String,
+    /// A certificate authority (PEM) to trust beside the public ones, for a relay with a
+    /// certificate from the organisation's own authority.
+    pub extra_root_pem: Option<Vec<u8>>,
 }
 
 /// An HTTP gateway that sends SMS: the adapter posts JSON
@@ -87,17 +91,26 @@ impl EmailChannel {
                 settings.from
             )
         })?;
-        let builder = match settings.tls {
-            SmtpTls::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
-                    .map_err(|e| format!("SMTP host {}: {e}", settings.host))?
+        let tls_parameters = || -> Result<TlsParameters, String> {
+            let mut parameters = TlsParameters::builder(settings.host.clone());
+            if let Some(pem) = &settings.extra_root_pem {
+                let certificate = Certificate::from_pem(pem)
+                    .map_err(|e| format!("the SMTP certificate authority: {e}"))?;
+                parameters = parameters.add_root_certificate(certificate);
             }
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
-                .map_err(|e| format!("SMTP host {}: {e}", settings.host))?,
-            SmtpTls::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-            }
+            parameters
+                .build()
+                .map_err(|e| format!("SMTP TLS for {}: {e}", settings.host))
         };
+        let tls = match settings.tls {
+            // STARTTLS is required, never merely attempted: a server that does not offer it
+            // gets no mail rather than mail in the clear.
+            SmtpTls::StartTls => Tls::Required(tls_parameters()?),
+            SmtpTls::Tls => Tls::Wrapper(tls_parameters()?),
+            SmtpTls::None => Tls::None,
+        };
+        let builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host).tls(tls);
         let mut builder = builder.port(settings.port).timeout(Some(SEND_TIMEOUT));
         if let Some((user, password)) = &settings.credentials {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));

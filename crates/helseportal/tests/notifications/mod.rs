@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use storage::{ContactDetails, DemoPersons, NewAnswer, NewThread};
 
 use crate::support::delivery::{
-    ReceivedMail, ReceivedSms, SmsGateway, delivery_args, mails_to, notifier,
+    ReceivedMail, ReceivedSms, SmsGateway, delivery_args, mails_to, notifier, starttls_settings,
 };
 use crate::support::{Backend, TestApp, csrf_of_form, location};
 
@@ -21,6 +21,7 @@ on_both_databases!(
     a_worker_that_dies_mid_job_leaves_it_to_another_after_its_lease,
     killing_the_process_between_saving_and_sending_loses_nothing_and_sends_nothing_twice,
     two_workers_share_the_queue_and_send_each_notification_once,
+    e_mail_goes_over_starttls_only_to_a_trusted_server,
     parents_are_notified_for_their_children_and_consent_is_respected,
     new_contact_details_are_used_only_after_their_code,
     contact_details_form_refuses_bad_input_and_keeps_it,
@@ -536,6 +537,48 @@ async fn two_workers_share_the_queue_and_send_each_notification_once(backend: Ba
     references.dedup();
     assert_eq!(references.len(), 12, "no SMS twice");
     assert_eq!(mails_to(&email).len(), 12);
+}
+
+async fn e_mail_goes_over_starttls_only_to_a_trusted_server(backend: Backend) {
+    let (app, gateway, kari, _, email) = kari_with_contacts(backend).await;
+    let now = app.clock_now();
+    answered_thread(&app, kari, "Ferie", "Vi har åpent.").await;
+    let with_smtp = |smtp: notify::SmtpSettings| {
+        notify::Notifier::new(
+            app.db.clone(),
+            &notify::NotifierSettings {
+                smtp: Some(smtp),
+                sms_gateway: Some(gateway.settings()),
+                outbox_dir: crate::support::temp_dir(),
+            },
+        )
+        .unwrap()
+    };
+    let secure = starttls_settings();
+    // The server refuses mail in the clear, and the worker refuses a certificate it cannot
+    // trust: both leave the e-mail for a later try.
+    let plain = notify::SmtpSettings {
+        tls: notify::SmtpTls::None,
+        ..secure.clone()
+    };
+    let untrusted = notify::SmtpSettings {
+        extra_root_pem: None,
+        ..secure.clone()
+    };
+    let report = with_smtp(plain).run_due(now).await.unwrap();
+    assert_eq!(
+        (report.delivered, report.failed_deliveries),
+        (1, 1),
+        "the SMS went"
+    );
+    let report = with_smtp(untrusted).run_due(now + 30).await.unwrap();
+    assert_eq!((report.delivered, report.failed_deliveries), (0, 1));
+    assert!(mails_to(&email).is_empty());
+    let report = with_smtp(secure).run_due(now + 30 + 60).await.unwrap();
+    assert_eq!((report.delivered, report.failed_deliveries), (1, 0));
+    let mails = mails_to(&email);
+    assert_eq!(mails.len(), 1, "one e-mail, over TLS");
+    assert_eq!(mails[0].subject, "Ny melding på Helseportal");
 }
 
 async fn parents_are_notified_for_their_children_and_consent_is_respected(backend: Backend) {

@@ -138,6 +138,28 @@ pub fn smtp_settings() -> notify::SmtpSettings {
         tls: notify::SmtpTls::None,
         credentials: None,
         from: "Helseportal <ikke-svar@helseportal.example>".into(),
+        extra_root_pem: None,
+    }
+}
+
+/// The test SMTP server that requires STARTTLS, with a certificate for `localhost` from the
+/// test's own certificate authority: its settings, trusting that authority.
+pub fn starttls_settings() -> notify::SmtpSettings {
+    let address = std::env::var("HELSEPORTAL_TEST_SMTP_STARTTLS").expect(
+        "HELSEPORTAL_TEST_SMTP_STARTTLS must name the STARTTLS test SMTP server as localhost:port \
+         (scripts/test.sh starts one)",
+    );
+    let authority = std::env::var("HELSEPORTAL_TEST_SMTP_CA").expect(
+        "HELSEPORTAL_TEST_SMTP_CA must name the PEM file of the test certificate authority",
+    );
+    let (host, port) = address.rsplit_once(':').unwrap();
+    notify::SmtpSettings {
+        host: host.to_owned(),
+        port: port.parse().unwrap(),
+        tls: notify::SmtpTls::StartTls,
+        credentials: None,
+        from: "Helseportal <ikke-svar@helseportal.example>".into(),
+        extra_root_pem: Some(std::fs::read(authority).unwrap()),
     }
 }
 
