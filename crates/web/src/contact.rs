@@ -151,18 +151,22 @@ fn render(
     let lang = citizen.lang;
     let l = Layout::new(lang, "contact-info-title").with_user(citizen.header_user(state));
     let now = state.now();
-    let reconfirm = facts.details.as_ref().and_then(|d| {
-        let confirmed = jiff::Timestamp::from_second(d.confirmed_at).ok()?;
-        let now = jiff::Timestamp::from_second(now).ok()?;
-        needs_reconfirmation(confirmed, now).then(|| {
-            let day = confirmed.in_tz("Europe/Oslo").ok()?.date();
+    let reconfirm = facts
+        .details
+        .as_ref()
+        .filter(|d| is_old(d, now))
+        .and_then(|d| {
+            let day = jiff::Timestamp::from_second(d.confirmed_at)
+                .ok()?
+                .in_tz("Europe/Oslo")
+                .ok()?
+                .date();
             Some(l.t1(
                 "contact-info-reconfirm-text",
                 "date",
                 &crate::booking::long_date(lang, day),
             ))
-        })?
-    });
+        });
     let pending = facts
         .pending
         .iter()
@@ -174,11 +178,13 @@ fn render(
             PendingView {
                 id: p.id,
                 heading: l.t(heading),
-                sent_to: i18n_two(
+                sent_to: crate::i18n::text(
                     lang,
                     sent,
-                    ("address", &channel_address(p.channel, &p.address)),
-                    ("duration", &duration_text(lang, CODE_VALID_SECONDS)),
+                    &[
+                        ("address", &channel_address(p.channel, &p.address)),
+                        ("duration", &duration_text(lang, CODE_VALID_SECONDS)),
+                    ],
                 ),
                 expired: p.expires_at <= now,
                 error: code_error
@@ -226,8 +232,15 @@ fn notification_language(lang: Lang) -> Language {
     Language::from_code(lang.code()).unwrap_or(Language::Nb)
 }
 
-fn i18n_two(lang: Lang, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
-    crate::i18n::text(lang, key, &[a, b])
+/// Whether details were last confirmed so long ago that the citizen is asked again.
+fn is_old(details: &ContactDetails, now: i64) -> bool {
+    match (
+        jiff::Timestamp::from_second(details.confirmed_at),
+        jiff::Timestamp::from_second(now),
+    ) {
+        (Ok(confirmed), Ok(now)) => needs_reconfirmation(confirmed, now),
+        _ => false,
+    }
 }
 
 pub async fn page(
@@ -257,19 +270,8 @@ pub async fn page(
             .map(|_| l.t("contact-info-reconfirmed"))
     };
     let form = FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
-    Ok(html_string(render(
-        &state,
-        &citizen,
-        &facts,
-        form,
-        Vec::new(),
-        notice,
-        None,
-    )?))
-}
-
-fn html_string(body: String) -> Response {
-    axum::response::Html(body).into_response()
+    let body = render(&state, &citizen, &facts, form, Vec::new(), notice, None)?;
+    Ok(axum::response::Html(body).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -517,16 +519,8 @@ pub async fn reconfirm(
 
 /// Whether the front page should ask the citizen to look at their contact details.
 pub(crate) async fn needs_attention(state: &AppState, person_id: i64) -> Result<bool, AppError> {
-    let Some(details) = state.db.contact_details(person_id).await? else {
-        return Ok(false);
-    };
-    let (Ok(confirmed), Ok(now)) = (
-        jiff::Timestamp::from_second(details.confirmed_at),
-        jiff::Timestamp::from_second(state.now()),
-    ) else {
-        return Ok(false);
-    };
-    Ok(needs_reconfirmation(confirmed, now))
+    let details = state.db.contact_details(person_id).await?;
+    Ok(details.is_some_and(|d| is_old(&d, state.now())))
 }
 
 // ---------------------------------------------------------------------------------------------
