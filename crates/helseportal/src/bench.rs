@@ -44,7 +44,13 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if let Err(e) = self.child.kill() {
+        // SIGTERM, so that nginx's master stops its workers too (SIGKILL would orphan them).
+        let terminated = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !terminated && let Err(e) = self.child.kill() {
             eprintln!("stopping {}: {e}", self.what);
         }
         let _ = self.child.wait();
@@ -68,6 +74,8 @@ struct LoadResult {
 /// What the in-process storage loop measured.
 #[derive(Debug, Clone, Default)]
 struct CeilingResult {
+    /// Calls that failed (a connection not had within the pool's timeout).
+    failed: u64,
     rps: f64,
     p99_ms: f64,
 }
@@ -94,9 +102,12 @@ struct Session {
     practitioner_id: i64,
 }
 
-pub async fn run(options: BenchOptions) -> Result<(), String> {
+pub async fn run(mut options: BenchOptions) -> Result<(), String> {
     std::fs::create_dir_all(&options.work_dir)
         .map_err(|e| format!("cannot create {}: {e}", options.work_dir.display()))?;
+    // nginx reads paths from its own prefix, so every path it gets is absolute.
+    options.work_dir = std::fs::canonicalize(&options.work_dir)
+        .map_err(|e| format!("{}: {e}", options.work_dir.display()))?;
     for tool in ["wrk", "nginx"] {
         if which(tool).is_none() {
             return Err(format!(
@@ -589,7 +600,11 @@ fn write_script(
     let _ = writeln!(lua, "}}\nlocal method = \"{method}\"");
     // Every run and every load generator sends keys of its own: a key seen before would be
     // answered as the same form sent twice.
-    let _ = writeln!(lua, "local key_prefix = \"{name}-{}\"", storage::random_token().replace(['-', '_'], ""));
+    let _ = writeln!(
+        lua,
+        "local key_prefix = \"{name}-{}\"",
+        storage::random_token().replace(['-', '_'], "")
+    );
     lua.push_str(LUA_BODY);
     let path = dir.join(format!("{name}.lua"));
     std::fs::write(&path, lua).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -714,22 +729,29 @@ async fn storage_ceiling(
         let call = call.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies: Vec<u32> = Vec::new();
+            let mut failed = 0_u64;
             let mut n = usize::try_from(worker).unwrap_or(0) * 7919;
             while Instant::now() < deadline {
                 n += 1;
                 let session = &sessions[n % sessions.len()];
                 let begun = Instant::now();
-                page_calls(&db, session, &call, worker, n)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                // A call that times out waiting for a connection is a failure to report,
+                // as a 503 would be over HTTP, not a reason to stop measuring.
+                if page_calls(&db, session, &call, worker, n).await.is_err() {
+                    failed += 1;
+                    continue;
+                }
                 latencies.push(u32::try_from(begun.elapsed().as_micros()).unwrap_or(u32::MAX));
             }
-            Ok::<_, String>(latencies)
+            Ok::<_, String>((latencies, failed))
         }));
     }
     let mut all = Vec::new();
+    let mut failed = 0;
     for task in tasks {
-        all.extend(task.await.map_err(|e| e.to_string())??);
+        let (latencies, task_failed) = task.await.map_err(|e| e.to_string())??;
+        all.extend(latencies);
+        failed += task_failed;
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort_unstable();
@@ -741,6 +763,7 @@ async fn storage_ceiling(
         f64::from(all[index.min(all.len() - 1)]) / 1000.0
     };
     Ok(CeilingResult {
+        failed,
         rps: all.len() as f64 / elapsed,
         p99_ms: percentile(0.99),
     })
@@ -846,10 +869,11 @@ fn print_line(
     if let Some(storage) = storage {
         let _ = write!(
             line,
-            " | storage {:.0}/s p99 {:.2} ms ({:.0} %)",
+            " | storage {:.0}/s p99 {:.2} ms ({:.0} %), {} failed",
             storage.rps,
             storage.p99_ms,
-            100.0 * portal.rps / storage.rps.max(1.0)
+            100.0 * portal.rps / storage.rps.max(1.0),
+            storage.failed
         );
     }
     println!("{line}");
@@ -858,7 +882,9 @@ fn print_line(
 
 fn render_report(options: &BenchOptions, rows: &[Row], failures: &[String]) -> String {
     let mut out = String::new();
-    let date = jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC").to_string();
+    let date = jiff::Timestamp::now()
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string();
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
@@ -1055,10 +1081,10 @@ async fn wait_for_port(port: u16) -> Result<(), String> {
 async fn wait_until_healthy(base: &str) -> Result<(), String> {
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -788,7 +788,7 @@ async fn write_citizens(
             let gp = plan.gp_of(citizen);
             lists.extend([Value::from(person_id), Value::from(ids.gp(gp))]);
             // Every second citizen has a prescription from the GP.
-            if citizen % 2 == 0 {
+            if citizen.is_multiple_of(2) {
                 let (drug, strength, form, dosage, group) = pick(DRUGS, citizen / 2);
                 let prescribed = today
                     .checked_sub(jiff::Span::new().days(as_i64(citizen % 300)))
@@ -944,7 +944,7 @@ impl ThreadRows {
     ) -> Result<(), StorageError> {
         let thread_id = cursor.thread;
         cursor.thread += 1;
-        let kind = if seed.variant % 3 == 0 {
+        let kind = if seed.variant.is_multiple_of(3) {
             GpService::KontaktLegekontoret
         } else {
             GpService::EKonsultasjon
@@ -952,7 +952,7 @@ impl ThreadRows {
         let subject = pick(SUBJECTS, seed.variant);
         let body = pick(BODIES, seed.variant / 8);
         // The newest few are still open; the rest are answered, an answer a day later.
-        let answered = seed.variant % 50 != 0;
+        let answered = !seed.variant.is_multiple_of(50);
         let answer_at = seed.at + 86_400;
         let last_activity = if answered { answer_at } else { seed.at };
         let received_day = jiff::Timestamp::from_second(seed.at)
@@ -975,7 +975,7 @@ impl ThreadRows {
             Value::from(seed.at),
             Value::from(due.to_string()),
             Value::from(last_activity),
-            Value::from(i64::from(answered && seed.variant % 7 == 0)),
+            Value::from(i64::from(answered && seed.variant.is_multiple_of(7))),
             Value::from(format!("generated:{thread_id}")),
         ]);
         self.messages.extend([

@@ -48,7 +48,7 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
 
     let inbox = app.get("/innboks").await.text().await.unwrap();
     assert!(inbox.contains("10000 meldinger"), "{inbox}");
-    assert_eq!(inbox.matches("/innboks/").count() >= 20, true);
+    assert!(inbox.matches("/innboks/").count() >= 20);
     // One subject in eight is about a blood test.
     let search = app
         .get("/innboks?q=blodpr%C3%B8ve")
