@@ -12,6 +12,10 @@ pub enum StorageError {
     Unavailable(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error(
+        "the database already holds persons or GP offices; generate into a freshly migrated database"
+    )]
+    NotEmpty,
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
 }

@@ -9,6 +9,7 @@
 mod appointments;
 mod demo;
 mod error;
+mod generate;
 mod messages;
 mod migrate;
 mod notifications;
@@ -33,6 +34,10 @@ pub use demo::{
     DemoPersons, seed_demo, seed_demo_contacts, seed_demo_prescriptions, seed_demo_slots,
 };
 pub use error::StorageError;
+pub use generate::{
+    GenerateReport, HELD_BACK_DAYS, PopulationPlan, SLOTS_PER_GP_DAY, day_bounds,
+    fresh_postgres_database, slot_days, synthetic_fnr,
+};
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
     NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,

@@ -85,6 +85,16 @@ impl TestApp {
         Self::spawn_with_objects(backend, objects).await
     }
 
+    /// The portal on a fresh migrated database without demo data.
+    pub async fn spawn_empty(backend: Backend) -> Self {
+        let database_url = fresh_database(backend).await;
+        let db = Database::connect(&database_url).await.unwrap();
+        db.migrate().await.unwrap();
+        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
+        let clock = Arc::new(ManualClock::starting_now());
+        Self::start(db, objects, database_url, clock, None).await
+    }
+
     /// The portal as served behind a TLS-terminating proxy at `public_url`.
     pub async fn spawn_behind(backend: Backend, public_url: &str) -> Self {
         let database_url = fresh_database(backend).await;

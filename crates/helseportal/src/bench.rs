@@ -1,0 +1,1276 @@
+//! `helseportal bench`: the portal under load at national scale, measured against the physical
+//! limits of the same machine in the same run.
+//!
+//! For each engine and population it generates the population, starts `helseportal serve`,
+//! logs citizens in through the built-in identity provider, and drives the pages with `wrk`.
+//! Each page is compared with nginx serving the same bytes as a static file (the HTTP ceiling)
+//! and with the same storage calls run in process without HTTP (the storage ceiling). It
+//! asserts while it measures: no 5xx answer, and no slot held twice after the morning rush.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use storage::{Database, NewBooking, PopulationPlan};
+
+/// Options of `helseportal bench`.
+pub struct BenchOptions {
+    pub populations: Vec<u64>,
+    pub postgres_server: Option<String>,
+    pub sqlite: bool,
+    pub seconds: u64,
+    pub connections: u64,
+    pub sessions: u64,
+    pub heavy_inbox_citizens: u64,
+    pub work_dir: PathBuf,
+    pub report: PathBuf,
+}
+
+/// Removes the child process (by its id) when dropped, so no server outlives the run.
+struct Running {
+    child: Child,
+    what: String,
+}
+
+impl Running {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SIGTERM, so that nginx's master stops its workers too (SIGKILL would orphan them).
+        let terminated = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !terminated && let Err(e) = self.child.kill() {
+            eprintln!("stopping {}: {e}", self.what);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// What `wrk` measured, as the Lua script's `done` prints it.
+#[derive(Debug, Clone, Default)]
+struct LoadResult {
+    requests: u64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    status_2xx: u64,
+    status_3xx: u64,
+    status_4xx: u64,
+    status_5xx: u64,
+    socket_errors: u64,
+}
+
+/// What the in-process storage loop measured.
+#[derive(Debug, Clone, Default)]
+struct CeilingResult {
+    /// Calls that failed (a connection not had within the pool's timeout).
+    failed: u64,
+    rps: f64,
+    p99_ms: f64,
+}
+
+/// One line of the report.
+struct Row {
+    engine: &'static str,
+    citizens: u64,
+    scenario: &'static str,
+    connections: u64,
+    portal: LoadResult,
+    nginx: Option<LoadResult>,
+    storage: Option<CeilingResult>,
+    peak_memory_mb: f64,
+}
+
+/// A logged-in citizen.
+#[derive(Clone)]
+struct Session {
+    token: String,
+    csrf: String,
+    person_id: i64,
+    office_id: i64,
+    practitioner_id: i64,
+}
+
+pub async fn run(mut options: BenchOptions) -> Result<(), String> {
+    std::fs::create_dir_all(&options.work_dir)
+        .map_err(|e| format!("cannot create {}: {e}", options.work_dir.display()))?;
+    // nginx reads paths from its own prefix, so every path it gets is absolute.
+    options.work_dir = std::fs::canonicalize(&options.work_dir)
+        .map_err(|e| format!("{}: {e}", options.work_dir.display()))?;
+    for tool in ["wrk", "nginx"] {
+        if which(tool).is_none() {
+            return Err(format!(
+                "{tool} is missing: apt-get install wrk nginx (scripts/bench.sh installs them)"
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    let mut engines: Vec<&'static str> = Vec::new();
+    if options.sqlite {
+        engines.push("SQLite");
+    }
+    if options.postgres_server.is_some() {
+        engines.push("PostgreSQL");
+    }
+    for engine in engines {
+        for &citizens in &options.populations {
+            let url = match engine {
+                "SQLite" => {
+                    let file = options.work_dir.join(format!("bench-{citizens}.db"));
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                    }
+                    format!("sqlite://{}", file.display())
+                }
+                _ => {
+                    let server = options.postgres_server.as_deref().unwrap_or_default();
+                    storage::fresh_postgres_database(server, &format!("bench_{citizens}"))
+                        .await
+                        .map_err(|e| format!("PostgreSQL: {e}"))?
+                }
+            };
+            println!("\n==> {engine}, {citizens} citizens");
+            let run = PopulationRun {
+                options: &options,
+                engine,
+                citizens,
+                url,
+            };
+            run.measure(&mut rows, &mut failures).await?;
+        }
+    }
+    let report = render_report(&options, &rows, &failures);
+    println!("\n{report}");
+    std::fs::write(&options.report, &report)
+        .map_err(|e| format!("cannot write {}: {e}", options.report.display()))?;
+    println!("The report is in {}", options.report.display());
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} correctness check(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        ))
+    }
+}
+
+struct PopulationRun<'a> {
+    options: &'a BenchOptions,
+    engine: &'static str,
+    citizens: u64,
+    url: String,
+}
+
+impl PopulationRun<'_> {
+    async fn measure(&self, rows: &mut Vec<Row>, failures: &mut Vec<String>) -> Result<(), String> {
+        let options = self.options;
+        let db = Database::connect(&self.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        db.migrate().await.map_err(|e| e.to_string())?;
+        let plan = PopulationPlan::new(self.citizens, options.heavy_inbox_citizens);
+        let started = Instant::now();
+        let now = jiff::Timestamp::now().as_second();
+        let report = db
+            .generate_population(&plan, now)
+            .await
+            .map_err(|e| format!("generate: {e}"))?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "generated {} rows in {seconds:.1} s ({:.0} rows/s)",
+            report.total_rows(),
+            report.total_rows() as f64 / seconds.max(0.001)
+        );
+
+        let port = free_port()?;
+        let server = start_server(&self.url, port, &options.work_dir, "serve-1")?;
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_healthy(&base).await?;
+
+        // Citizens of the first two offices with services (the same structure at any size),
+        // and the heavy-inbox citizens.
+        let offices: Vec<u64> = plan.offices_with_services().take(2).collect();
+        let mut citizens: Vec<u64> = Vec::new();
+        let mut n = 0;
+        while citizens.len() < usize::try_from(options.sessions).unwrap_or(1000) {
+            let office = offices[usize::try_from(n % 2).unwrap_or(0) % offices.len()];
+            match plan.citizen_of_office(office, n / 2) {
+                Some(citizen) if !plan.is_heavy(citizen) => citizens.push(citizen),
+                Some(_) => {}
+                None if n > 10 * options.sessions => break,
+                None => {}
+            }
+            n += 1;
+        }
+        let heavy: Vec<u64> = (0..plan.heavy_inbox_citizens).collect();
+        let login_started = Instant::now();
+        let sessions = login_all(&base, &db, &plan, &citizens).await?;
+        let heavy_sessions = login_all(&base, &db, &plan, &heavy).await?;
+        println!(
+            "{} sessions logged in ({} with 10,000 threads) in {:.1} s",
+            sessions.len() + heavy_sessions.len(),
+            heavy_sessions.len(),
+            login_started.elapsed().as_secs_f64()
+        );
+
+        let days = storage::slot_days(now).map_err(|e| e.to_string())?;
+        let open_day = days
+            .get(storage::HELD_BACK_DAYS)
+            .copied()
+            .ok_or("no open day")?;
+        let slots_path = |s: &Session| {
+            format!(
+                "/bestill-time/behandler/{}?maaned={}&dag={open_day}",
+                s.practitioner_id,
+                open_day.strftime("%Y-%m")
+            )
+        };
+        let search = "blodpr%C3%B8ve";
+        let scenarios: Vec<(&'static str, Vec<Target>, Option<ReadCall>)> = vec![
+            (
+                "Forside (innlogget)",
+                targets(&sessions, |_| "/".into()),
+                Some(ReadCall::FrontPage),
+            ),
+            (
+                "Din fastlege",
+                targets(&sessions, |_| "/fastlege".into()),
+                Some(ReadCall::GpPage),
+            ),
+            (
+                "Innboks, første side (10 000 tråder)",
+                targets(&heavy_sessions, |_| "/innboks".into()),
+                Some(ReadCall::Inbox(None)),
+            ),
+            (
+                "Innboks, søk (10 000 tråder)",
+                targets(&heavy_sessions, |_| format!("/innboks?q={search}")),
+                Some(ReadCall::Inbox(Some("blodprøve"))),
+            ),
+            (
+                "Ledige timer en dag",
+                targets(&sessions, slots_path),
+                Some(ReadCall::FreeSlots(open_day)),
+            ),
+        ];
+        let static_dir = options.work_dir.join("static");
+        std::fs::create_dir_all(&static_dir).map_err(|e| e.to_string())?;
+        let nginx_port = free_port()?;
+        for (index, (name, scenario_targets, call)) in scenarios.into_iter().enumerate() {
+            // nginx serves the bytes the portal answers for the first target.
+            let file_name = format!("page{index}.html");
+            let bytes = fetch(&base, &scenario_targets[0]).await?;
+            std::fs::write(static_dir.join(&file_name), &bytes).map_err(|e| e.to_string())?;
+            let portal = self.load(&base, &scenario_targets, None, options.connections, "GET")?;
+            let peak = peak_memory_mb(server.pid());
+            let nginx_targets: Vec<Target> = scenario_targets
+                .iter()
+                .map(|t| Target {
+                    path: format!("/{file_name}"),
+                    ..t.clone()
+                })
+                .collect();
+            let nginx = {
+                let _nginx = start_nginx(&options.work_dir, &static_dir, nginx_port)?;
+                wait_for_port(nginx_port).await?;
+                self.load(
+                    &format!("http://127.0.0.1:{nginx_port}"),
+                    &nginx_targets,
+                    None,
+                    options.connections,
+                    "GET",
+                )?
+            };
+            let storage = match call {
+                Some(call) => Some(
+                    storage_ceiling(
+                        &db,
+                        &sessions_for(&scenario_targets),
+                        call,
+                        options.connections,
+                        options.seconds,
+                    )
+                    .await?,
+                ),
+                None => None,
+            };
+            check_no_5xx(&portal, name, self, failures);
+            print_line(name, &portal, Some(&nginx), storage.as_ref(), peak);
+            rows.push(Row {
+                engine: self.engine,
+                citizens: self.citizens,
+                scenario: name,
+                connections: options.connections,
+                portal,
+                nginx: Some(nginx),
+                storage,
+                peak_memory_mb: peak,
+            });
+        }
+
+        // 1,000 connections at once, one per session: the memory at 1,000 concurrent sessions.
+        let all = targets(&sessions, |_| "/".into());
+        let wide = self.load(&base, &all, None, all.len() as u64, "GET")?;
+        let peak = peak_memory_mb(server.pid());
+        check_no_5xx(&wide, "1000 connections", self, failures);
+        let wide_name = "Forside, én forbindelse per økt";
+        print_line(wide_name, &wide, None, None, peak);
+        rows.push(Row {
+            engine: self.engine,
+            citizens: self.citizens,
+            scenario: wide_name,
+            connections: all.len() as u64,
+            portal: wide,
+            nginx: None,
+            storage: None,
+            peak_memory_mb: peak,
+        });
+
+        // The morning rush: at 08:00 the offices release the day's slots, and the citizens race.
+        let office_ids: Vec<i64> = {
+            let mut ids: Vec<i64> = sessions.iter().map(|s| s.office_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let rush_web = release(&db, &office_ids, days[0]).await?;
+        let rush_targets = targets(&sessions, |_| "/bestill-time/se-gjennom".into());
+        let rush = self.load(
+            &base,
+            &rush_targets,
+            Some(&rush_web),
+            options.connections,
+            "POST",
+        )?;
+        let peak = peak_memory_mb(server.pid());
+        self.check_rush(&db, &rush_web, &[&rush], "rush", failures)
+            .await?;
+        let rush_storage = release(&db, &office_ids, days[1]).await?;
+        let ceiling = storage_ceiling(
+            &db,
+            &sessions,
+            ReadCall::Booking(Arc::new(rush_storage.clone())),
+            options.connections,
+            options.seconds,
+        )
+        .await?;
+        let rush_name = "Morgenrush: bestill time kl. 08:00";
+        print_line(rush_name, &rush, None, Some(&ceiling), peak);
+        rows.push(Row {
+            engine: self.engine,
+            citizens: self.citizens,
+            scenario: rush_name,
+            connections: options.connections,
+            portal: rush,
+            nginx: None,
+            storage: Some(ceiling),
+            peak_memory_mb: peak,
+        });
+
+        // Scale-out: a second app process on the same PostgreSQL database serves the same
+        // sessions, and both race for the same released slots.
+        if self.engine == "PostgreSQL" {
+            let port2 = free_port()?;
+            let second = start_server(&self.url, port2, &options.work_dir, "serve-2")?;
+            let base2 = format!("http://127.0.0.1:{port2}");
+            wait_until_healthy(&base2).await?;
+            let half = options.connections / 2;
+            let front = targets(&sessions, |_| "/".into());
+            let (a, b) = self.load_pair(&base, &base2, &front, None, half, "GET")?;
+            let both = combine(&a, &b);
+            check_no_5xx(&both, "scale-out front page", self, failures);
+            let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
+            let name = "To prosesser: forside";
+            print_line(name, &both, None, None, peak);
+            rows.push(Row {
+                engine: self.engine,
+                citizens: self.citizens,
+                scenario: name,
+                connections: options.connections,
+                portal: both,
+                nginx: None,
+                storage: None,
+                peak_memory_mb: peak,
+            });
+            let rush_both = release(&db, &office_ids, days[2]).await?;
+            let (a, b) =
+                self.load_pair(&base, &base2, &rush_targets, Some(&rush_both), half, "POST")?;
+            self.check_rush(&db, &rush_both, &[&a, &b], "two-process rush", failures)
+                .await?;
+            let both = combine(&a, &b);
+            let name = "To prosesser: morgenrush";
+            let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
+            print_line(name, &both, None, None, peak);
+            rows.push(Row {
+                engine: self.engine,
+                citizens: self.citizens,
+                scenario: name,
+                connections: options.connections,
+                portal: both,
+                nginx: None,
+                storage: None,
+                peak_memory_mb: peak,
+            });
+            drop(second);
+        }
+        drop(server);
+        db.close().await;
+        Ok(())
+    }
+
+    /// Wins (redirects to the confirmation) must equal the slots now held, and no slot may be
+    /// held twice.
+    async fn check_rush(
+        &self,
+        db: &Database,
+        slots: &Released,
+        runs: &[&LoadResult],
+        what: &str,
+        failures: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let slot_ids: Vec<i64> = slots.values().flatten().copied().collect();
+        let wins: u64 = runs.iter().map(|r| r.status_3xx).sum();
+        let held = db
+            .held_slots_among(&slot_ids)
+            .await
+            .map_err(|e| e.to_string())?;
+        let bookings = db
+            .bookings_among(&slot_ids)
+            .await
+            .map_err(|e| e.to_string())?;
+        let twice = db.slots_held_twice().await.map_err(|e| e.to_string())?;
+        println!(
+            "{what}: {} slots released, {wins} won, {held} held, {bookings} bookings, {twice} held twice",
+            slot_ids.len()
+        );
+        let prefix = format!("{} {} citizens, {what}", self.engine, self.citizens);
+        if twice != 0 || held != bookings || u64::try_from(held).unwrap_or(0) != wins {
+            failures.push(format!(
+                "{prefix}: {wins} won, {held} slots held, {bookings} bookings, {twice} held twice"
+            ));
+        }
+        for run in runs {
+            check_no_5xx(run, what, self, failures);
+        }
+        Ok(())
+    }
+
+    fn load(
+        &self,
+        base: &str,
+        targets: &[Target],
+        slots: Option<&Released>,
+        connections: u64,
+        method: &str,
+    ) -> Result<LoadResult, String> {
+        let script = write_script(&self.options.work_dir, "load", targets, slots, method)?;
+        run_wrk(base, &script, connections, self.options.seconds)
+    }
+
+    /// The same load against two app processes at once.
+    fn load_pair(
+        &self,
+        base: &str,
+        base2: &str,
+        targets: &[Target],
+        slots: Option<&Released>,
+        connections: u64,
+        method: &str,
+    ) -> Result<(LoadResult, LoadResult), String> {
+        let script_a = write_script(&self.options.work_dir, "pair-a", targets, slots, method)?;
+        let script_b = write_script(&self.options.work_dir, "pair-b", targets, slots, method)?;
+        let seconds = self.options.seconds;
+        let (base, base2) = (base.to_owned(), base2.to_owned());
+        let other = std::thread::spawn(move || run_wrk(&base2, &script_b, connections, seconds));
+        let a = run_wrk(&base, &script_a, connections, seconds)?;
+        let b = other
+            .join()
+            .map_err(|_| "the second load generator failed".to_owned())??;
+        Ok((a, b))
+    }
+}
+
+fn check_no_5xx(
+    result: &LoadResult,
+    what: &str,
+    run: &PopulationRun<'_>,
+    failures: &mut Vec<String>,
+) {
+    if result.status_5xx > 0 || result.socket_errors > 0 {
+        failures.push(format!(
+            "{} {} citizens, {what}: {} answers 5xx, {} socket errors",
+            run.engine, run.citizens, result.status_5xx, result.socket_errors
+        ));
+    }
+}
+
+fn combine(a: &LoadResult, b: &LoadResult) -> LoadResult {
+    LoadResult {
+        requests: a.requests + b.requests,
+        rps: a.rps + b.rps,
+        p50_ms: a.p50_ms.max(b.p50_ms),
+        p99_ms: a.p99_ms.max(b.p99_ms),
+        status_2xx: a.status_2xx + b.status_2xx,
+        status_3xx: a.status_3xx + b.status_3xx,
+        status_4xx: a.status_4xx + b.status_4xx,
+        status_5xx: a.status_5xx + b.status_5xx,
+        socket_errors: a.socket_errors + b.socket_errors,
+    }
+}
+
+/// The slots released for a rush, by office.
+type Released = BTreeMap<i64, Vec<i64>>;
+
+async fn release(
+    db: &Database,
+    offices: &[i64],
+    day: jiff::civil::Date,
+) -> Result<Released, String> {
+    let (from, to) = storage::day_bounds(day).map_err(|e| e.to_string())?;
+    let mut by_office = Released::new();
+    for (slot, office) in db
+        .release_held_slots(offices, from, to)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        by_office.entry(office).or_default().push(slot);
+    }
+    Ok(by_office)
+}
+
+/// One request target: a session and the path it asks for.
+#[derive(Clone)]
+struct Target {
+    session: Session,
+    path: String,
+}
+
+fn targets(sessions: &[Session], path: impl Fn(&Session) -> String) -> Vec<Target> {
+    sessions
+        .iter()
+        .map(|s| Target {
+            session: s.clone(),
+            path: path(s),
+        })
+        .collect()
+}
+
+fn sessions_for(targets: &[Target]) -> Vec<Session> {
+    targets.iter().map(|t| t.session.clone()).collect()
+}
+
+/// A Lua script for wrk that rotates over the sessions, counts answers by status class and
+/// prints one machine-readable line at the end.
+fn write_script(
+    dir: &Path,
+    name: &str,
+    targets: &[Target],
+    slots: Option<&Released>,
+    method: &str,
+) -> Result<PathBuf, String> {
+    let mut lua = String::new();
+    lua.push_str("local targets = {\n");
+    for t in targets {
+        let _ = writeln!(
+            lua,
+            "  {{ path = \"{}\", cookie = \"hp_session={}\", csrf = \"{}\", office = {} }},",
+            t.path, t.session.token, t.session.csrf, t.session.office_id
+        );
+    }
+    lua.push_str("}\nlocal slots = {\n");
+    if let Some(slots) = slots {
+        for (office, ids) in slots {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            let _ = writeln!(lua, "  [{office}] = {{ {} }},", list.join(", "));
+        }
+    }
+    let _ = writeln!(lua, "}}\nlocal method = \"{method}\"");
+    // Every run and every load generator sends keys of its own: a key seen before would be
+    // answered as the same form sent twice.
+    let _ = writeln!(
+        lua,
+        "local key_prefix = \"{name}-{}\"",
+        storage::random_token().replace(['-', '_'], "")
+    );
+    lua.push_str(LUA_BODY);
+    let path = dir.join(format!("{name}.lua"));
+    std::fs::write(&path, lua).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+const LUA_BODY: &str = r#"
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = id * 7919
+  sent = 0
+  s2, s3, s4, s5 = 0, 0, 0, 0
+  math.randomseed(id + 1)
+end
+function request()
+  counter = counter + 1
+  sent = sent + 1
+  local t = targets[(counter % #targets) + 1]
+  if method == "POST" then
+    local list = slots[t.office]
+    local slot = list[math.random(#list)]
+    local body = "_csrf=" .. t.csrf .. "&time=" .. slot .. "&key=" .. key_prefix .. "-" .. id .. "-" .. sent .. "&reason="
+    return wrk.format("POST", t.path, { ["Cookie"] = t.cookie, ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+  end
+  return wrk.format("GET", t.path, { ["Cookie"] = t.cookie })
+end
+function response(status, headers, body)
+  if status >= 500 then s5 = s5 + 1
+  elseif status >= 400 then s4 = s4 + 1
+  elseif status >= 300 then s3 = s3 + 1
+  else s2 = s2 + 1 end
+end
+function done(summary, latency, requests)
+  local c2, c3, c4, c5 = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    c2 = c2 + t:get("s2"); c3 = c3 + t:get("s3"); c4 = c4 + t:get("s4"); c5 = c5 + t:get("s5")
+  end
+  local e = summary.errors
+  io.write(string.format("BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d s2=%d s3=%d s4=%d s5=%d errors=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), c2, c3, c4, c5,
+    e.connect + e.read + e.write + e.timeout))
+end
+"#;
+
+fn run_wrk(
+    base: &str,
+    script: &Path,
+    connections: u64,
+    seconds: u64,
+) -> Result<LoadResult, String> {
+    let output = Command::new("wrk")
+        .arg("-t2")
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{seconds}s"))
+        .arg("--timeout")
+        .arg("10s")
+        .arg("-s")
+        .arg(script)
+        .arg(format!("{base}/"))
+        .output()
+        .map_err(|e| format!("wrk: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("BENCH "))
+        .ok_or_else(|| {
+            format!(
+                "wrk gave no result: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+    let field = |name: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let duration = field("duration_us").max(1) as f64 / 1e6;
+    Ok(LoadResult {
+        requests: field("requests"),
+        rps: field("requests") as f64 / duration,
+        p50_ms: field("p50_us") as f64 / 1000.0,
+        p99_ms: field("p99_us") as f64 / 1000.0,
+        status_2xx: field("s2"),
+        status_3xx: field("s3"),
+        status_4xx: field("s4"),
+        status_5xx: field("s5"),
+        socket_errors: field("errors"),
+    })
+}
+
+/// The storage calls a page makes, run without HTTP.
+#[derive(Clone)]
+enum ReadCall {
+    FrontPage,
+    GpPage,
+    Inbox(Option<&'static str>),
+    FreeSlots(jiff::civil::Date),
+    Booking(Arc<Released>),
+}
+
+/// Runs the storage calls of a page for `seconds` from `workers` tasks at once, as the portal
+/// would for each request (session, person, consent, then the page's own queries).
+async fn storage_ceiling(
+    db: &Database,
+    sessions: &[Session],
+    call: ReadCall,
+    workers: u64,
+    seconds: u64,
+) -> Result<CeilingResult, String> {
+    let sessions = Arc::new(sessions.to_vec());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        let db = db.clone();
+        let sessions = sessions.clone();
+        let call = call.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies: Vec<u32> = Vec::new();
+            let mut failed = 0_u64;
+            let mut n = usize::try_from(worker).unwrap_or(0) * 7919;
+            while Instant::now() < deadline {
+                n += 1;
+                let session = &sessions[n % sessions.len()];
+                let begun = Instant::now();
+                // A call that times out waiting for a connection is a failure to report,
+                // as a 503 would be over HTTP, not a reason to stop measuring.
+                if page_calls(&db, session, &call, worker, n).await.is_err() {
+                    failed += 1;
+                    continue;
+                }
+                latencies.push(u32::try_from(begun.elapsed().as_micros()).unwrap_or(u32::MAX));
+            }
+            Ok::<_, String>((latencies, failed))
+        }));
+    }
+    let mut all = Vec::new();
+    let mut failed = 0;
+    for task in tasks {
+        let (latencies, task_failed) = task.await.map_err(|e| e.to_string())??;
+        all.extend(latencies);
+        failed += task_failed;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let percentile = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let index = ((all.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(all[index.min(all.len() - 1)]) / 1000.0
+    };
+    Ok(CeilingResult {
+        failed,
+        rps: all.len() as f64 / elapsed,
+        p99_ms: percentile(0.99),
+    })
+}
+
+async fn page_calls(
+    db: &Database,
+    session: &Session,
+    call: &ReadCall,
+    worker: u64,
+    n: usize,
+) -> Result<(), storage::StorageError> {
+    let now = jiff::Timestamp::now().as_second();
+    db.session_by_token(&session.token, now, 3_600, 60).await?;
+    db.person_by_id(session.person_id).await?;
+    db.consent_of(session.person_id).await?;
+    match call {
+        ReadCall::FrontPage => {
+            db.unread_count(session.person_id).await?;
+        }
+        ReadCall::GpPage => {
+            db.gp_overview(session.person_id).await?;
+        }
+        ReadCall::Inbox(search) => {
+            db.inbox_page(session.person_id, *search, None, 21).await?;
+            db.inbox_count(session.person_id, *search).await?;
+        }
+        ReadCall::FreeSlots(day) => {
+            db.gp_overview(session.person_id).await?;
+            db.practitioners_of(session.office_id).await?;
+            let month = day.first_of_month();
+            let next = month
+                .checked_add(jiff::Span::new().months(1))
+                .unwrap_or(month);
+            let from = storage::day_bounds(month)?.0.max(now);
+            let to = storage::day_bounds(next)?.0;
+            db.slots_between(
+                session.practitioner_id,
+                domain::appointment::SlotPurpose::Ordinary,
+                from,
+                to,
+            )
+            .await?;
+        }
+        ReadCall::Booking(slots) => {
+            db.gp_overview(session.person_id).await?;
+            let Some(list) = slots.get(&session.office_id) else {
+                return Ok(());
+            };
+            let slot_id = list[(n.wrapping_mul(2_654_435_761)) % list.len()];
+            db.slot_of_office(slot_id, session.office_id).await?;
+            let today = jiff::Timestamp::now()
+                .to_zoned_datetime(
+                    jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC),
+                )
+                .date();
+            db.request_booking(&NewBooking {
+                slot_id,
+                citizen_id: session.person_id,
+                booked_by_person_id: session.person_id,
+                sender_name: "Benk Mark",
+                reason: "",
+                message: "Ønsket timeavtale",
+                idempotency_key: &format!("booking:{}:ceiling-{worker}-{n}", session.person_id),
+                now,
+                due_date: domain::working_days::add_working_days(
+                    today,
+                    domain::working_days::ANSWER_WORKING_DAYS,
+                ),
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn print_line(
+    name: &str,
+    portal: &LoadResult,
+    nginx: Option<&LoadResult>,
+    storage: Option<&CeilingResult>,
+    peak_mb: f64,
+) {
+    let mut line = format!(
+        "{name:<40} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  peak {:>5.1} MB  2xx {} 3xx {} 4xx {} 5xx {}",
+        portal.rps,
+        portal.p50_ms,
+        portal.p99_ms,
+        peak_mb,
+        portal.status_2xx,
+        portal.status_3xx,
+        portal.status_4xx,
+        portal.status_5xx
+    );
+    if let Some(nginx) = nginx {
+        let _ = write!(
+            line,
+            " | nginx {:.0} req/s ({:.0} %)",
+            nginx.rps,
+            100.0 * portal.rps / nginx.rps.max(1.0)
+        );
+    }
+    if let Some(storage) = storage {
+        let _ = write!(
+            line,
+            " | storage {:.0}/s p99 {:.2} ms ({:.0} %), {} failed",
+            storage.rps,
+            storage.p99_ms,
+            100.0 * portal.rps / storage.rps.max(1.0),
+            storage.failed
+        );
+    }
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+}
+
+fn render_report(options: &BenchOptions, rows: &[Row], failures: &[String]) -> String {
+    let mut out = String::new();
+    let date = jiff::Timestamp::now()
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "Run {date}; {cpus} cores ({model}); wrk with 2 threads, {} connections, {} s per load; {} sessions.",
+        options.connections, options.seconds, options.sessions
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| engine | citizens | load | conns | req/s | p50 ms | p99 ms | peak MB | nginx req/s | of nginx | storage ops/s | storage p99 ms | of storage |"
+    );
+    let _ = writeln!(
+        out,
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for row in rows {
+        let nginx = row
+            .nginx
+            .as_ref()
+            .map(|n| {
+                (
+                    format!("{:.0}", n.rps),
+                    format!("{:.0} %", 100.0 * row.portal.rps / n.rps.max(1.0)),
+                )
+            })
+            .unwrap_or_default();
+        let storage = row
+            .storage
+            .as_ref()
+            .map(|s| {
+                (
+                    format!("{:.0}", s.rps),
+                    format!("{:.2}", s.p99_ms),
+                    format!("{:.0} %", 100.0 * row.portal.rps / s.rps.max(1.0)),
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} | {} | {} | {} |",
+            row.engine,
+            row.citizens,
+            row.scenario,
+            row.connections,
+            row.portal.rps,
+            row.portal.p50_ms,
+            row.portal.p99_ms,
+            row.peak_memory_mb,
+            nginx.0,
+            nginx.1,
+            storage.0,
+            storage.1,
+            storage.2
+        );
+    }
+    if options.populations.len() > 1 {
+        let (small, large) = (
+            options.populations[0],
+            options.populations[options.populations.len() - 1],
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "p99 from {small} to {large} citizens:");
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "| engine | load | p99 ms at {small} | p99 ms at {large} | req/s at {small} | req/s at {large} |"
+        );
+        let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: |");
+        for row in rows.iter().filter(|r| r.citizens == small) {
+            if let Some(other) = rows.iter().find(|r| {
+                r.citizens == large && r.engine == row.engine && r.scenario == row.scenario
+            }) {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2} | {:.2} | {:.0} | {:.0} |",
+                    row.engine,
+                    row.scenario,
+                    row.portal.p99_ms,
+                    other.portal.p99_ms,
+                    row.portal.rps,
+                    other.portal.rps
+                );
+            }
+        }
+    }
+    let _ = writeln!(out);
+    if failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "Correctness: no 5xx answers, no socket errors, every slot won once and held once."
+        );
+    } else {
+        let _ = writeln!(out, "Correctness checks that FAILED:");
+        for failure in failures {
+            let _ = writeln!(out, "- {failure}");
+        }
+    }
+    out
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join(tool))
+        .find(|candidate| candidate.is_file())
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn start_server(url: &str, port: u16, dir: &Path, name: &str) -> Result<Running, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
+    let child = Command::new(exe)
+        .arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--database")
+        .arg(url)
+        .arg("--attachments-dir")
+        .arg(dir.join("attachments"))
+        // The notification worker runs as in production, writing to an outbox of the run.
+        .arg("--outbox-dir")
+        .arg(dir.join("outbox"))
+        // Sessions stay alive through the whole run.
+        .env("HELSEPORTAL_SESSION_IDLE_SECONDS", "7200")
+        .env("HELSEPORTAL_LOG", "warn")
+        .env_remove("HELSEPORTAL_OIDC_ISSUER")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start the portal: {e}"))?;
+    Ok(Running {
+        child,
+        what: format!("portal {name}"),
+    })
+}
+
+fn start_nginx(dir: &Path, root: &Path, port: u16) -> Result<Running, String> {
+    let nginx_dir = dir.join("nginx");
+    std::fs::create_dir_all(&nginx_dir).map_err(|e| e.to_string())?;
+    let config = format!(
+        "worker_processes auto;\nuser root;\nerror_log {dir}/error.log;\npid {dir}/nginx.pid;\n\
+         events {{ worker_connections 4096; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n  proxy_temp_path {dir}/proxy;\n  \
+         fastcgi_temp_path {dir}/fastcgi;\n  uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n  \
+         keepalive_requests 1000000;\n  \
+         server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    default_type text/html;\n  }}\n}}\n",
+        dir = nginx_dir.display(),
+        root = root.display()
+    );
+    let conf = nginx_dir.join("nginx.conf");
+    std::fs::write(&conf, config).map_err(|e| e.to_string())?;
+    let nginx = which("nginx").ok_or("nginx is missing")?;
+    let child = Command::new(nginx)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-g")
+        .arg("daemon off;")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start nginx: {e}"))?;
+    Ok(Running {
+        child,
+        what: "nginx".into(),
+    })
+}
+
+async fn wait_for_port(port: u16) -> Result<(), String> {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("nothing answers on port {port}"))
+}
+
+async fn wait_until_healthy(base: &str) -> Result<(), String> {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("the portal at {base} did not become healthy"))
+}
+
+/// The server's peak resident memory (VmHWM), in MB.
+fn peak_memory_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+async fn fetch(base: &str, target: &Target) -> Result<Vec<u8>, String> {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?
+        .get(format!("{base}{}", target.path))
+        .header("cookie", format!("hp_session={}", target.session.token))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("{} answered {}", target.path, response.status()));
+    }
+    Ok(response.bytes().await.map_err(|e| e.to_string())?.to_vec())
+}
+
+/// Logs the citizens in, 16 at a time, as a browser does.
+async fn login_all(
+    base: &str,
+    db: &Database,
+    plan: &PopulationPlan,
+    citizens: &[u64],
+) -> Result<Vec<Session>, String> {
+    let mut sessions = Vec::new();
+    for chunk in citizens.chunks(16) {
+        let mut tasks = Vec::new();
+        for &citizen in chunk {
+            let fnr = plan.fnr(citizen).map_err(|e| e.to_string())?;
+            let base = base.to_owned();
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                login(&base, &db, fnr.as_str()).await
+            }));
+        }
+        for task in tasks {
+            sessions.push(task.await.map_err(|e| e.to_string())??);
+        }
+    }
+    Ok(sessions)
+}
+
+async fn login(base: &str, db: &Database, fnr: &str) -> Result<Session, String> {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let location = |response: &reqwest::Response| -> Result<String, String> {
+        response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no redirect from {}", response.url()))
+    };
+    let absolute = |path: String| {
+        if path.starts_with("http") {
+            path
+        } else {
+            format!("{base}{path}")
+        }
+    };
+    let start = client
+        .get(format!("{base}/logg-inn"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let provider = absolute(location(&start)?);
+    let page = client
+        .get(&provider)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut form = hidden_fields(&page);
+    form.push(("fnr".into(), fnr.into()));
+    let authorized = client
+        .post(format!("{base}/testidp/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let callback = absolute(location(&authorized)?);
+    let done = client
+        .get(&callback)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if location(&done)? != "/" {
+        return Err(format!(
+            "login of a generated citizen ended at {}",
+            location(&done)?
+        ));
+    }
+    let base_url = url::Url::parse(base).map_err(|e| e.to_string())?;
+    let token = reqwest::cookie::CookieStore::cookies(jar.as_ref(), &base_url)
+        .and_then(|h| h.to_str().ok().map(str::to_owned))
+        .and_then(|header| {
+            header
+                .split("; ")
+                .find_map(|pair| pair.strip_prefix("hp_session=").map(str::to_owned))
+        })
+        .ok_or("no session cookie after login")?;
+    let front = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let csrf = hidden_fields(&front)
+        .into_iter()
+        .find(|(name, _)| name == "_csrf")
+        .map(|(_, value)| value)
+        .ok_or("no CSRF token on the front page")?;
+    let person_id = db
+        .person_id_by_fnr(fnr)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("a generated citizen is missing")?;
+    let gp = db
+        .gp_overview(person_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("a generated citizen has no GP")?;
+    Ok(Session {
+        token,
+        csrf,
+        person_id,
+        office_id: gp.office.id,
+        practitioner_id: gp.practitioner.id,
+    })
+}
+
+/// The hidden inputs of the first form on a page (values unescaped).
+fn hidden_fields(page: &str) -> Vec<(String, String)> {
+    let form = page.split("</form>").next().unwrap_or_default();
+    form.split(r#"<input type="hidden" name=""#)
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.split_once(r#"value=""#)?.1.split('"').next()?;
+            Some((name.to_owned(), unescape(value)))
+        })
+        .collect()
+}
+
+fn unescape(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
