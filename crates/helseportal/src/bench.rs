@@ -711,7 +711,8 @@ enum ReadCall {
 }
 
 /// Runs the storage calls of a page for `seconds` from `workers` tasks at once, as the portal
-/// would for each request (session, person, consent, then the page's own queries).
+/// would for each request (the session with its person and consent, then the page's own
+/// queries).
 async fn storage_ceiling(
     db: &Database,
     sessions: &[Session],
@@ -777,12 +778,11 @@ async fn page_calls(
     n: usize,
 ) -> Result<(), storage::StorageError> {
     let now = jiff::Timestamp::now().as_second();
-    db.session_by_token(&session.token, now, 3_600, 60).await?;
-    db.person_by_id(session.person_id).await?;
-    db.consent_of(session.person_id).await?;
+    db.citizen_by_session(&session.token, now, 3_600, 60)
+        .await?;
     match call {
         ReadCall::FrontPage => {
-            db.unread_count(session.person_id).await?;
+            db.front_page_facts(session.person_id).await?;
         }
         ReadCall::GpPage => {
             db.gp_overview(session.person_id).await?;
@@ -800,11 +800,15 @@ async fn page_calls(
                 .unwrap_or(month);
             let from = storage::day_bounds(month)?.0.max(now);
             let to = storage::day_bounds(next)?.0;
+            let purpose = domain::appointment::SlotPurpose::Ordinary;
+            db.free_slot_starts(session.practitioner_id, purpose, from, to)
+                .await?;
+            let (day_start, day_end) = storage::day_bounds(*day)?;
             db.slots_between(
                 session.practitioner_id,
-                domain::appointment::SlotPurpose::Ordinary,
-                from,
-                to,
+                purpose,
+                day_start.max(now),
+                day_end,
             )
             .await?;
         }

@@ -39,8 +39,8 @@ pub use generate::{
     fresh_postgres_database, slot_days, synthetic_fnr,
 };
 pub use messages::{
-    AccessLogEntry, Answered, Attachment, CopaymentCharge, InboxCursor, Message, MessageDraft,
-    NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
+    AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor, Message,
+    MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
 };
 pub use notifications::{
     ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
@@ -50,7 +50,10 @@ pub use objects::{ObjectStore, S3Settings};
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};
 pub use persons::{ConsentRecord, Person, PersonSummary};
 pub use prescriptions::{Dispensation, NewPrescription, Prescription};
-pub use sessions::{IdpCode, LoginAttempt, NewSession, Session, SessionKind, SessionLookup};
+pub use sessions::{
+    CitizenLookup, CitizenSession, IdpCode, LoginAttempt, NewSession, Session, SessionKind,
+    SessionLookup,
+};
 
 /// Which database engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

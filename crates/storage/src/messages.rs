@@ -135,6 +135,13 @@ pub struct NewAnswer<'a> {
     pub now: i64,
 }
 
+/// The front page's own facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrontPageFacts {
+    pub unread: i64,
+    pub contact_confirmed_at: Option<i64>,
+}
+
 /// What answering did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answered {
@@ -681,6 +688,23 @@ impl Database {
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    /// What the front page shows beside the tiles, in one round trip: the unread threads, and
+    /// when the contact details were last confirmed (none saved: `None`).
+    #[tracing::instrument(skip_all)]
+    pub async fn front_page_facts(&self, citizen_id: i64) -> Result<FrontPageFacts, StorageError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM message_thread WHERE citizen_id = $1 AND citizen_unread = 1) AS unread, \
+             (SELECT confirmed_at FROM contact_details WHERE person_id = $1) AS contact_confirmed_at",
+        )
+        .bind(citizen_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(FrontPageFacts {
+            unread: row.try_get("unread")?,
+            contact_confirmed_at: row.try_get("contact_confirmed_at")?,
+        })
     }
 
     /// Threads with an answer the citizen has not read.

@@ -104,20 +104,33 @@ impl Database {
     /// The citizen's GP with office and offered services, or `None` without a GP.
     #[tracing::instrument(skip_all)]
     pub async fn gp_overview(&self, person_id: i64) -> Result<Option<GpOverview>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT p.id AS practitioner_id, p.given_name, p.family_name, p.kind, p.locum_for_id, {OFFICE_COLUMNS} \
+        // One row per service the office offers (one row with no service when it offers
+        // none), so that the page needs one round trip.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.id AS practitioner_id, p.given_name, p.family_name, p.kind, p.locum_for_id, {OFFICE_COLUMNS}, \
+             s.service \
              FROM gp_list_entry l \
              JOIN practitioner p ON p.id = l.practitioner_id \
              JOIN gp_office o ON o.id = p.office_id \
+             LEFT JOIN office_service s ON s.office_id = o.id \
              WHERE l.person_id = $1"
         )))
         .bind(person_id)
-        .fetch_optional(self.pool())
+        .fetch_all(self.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let office = office_from_row(&row)?;
-        let practitioner = practitioner_from_row(&row)?;
-        let services = self.office_services(office.id).await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let office = office_from_row(row)?;
+        let practitioner = practitioner_from_row(row)?;
+        let codes: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| r.try_get("service"))
+            .collect::<Result<_, _>>()?;
+        let services = GpService::ALL
+            .into_iter()
+            .filter(|s| codes.iter().flatten().any(|c| c == s.code()))
+            .collect();
         Ok(Some(GpOverview {
             practitioner,
             office,

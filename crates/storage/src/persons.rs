@@ -41,10 +41,10 @@ pub struct ConsentRecord {
     pub given_at: i64,
 }
 
-const PERSON_COLUMNS: &str =
+pub(crate) const PERSON_COLUMNS: &str =
     "id, fnr, given_name, family_name, birth_date, street, postal_code, city";
 
-fn person_from_row(row: &AnyRow) -> Result<Person, StorageError> {
+pub(crate) fn person_from_row(row: &AnyRow) -> Result<Person, StorageError> {
     let fnr: String = row.try_get("fnr")?;
     let birth: String = row.try_get("birth_date")?;
     Ok(Person {
@@ -61,6 +61,20 @@ fn person_from_row(row: &AnyRow) -> Result<Person, StorageError> {
         street: row.try_get("street")?,
         postal_code: row.try_get("postal_code")?,
         city: row.try_get("city")?,
+    })
+}
+
+/// The consent in a row, from the columns named.
+pub(crate) fn consent_from_row(
+    row: &AnyRow,
+    level: &str,
+    given_at: &str,
+) -> Result<ConsentRecord, StorageError> {
+    let code: String = row.try_get(level)?;
+    Ok(ConsentRecord {
+        level: ConsentLevel::from_code(&code)
+            .ok_or_else(|| StorageError::Corrupt(format!("consent level {code}")))?,
+        given_at: row.try_get(given_at)?,
     })
 }
 
@@ -174,15 +188,8 @@ impl Database {
             .bind(person_id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|row| {
-            let code: String = row.try_get("level")?;
-            Ok(ConsentRecord {
-                level: ConsentLevel::from_code(&code)
-                    .ok_or_else(|| StorageError::Corrupt(format!("consent level {code}")))?,
-                given_at: row.try_get("given_at")?,
-            })
-        })
-        .transpose()
+        row.map(|row| consent_from_row(&row, "level", "given_at"))
+            .transpose()
     }
 
     /// Gives or changes consent.

@@ -7,7 +7,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Database, StorageError, hash_token, random_token};
+use crate::persons::{PERSON_COLUMNS, consent_from_row, person_from_row};
+use crate::{ConsentRecord, Database, Person, StorageError, hash_token, random_token};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
@@ -48,6 +49,23 @@ pub struct Session {
 pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
+}
+
+/// A live citizen session with the person and their consent.
+#[derive(Debug, Clone)]
+pub struct CitizenSession {
+    pub session: Session,
+    pub person: Person,
+    pub consent: Option<ConsentRecord>,
+}
+
+/// What a citizen's session lookup found.
+#[derive(Debug, Clone)]
+pub enum CitizenLookup {
+    Active(Box<CitizenSession>),
+    /// The session existed but was idle too long; it is now deleted.
+    Expired,
+    Missing,
 }
 
 /// What a session lookup found.
@@ -138,10 +156,76 @@ impl Database {
         let Some(row) = row else {
             return Ok(SessionLookup::Missing);
         };
-        let mut session = session_from_row(&row)?;
+        let session = session_from_row(&row)?;
+        self.keep_alive(session, &token_hash, now, idle_limit, touch_every)
+            .await
+    }
+
+    /// A citizen's session with the person and their consent, in one query: every citizen
+    /// page needs all three. A staff session's token finds nothing here.
+    #[tracing::instrument(skip_all)]
+    pub async fn citizen_by_session(
+        &self,
+        token: &str,
+        now: i64,
+        idle_limit: i64,
+        touch_every: i64,
+    ) -> Result<CitizenLookup, StorageError> {
+        let token_hash = hash_token(token);
+        let person_columns = PERSON_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT s.kind, s.subject_id, s.csrf_token, s.created_at, s.last_seen_at, {person_columns}, \
+             c.level AS consent_level, c.given_at AS consent_given_at \
+             FROM web_session s JOIN person p ON p.id = s.subject_id \
+             LEFT JOIN consent c ON c.person_id = p.id \
+             WHERE s.token_hash = $1 AND s.kind = $2"
+        )))
+        .bind(&token_hash)
+        .bind(SessionKind::Citizen.code())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(CitizenLookup::Missing);
+        };
+        let session = session_from_row(&row)?;
+        let person = person_from_row(&row)?;
+        let consent = match row.try_get::<Option<String>, _>("consent_level")? {
+            Some(_) => Some(consent_from_row(&row, "consent_level", "consent_given_at")?),
+            None => None,
+        };
+        Ok(
+            match self
+                .keep_alive(session, &token_hash, now, idle_limit, touch_every)
+                .await?
+            {
+                SessionLookup::Active(session) => CitizenLookup::Active(Box::new(CitizenSession {
+                    session,
+                    person,
+                    consent,
+                })),
+                SessionLookup::Expired => CitizenLookup::Expired,
+                SessionLookup::Missing => CitizenLookup::Missing,
+            },
+        )
+    }
+
+    /// Ends a session idle too long; moves the activity time of a live one on, at most once
+    /// every `touch_every` seconds to spare a write per request.
+    async fn keep_alive(
+        &self,
+        mut session: Session,
+        token_hash: &str,
+        now: i64,
+        idle_limit: i64,
+        touch_every: i64,
+    ) -> Result<SessionLookup, StorageError> {
         if now - session.last_seen_at >= idle_limit {
             sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
-                .bind(&token_hash)
+                .bind(token_hash)
                 .execute(self.pool())
                 .await?;
             return Ok(SessionLookup::Expired);
@@ -149,7 +233,7 @@ impl Database {
         if now - session.last_seen_at >= touch_every {
             sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
-                .bind(&token_hash)
+                .bind(token_hash)
                 .execute(self.pool())
                 .await?;
             session.last_seen_at = now;

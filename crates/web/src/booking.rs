@@ -316,20 +316,19 @@ async fn calendar(
         .checked_add(jiff::Span::new().months(1))
         .unwrap_or(month_start);
     let from = start_of_day(month_start).max(state.now());
-    let slots = state
+    let mut free_days: Vec<Date> = state
         .db
-        .slots_between(
+        .free_slot_starts(
             practitioner.id,
             service.purpose,
             from,
             start_of_day(next_month),
         )
-        .await?;
-    let free_days: Vec<Date> = slots
-        .iter()
-        .filter(|s| s.released && !s.taken)
-        .map(|s| local(s.starts_at).date())
+        .await?
+        .into_iter()
+        .map(|starts_at| local(starts_at).date())
         .collect();
+    free_days.dedup();
     let base = format!("{}/behandler/{}", service.base, practitioner.id);
     let month_param = month_start.strftime("%Y-%m").to_string();
     let weeks = month_grid(month_start.year(), month_start.month())
@@ -361,10 +360,17 @@ async fn calendar(
         .collect();
     let (free, later) = match chosen_day {
         Some(day) => {
-            let of_day: Vec<&Slot> = slots
-                .iter()
-                .filter(|s| local(s.starts_at).date() == day && !s.taken)
-                .collect();
+            let next_day = day.tomorrow().map_err(|_| AppError::bad_request())?;
+            let slots = state
+                .db
+                .slots_between(
+                    practitioner.id,
+                    service.purpose,
+                    start_of_day(day).max(state.now()),
+                    start_of_day(next_day),
+                )
+                .await?;
+            let of_day: Vec<&Slot> = slots.iter().filter(|s| !s.taken).collect();
             (
                 of_day
                     .iter()

@@ -66,23 +66,23 @@ pub async fn front_page(
     }
     let l = Layout::new(lang, "front-title").with_user(citizen.header_user(&state));
     let greeting = l.t1("front-greeting", "name", citizen.person.name.greeting());
-    let inbox = if citizen
+    let facts = state.db.front_page_facts(citizen.person.id).await?;
+    let inbox = citizen
         .consent
         .is_some_and(|c| c.allows(ConsentLevel::BasisPluss))
-    {
-        let unread = state.db.unread_count(citizen.person.id).await?;
-        Some(if unread > 0 {
-            l.t1("front-unread", "count", &unread.to_string())
-        } else {
-            String::new()
-        })
-    } else {
-        None
-    };
+        .then(|| {
+            if facts.unread > 0 {
+                l.t1("front-unread", "count", &facts.unread.to_string())
+            } else {
+                String::new()
+            }
+        });
     let appointments = citizen
         .consent
         .is_some_and(|c| c.allows(ConsentLevel::FullTilgang));
-    let contact_reconfirm = crate::contact::needs_attention(&state, citizen.person.id).await?;
+    let contact_reconfirm = facts
+        .contact_confirmed_at
+        .is_some_and(|at| crate::contact::is_old(at, state.now()));
     Ok(html(&FrontPage {
         l,
         greeting,

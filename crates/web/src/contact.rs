@@ -154,7 +154,7 @@ fn render(
     let reconfirm = facts
         .details
         .as_ref()
-        .filter(|d| is_old(d, now))
+        .filter(|d| is_old(d.confirmed_at, now))
         .and_then(|d| {
             let day = jiff::Timestamp::from_second(d.confirmed_at)
                 .ok()?
@@ -232,10 +232,10 @@ fn notification_language(lang: Lang) -> Language {
     Language::from_code(lang.code()).unwrap_or(Language::Nb)
 }
 
-/// Whether details were last confirmed so long ago that the citizen is asked again.
-fn is_old(details: &ContactDetails, now: i64) -> bool {
+/// Whether details last confirmed at `confirmed_at` are so old that the citizen is asked again.
+pub(crate) fn is_old(confirmed_at: i64, now: i64) -> bool {
     match (
-        jiff::Timestamp::from_second(details.confirmed_at),
+        jiff::Timestamp::from_second(confirmed_at),
         jiff::Timestamp::from_second(now),
     ) {
         (Ok(confirmed), Ok(now)) => needs_reconfirmation(confirmed, now),
@@ -515,12 +515,6 @@ pub async fn reconfirm(
         .reconfirm_contact_details(citizen.person.id, state.now())
         .await?;
     Ok(Redirect::to("/kontaktinformasjon?riktig=1").into_response())
-}
-
-/// Whether the front page should ask the citizen to look at their contact details.
-pub(crate) async fn needs_attention(state: &AppState, person_id: i64) -> Result<bool, AppError> {
-    let details = state.db.contact_details(person_id).await?;
-    Ok(details.is_some_and(|d| is_old(&d, state.now())))
 }
 
 // ---------------------------------------------------------------------------------------------

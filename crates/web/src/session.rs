@@ -6,7 +6,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ConsentLevel;
-use storage::{Office, Person, Session, SessionKind, SessionLookup, StaffMember};
+use storage::{
+    CitizenLookup, CitizenSession, Office, Person, Session, SessionKind, SessionLookup, StaffMember,
+};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -48,20 +50,26 @@ pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citi
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let now = state.now();
     let lookup = state
         .db
-        .session_by_token(
+        .citizen_by_session(
             token,
-            now,
+            state.now(),
             state.config.session_idle_seconds,
             touch_every(state),
         )
         .await
         .map_err(|e| AppError::from(e).into_response())?;
-    let session = match lookup {
-        SessionLookup::Active(session) if session.kind == SessionKind::Citizen => session,
-        SessionLookup::Expired => {
+    let (session, person, consent) = match lookup {
+        CitizenLookup::Active(found) => {
+            let CitizenSession {
+                session,
+                person,
+                consent,
+            } = *found;
+            (session, person, consent)
+        }
+        CitizenLookup::Expired => {
             let clear = clear_cookie(state, SESSION_COOKIE, "/");
             return Err((
                 [(header::SET_COOKIE, clear)],
@@ -69,21 +77,8 @@ pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citi
             )
                 .into_response());
         }
-        _ => return Ok(None),
+        CitizenLookup::Missing => return Ok(None),
     };
-    let person = state
-        .db
-        .person_by_id(session.subject_id)
-        .await
-        .map_err(|e| AppError::from(e).into_response())?;
-    let Some(person) = person else {
-        return Ok(None);
-    };
-    let consent = state
-        .db
-        .consent_of(person.id)
-        .await
-        .map_err(|e| AppError::from(e).into_response())?;
     Ok(Some(Citizen {
         person,
         consent: consent.map(|c| c.level),
