@@ -502,6 +502,14 @@ impl Database {
         write_heavy_inboxes(&mut writer, plan, &ids, &mut cursor, now, today).await?;
         write_slots(&mut writer, plan, &ids, now).await?;
         writer.commit().await?;
+        // The inbox counts, as writing each thread through the portal would have kept them.
+        sqlx::query(
+            "INSERT INTO inbox_count (citizen_id, threads) \
+             SELECT citizen_id, COUNT(*) FROM message_thread WHERE citizen_id IS NOT NULL GROUP BY citizen_id \
+             ON CONFLICT (citizen_id) DO UPDATE SET threads = excluded.threads",
+        )
+        .execute(self.pool())
+        .await?;
         if self.backend() == Backend::Postgres {
             // The ids were chosen here; move the identity sequences past them.
             for table in [

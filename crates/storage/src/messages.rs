@@ -303,6 +303,13 @@ pub(crate) async fn insert_thread(
         return Ok(None);
     };
     let thread_id: i64 = inserted.try_get("id")?;
+    sqlx::query(
+        "INSERT INTO inbox_count (citizen_id, threads) VALUES ($1, 1) \
+         ON CONFLICT (citizen_id) DO UPDATE SET threads = inbox_count.threads + 1",
+    )
+    .bind(new.citizen_id)
+    .execute(&mut **tx)
+    .await?;
     let message_id: i64 = sqlx::query(
         "INSERT INTO message (thread_id, sender, sender_staff_id, sender_name, body, sent_at) \
          VALUES ($1, 'citizen', NULL, $2, $3, $4) RETURNING id",
@@ -658,6 +665,14 @@ impl Database {
         search: Option<&str>,
     ) -> Result<i64, StorageError> {
         let query = search.and_then(|s| full_text_query(self.backend(), s));
+        if query.is_none() {
+            // The whole inbox: its count is kept as threads are written.
+            let row = sqlx::query("SELECT threads FROM inbox_count WHERE citizen_id = $1")
+                .bind(citizen_id)
+                .fetch_optional(self.pool())
+                .await?;
+            return Ok(row.map(|r| r.try_get("threads")).transpose()?.unwrap_or(0));
+        }
         let search_sql = if query.is_some() {
             format!("AND {}", search_condition(self.backend()))
         } else {

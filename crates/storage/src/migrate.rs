@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0005_notifications.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite: include_str!("../migrations/sqlite/0007_inbox_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0007_inbox_counts.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.
