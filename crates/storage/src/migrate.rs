@@ -41,6 +41,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_inbox_counts.sql"),
         postgres: include_str!("../migrations/postgres/0007_inbox_counts.sql"),
     },
+    Migration {
+        version: 8,
+        sqlite: include_str!("../migrations/sqlite/0008_person_by_name.sql"),
+        postgres: include_str!("../migrations/postgres/0008_person_by_name.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.
