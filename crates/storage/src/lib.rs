@@ -123,7 +123,13 @@ impl Database {
 
     /// Applies the migrations that are not yet applied.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        migrate::run(self).await
+        migrate::run(self, None).await
+    }
+
+    /// Applies the migrations that are not yet applied up to `version` only, so that a test
+    /// can write rows as an older schema held them and then migrate the rest.
+    pub async fn migrate_up_to(&self, version: i64) -> Result<(), StorageError> {
+        migrate::run(self, Some(version)).await
     }
 
     /// Whether the database answers (for `/healthz`).
@@ -152,6 +158,36 @@ impl Database {
             Backend::Postgres => self.pool.begin().await?,
         })
     }
+}
+
+/// Bind parameters per statement of the multi-row `INSERT`s that write many rows (the
+/// population generator, migrations). The engines allow thousands, but the driver's cost per
+/// parameter grows with their number: measured on SQLite, 250 wrote 120,000 rows a second,
+/// 1,000 wrote 79,000 and 30,000 only 3,000.
+pub(crate) const PARAMS_PER_STATEMENT: usize = 250;
+
+/// A multi-row `INSERT` of `rows` rows into `columns` of `table`. `values` gives each column's
+/// SQL, with `$` standing for its parameter (plain `$` for most; an expression around it where
+/// an engine stores the value in its own type).
+pub(crate) fn insert_sql(table: &str, columns: &[&str], values: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            let parameter = format!("${}", row * width + column + 1);
+            let value = values.get(column).copied().unwrap_or("$");
+            sql.push_str(&value.replacen('$', &parameter, 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// Accepts `sqlite://path`, `sqlite:path` and `sqlite::memory:`; makes sure the file may be
@@ -229,6 +265,18 @@ mod tests {
         assert_eq!(
             prepare_sqlite_url("sqlite::memory:").unwrap(),
             "sqlite://:memory:?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn insert_sql_numbers_every_parameter() {
+        assert_eq!(
+            insert_sql("t", &["a", "b"], &[], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            insert_sql("t", &["a", "b"], &["$", "f($, ' ')"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, f($2, ' ')), ($3, f($4, ' '))"
         );
     }
 

@@ -235,47 +235,246 @@ fn summary_from_row(row: &AnyRow) -> Result<ThreadSummary, StorageError> {
     })
 }
 
-/// The words of a search, made safe for the engine's full-text syntax: letters and digits
-/// only, each word matched as a prefix, all words required. `None` when nothing is left.
-pub fn full_text_query(backend: Backend, input: &str) -> Option<String> {
-    let words: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric())
+/// Words longer than this (in characters) are cut, in the index and in the search alike, so
+/// that a long word is still found (as a prefix) and no entry grows without bound.
+const MAX_WORD_CHARS: usize = 64;
+
+/// The words of a text as Innboks search sees them: runs of letters and digits, lowercased and
+/// cut at `MAX_WORD_CHARS`. The same function splits what is indexed and what is searched for,
+/// so both engines and both sides agree, and only letters and digits ever reach an index entry
+/// or a query.
+fn search_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(8)
-        .map(str::to_lowercase)
-        .collect();
+        .map(|w| {
+            w.to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .take(MAX_WORD_CHARS)
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+}
+
+/// One index entry: the word behind the id of the citizen whose inbox holds it. The id is
+/// digits and the word starts after the `x`, so `12x...` never begins `123x...`: a prefix
+/// search for `12xblod` reads citizen 12's words that begin with "blod" and nothing else.
+fn owned_term(owner: i64, word: &str) -> String {
+    format!("{owner}x{word}")
+}
+
+/// The index entries of a thread: each distinct word of `texts`, owned by `owner`, separated
+/// by spaces.
+fn search_terms(owner: i64, texts: &[&str]) -> String {
+    let mut words: Vec<String> = texts.iter().flat_map(|t| search_words(t)).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+        .iter()
+        .map(|w| owned_term(owner, w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The search for `input` in the inbox of `owner`, in the engine's full-text syntax: each word
+/// matched as a prefix among the owner's own entries, all words required. Only letters and
+/// digits of the input reach the query. `None` when no word is left.
+pub fn full_text_query(backend: Backend, owner: i64, input: &str) -> Option<String> {
+    let words: Vec<String> = search_words(input).take(8).collect();
     if words.is_empty() {
         return None;
     }
     Some(match backend {
         Backend::Sqlite => words
             .iter()
-            .map(|w| format!("\"{w}\"*"))
+            .map(|w| format!("\"{}\"*", owned_term(owner, w)))
             .collect::<Vec<_>>()
             .join(" "),
         Backend::Postgres => words
             .iter()
-            .map(|w| format!("{w}:*"))
+            .map(|w| format!("'{}':*", owned_term(owner, w)))
             .collect::<Vec<_>>()
             .join(" & "),
     })
 }
 
-/// The condition that keeps the threads matching the search in `$2` (the engines differ
-/// only here: FTS5 on SQLite, GIN-indexed `tsvector` on PostgreSQL).
+/// The condition that keeps the threads matching the search in `$2` (the engines differ only
+/// here: FTS5 on SQLite, a GIN-indexed `tsvector` on PostgreSQL). Either index has one row per
+/// thread, keyed by the thread's id, whose entries carry the citizen (`owned_term`), so it
+/// reads only the citizen's own entries.
 fn search_condition(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => {
-            "t.id IN (SELECT thread_id FROM message_search WHERE message_search MATCH $2 AND citizen_id = $1)"
-        }
+        Backend::Sqlite => "t.id IN (SELECT rowid FROM inbox_search WHERE inbox_search MATCH $2)",
         Backend::Postgres => {
-            "(to_tsvector('simple', t.subject) @@ to_tsquery('simple', $2) OR EXISTS (SELECT 1 FROM message m \
-             WHERE m.thread_id = t.id AND to_tsvector('simple', m.body) @@ to_tsquery('simple', $2)))"
+            "t.id IN (SELECT thread_id FROM inbox_search WHERE terms @@ CAST($2 AS tsquery))"
         }
     }
 }
 
-/// Writes a thread with its first message (and its search entry) inside a transaction;
+/// The search row of a thread: the distinct words of its subject and of all its messages, in
+/// the inbox of its citizen.
+pub(crate) struct SearchRow {
+    pub thread_id: i64,
+    /// The entries, separated by spaces (`search_terms`).
+    pub terms: String,
+}
+
+impl SearchRow {
+    pub(crate) fn new(owner: i64, thread_id: i64, texts: &[&str]) -> Self {
+        Self {
+            thread_id,
+            terms: search_terms(owner, texts),
+        }
+    }
+}
+
+/// How each engine writes a search row: the columns of the thread's id and its entries, and
+/// each value's SQL (`$` stands for the value's parameter). PostgreSQL takes the entries as
+/// they are, without its own text parser.
+pub(crate) fn search_row_shape(
+    backend: Backend,
+) -> (&'static [&'static str], &'static [&'static str]) {
+    match backend {
+        Backend::Sqlite => (&["rowid", "terms"], &["$", "$"]),
+        Backend::Postgres => (
+            &["thread_id", "terms"],
+            &["$", "array_to_tsvector(string_to_array($, ' '))"],
+        ),
+    }
+}
+
+/// Writes the search row of a thread from what it holds now (its subject and every message),
+/// in place of the row it had: after every message added to it.
+async fn index_thread(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    thread_id: i64,
+) -> Result<(), StorageError> {
+    let rows = sqlx::query(
+        "SELECT t.citizen_id, t.subject, m.body FROM message_thread t JOIN message m ON m.thread_id = t.id \
+         WHERE t.id = $1 ORDER BY m.id",
+    )
+    .bind(thread_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Err(StorageError::Corrupt(format!(
+            "thread {thread_id} without messages"
+        )));
+    };
+    let owner: i64 = first.try_get("citizen_id")?;
+    let mut texts: Vec<String> = vec![first.try_get("subject")?];
+    for row in &rows {
+        texts.push(row.try_get("body")?);
+    }
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    write_search_row(conn, backend, &SearchRow::new(owner, thread_id, &texts)).await
+}
+
+/// Writes a thread's search row in place of the one it had, if any.
+async fn write_search_row(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    row: &SearchRow,
+) -> Result<(), StorageError> {
+    let sql = match backend {
+        // A contentless FTS5 table with `contentless_delete` replaces a row by its rowid.
+        Backend::Sqlite => "INSERT OR REPLACE INTO inbox_search (rowid, terms) VALUES ($1, $2)",
+        Backend::Postgres => {
+            "INSERT INTO inbox_search (thread_id, terms) VALUES ($1, array_to_tsvector(string_to_array($2, ' '))) \
+             ON CONFLICT (thread_id) DO UPDATE SET terms = EXCLUDED.terms"
+        }
+    };
+    sqlx::query(sql)
+        .bind(row.thread_id)
+        .bind(row.terms.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// On PostgreSQL, lets search rows written in bulk (a population, a backfill) in through
+/// GIN's pending list, which is merged into the index a few megabytes at a time: about twice
+/// as fast as writing each row's entries at once. Every search reads the whole pending list,
+/// so `bulk = false` goes back to writing entries at once (as 0006 creates the index) and
+/// merges what is pending.
+pub(crate) async fn bulk_search_writes<'c, E>(
+    executor: E,
+    backend: Backend,
+    bulk: bool,
+) -> Result<(), StorageError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    if backend == Backend::Postgres {
+        let sql = if bulk {
+            "ALTER INDEX inbox_search_terms SET (fastupdate = on)"
+        } else {
+            "ALTER INDEX inbox_search_terms SET (fastupdate = off); \
+             SELECT gin_clean_pending_list('inbox_search_terms'::regclass)"
+        };
+        sqlx::raw_sql(sql).execute(executor).await?;
+    }
+    Ok(())
+}
+
+/// Migration 0006: the search row of every thread written before it, as `insert_thread` and
+/// `add_message` write them now.
+pub(crate) async fn backfill_search(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), StorageError> {
+    bulk_search_writes(&mut *conn, backend, true).await?;
+    let (columns, values) = search_row_shape(backend);
+    let per_statement = crate::PARAMS_PER_STATEMENT / columns.len();
+    let mut after = 0_i64;
+    loop {
+        let threads = sqlx::query(
+            "SELECT id, citizen_id, subject FROM message_thread WHERE id > $1 ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let (Some(first), Some(last)) = (threads.first(), threads.last()) else {
+            return bulk_search_writes(&mut *conn, backend, false).await;
+        };
+        let (first, last): (i64, i64) = (first.try_get("id")?, last.try_get("id")?);
+        after = last;
+        let messages = sqlx::query(
+            "SELECT thread_id, body FROM message WHERE thread_id BETWEEN $1 AND $2 ORDER BY thread_id, id",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut bodies: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        for message in &messages {
+            bodies
+                .entry(message.try_get("thread_id")?)
+                .or_default()
+                .push(message.try_get("body")?);
+        }
+        let mut rows = Vec::with_capacity(threads.len());
+        for thread in &threads {
+            let id: i64 = thread.try_get("id")?;
+            let subject: String = thread.try_get("subject")?;
+            let mut texts = vec![subject.as_str()];
+            texts.extend(bodies.get(&id).into_iter().flatten().map(String::as_str));
+            rows.push(SearchRow::new(thread.try_get("citizen_id")?, id, &texts));
+        }
+        for chunk in rows.chunks(per_statement) {
+            let sql = crate::insert_sql("inbox_search", columns, values, chunk.len());
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for row in chunk {
+                query = query.bind(row.thread_id).bind(row.terms.as_str());
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+}
+
+/// Writes a thread with its first message (and its search row) inside a transaction;
 /// `None` when a thread with the same idempotency key exists.
 pub(crate) async fn insert_thread(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -321,14 +520,8 @@ pub(crate) async fn insert_thread(
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")?;
-    if backend == Backend::Sqlite {
-        sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
-            .bind(format!("{}\n{}", new.subject, new.body))
-            .bind(thread_id)
-            .bind(new.citizen_id)
-            .execute(&mut **tx)
-            .await?;
-    }
+    let row = SearchRow::new(new.citizen_id, thread_id, &[new.subject, new.body]);
+    write_search_row(tx, backend, &row).await?;
     Ok(Some((thread_id, message_id)))
 }
 
@@ -339,8 +532,8 @@ pub(crate) enum Sender<'a> {
     Office { staff_id: i64, name: &'a str },
 }
 
-/// Adds a message to a thread inside a transaction, with its search entry, and moves the
-/// thread's activity time on. A message from the office is unread for the citizen, and its
+/// Adds a message to a thread inside a transaction, rewrites the thread's search row and moves
+/// the thread's activity time on. A message from the office is unread for the citizen, and its
 /// notification and reminder are queued in the same transaction.
 pub(crate) async fn add_message(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -354,9 +547,9 @@ pub(crate) async fn add_message(
         Sender::Citizen { name } => ("citizen", None, name, 0_i64),
         Sender::Office { staff_id, name } => ("office", Some(staff_id), name, 1),
     };
-    let thread = sqlx::query(
+    sqlx::query(
         "UPDATE message_thread SET last_activity_at = $1, citizen_unread = CASE WHEN $2 = 1 THEN 1 ELSE citizen_unread END \
-         WHERE id = $3 RETURNING citizen_id",
+         WHERE id = $3 RETURNING id",
     )
     .bind(now)
     .bind(unread)
@@ -379,14 +572,7 @@ pub(crate) async fn add_message(
     if unread == 1 {
         crate::notifications::enqueue_message_notifications(tx, thread_id, message_id, now).await?;
     }
-    if backend == Backend::Sqlite {
-        sqlx::query("INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)")
-            .bind(body)
-            .bind(thread_id)
-            .bind(thread.try_get::<i64, _>("citizen_id")?)
-            .execute(&mut **tx)
-            .await?;
-    }
+    index_thread(tx, backend, thread_id).await?;
     Ok(())
 }
 
@@ -618,6 +804,15 @@ impl Database {
     // -----------------------------------------------------------------------------------------
     // The citizen's inbox
 
+    /// Whether an inbox query may keep its prepared statement. PostgreSQL plans a search for
+    /// its own citizen and words each time instead: a statement kept for many executions gets a
+    /// generic plan that takes every citizen for an average one with a few threads, and for a
+    /// citizen with thousands of matching threads that plan compares each thread with every
+    /// match. SQLite's plans do not depend on the values.
+    fn cache_search_plan(&self, searching: bool) -> bool {
+        !(searching && self.backend() == Backend::Postgres)
+    }
+
     /// A page of the inbox, newest first, after `cursor`; with `search`, only matching threads.
     #[tracing::instrument(skip_all)]
     pub async fn inbox_page(
@@ -627,26 +822,33 @@ impl Database {
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<Vec<ThreadSummary>, StorageError> {
-        let query = search.and_then(|s| full_text_query(self.backend(), s));
-        let search_sql = if query.is_some() {
-            format!("AND {}", search_condition(self.backend()))
-        } else {
-            String::new()
-        };
+        let query = search.and_then(|s| full_text_query(self.backend(), citizen_id, s));
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
             "AND $3 = $3 AND $4 = $4"
         };
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.citizen_id = $1 {search_sql} {cursor_sql} \
-             AND $2 = $2 ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $5"
-        );
+        let order = "ORDER BY t.last_activity_at DESC, t.id DESC";
+        let sql = if query.is_some() {
+            // A search may match thousands of threads: the page's threads are chosen first,
+            // and only they are joined with the names.
+            let search_sql = search_condition(self.backend());
+            format!(
+                "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id IN (SELECT t.id FROM message_thread t \
+                 WHERE t.citizen_id = $1 AND {search_sql} {cursor_sql} AND $2 = $2 {order} LIMIT $5) {order}"
+            )
+        } else {
+            format!(
+                "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.citizen_id = $1 {cursor_sql} \
+                 AND $2 = $2 {order} LIMIT $5"
+            )
+        };
         let cursor = cursor.unwrap_or(InboxCursor {
             last_activity_at: 0,
             id: 0,
         });
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .persistent(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
             .bind(query.unwrap_or_default())
             .bind(cursor.last_activity_at)
@@ -664,7 +866,7 @@ impl Database {
         citizen_id: i64,
         search: Option<&str>,
     ) -> Result<i64, StorageError> {
-        let query = search.and_then(|s| full_text_query(self.backend(), s));
+        let query = search.and_then(|s| full_text_query(self.backend(), citizen_id, s));
         if query.is_none() {
             // The whole inbox: its count is kept as threads are written.
             let row = sqlx::query("SELECT threads FROM inbox_count WHERE citizen_id = $1")
@@ -682,6 +884,7 @@ impl Database {
             "SELECT COUNT(*) AS n FROM message_thread t WHERE t.citizen_id = $1 {search_sql} AND $2 = $2"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .persistent(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
             .bind(query.unwrap_or_default())
             .fetch_one(self.pool())
@@ -997,21 +1200,57 @@ mod tests {
     #[test]
     fn search_words_are_made_safe() {
         assert_eq!(
-            full_text_query(Backend::Sqlite, "Pollen allergi"),
-            Some("\"pollen\"* \"allergi\"*".into())
+            full_text_query(Backend::Sqlite, 12, "Pollen allergi"),
+            Some("\"12xpollen\"* \"12xallergi\"*".into())
         );
         assert_eq!(
-            full_text_query(Backend::Postgres, "Pollen allergi"),
-            Some("pollen:* & allergi:*".into())
+            full_text_query(Backend::Postgres, 12, "Pollen allergi"),
+            Some("'12xpollen':* & '12xallergi':*".into())
         );
         assert_eq!(
-            full_text_query(Backend::Sqlite, "\" OR 1=1 --"),
-            Some("\"or\"* \"1\"* \"1\"*".into())
+            full_text_query(Backend::Sqlite, 7, "\" OR 1=1 --"),
+            Some("\"7xor\"* \"7x1\"* \"7x1\"*".into())
         );
-        assert_eq!(full_text_query(Backend::Postgres, "'&|!():*"), None);
+        assert_eq!(full_text_query(Backend::Postgres, 7, "'&|!():*"), None);
+        // Citizen 1's words never reach citizen 12's entries: "1x2xa" does not begin "12x".
         assert_eq!(
-            full_text_query(Backend::Sqlite, "søvn ØRE"),
-            Some("\"søvn\"* \"øre\"*".into())
+            full_text_query(Backend::Postgres, 1, "2xa"),
+            Some("'1x2xa':*".into())
         );
+        assert!(!owned_term(12, "a").starts_with("1x"));
+        assert_eq!(full_text_query(Backend::Sqlite, 7, "\u{202e}\u{307}"), None);
+        assert_eq!(
+            full_text_query(Backend::Sqlite, 7, "søvn ØRE"),
+            Some("\"7xsøvn\"* \"7xøre\"*".into())
+        );
+        assert_eq!(
+            full_text_query(Backend::Postgres, 7, "a b c d e f g h i j"),
+            Some(
+                "'7xa':* & '7xb':* & '7xc':* & '7xd':* & '7xe':* & '7xf':* & '7xg':* & '7xh':*"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn index_entries_are_the_owners_distinct_words() {
+        assert_eq!(
+            search_terms(
+                12,
+                &["Spørsmål om blodprøve", "Om prøven: blod-prøve, SVAR."]
+            ),
+            "12xblod 12xblodprøve 12xom 12xprøve 12xprøven 12xspørsmål 12xsvar"
+        );
+        assert_eq!(search_terms(3, &["", " -- "]), "");
+        // A long word is cut the same way in the index and in the search.
+        let long = "a".repeat(100);
+        let term = search_terms(3, &[&long]);
+        assert_eq!(term, format!("3x{}", "a".repeat(MAX_WORD_CHARS)));
+        assert_eq!(
+            full_text_query(Backend::Sqlite, 3, &long),
+            Some(format!("\"{term}\"*"))
+        );
+        // Lowercasing that yields a mark keeps letters only: İ is "i" on both sides.
+        assert_eq!(search_terms(3, &["İstanbul"]), "3xistanbul");
     }
 }

@@ -19,6 +19,8 @@ on_both_databases!(
     contact_office_is_validated_and_sent_once,
     work_queue_filters_and_marks_overdue,
     inbox_pages_and_searches,
+    search_never_shows_threads_of_others,
+    threads_written_before_the_search_index_are_found,
     alternative_entry_through_inbox_to_a_specialist,
     services_need_the_right_consent,
     children_cannot_use_gp_services_alone,
@@ -1066,6 +1068,282 @@ async fn inbox_pages_and_searches(backend: Backend) {
         app.get("/innboks?etter=noe-tull").await.status(),
         StatusCode::OK
     );
+}
+
+/// A thread from `citizen_id` to office 1; with `answer`, answered by the reception.
+async fn thread_with_answer(
+    app: &TestApp,
+    citizen_id: i64,
+    subject: &str,
+    body: &str,
+    answer: Option<&str>,
+) -> i64 {
+    let now = app.clock_now();
+    let sent = app
+        .db
+        .send_thread(&storage::NewThread {
+            citizen_id,
+            sent_by_person_id: citizen_id,
+            sender_name: "Innbygger",
+            office_id: 1,
+            practitioner_id: None,
+            kind: domain::GpService::KontaktLegekontoret,
+            subject,
+            body,
+            idempotency_key: &storage::random_token(),
+            draft_id: None,
+            received_at: now,
+            due_date: jiff::civil::date(2030, 1, 2),
+        })
+        .await
+        .unwrap();
+    if let Some(answer) = answer {
+        let sara = app
+            .db
+            .staff_by_fnr(DemoPersons::SARA_SOLBAKKEN)
+            .await
+            .unwrap()
+            .unwrap();
+        let answered = app
+            .db
+            .answer_thread(&storage::NewAnswer {
+                thread_id: sent.thread_id,
+                office_id: 1,
+                staff_id: sara.id,
+                staff_name: "Sara Solbakken",
+                body: answer,
+                copayment_nok: None,
+                now,
+            })
+            .await
+            .unwrap();
+        assert_eq!(answered, storage::Answered::Done);
+    }
+    sent.thread_id
+}
+
+/// The number in the count line ("1 melding", "3 meldinger") of an inbox search.
+async fn search_count(app: &TestApp, words: &str) -> String {
+    let page = app
+        .get(&format!("/innboks?q={words}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let line = page
+        .split(r#"<p class="count" role="status">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no count line: {page}"));
+    line.chars().take_while(char::is_ascii_digit).collect()
+}
+
+async fn search_never_shows_threads_of_others(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let person = |fnr: &'static str| {
+        let db = app.db.clone();
+        async move { db.person_id_by_fnr(fnr).await.unwrap().unwrap() }
+    };
+    let kari = person(DemoPersons::KARI_NORDMANN).await;
+    let ola = person(DemoPersons::OLA_NORDMANN).await;
+    // Ola's inbox holds Kari's words and more, in subjects, questions and answers.
+    for _ in 0..3 {
+        thread_with_answer(
+            &app,
+            ola,
+            "Blodprøve og jernmangel",
+            "Hodepine om morgenen",
+            Some("Jerntabletter anbefales"),
+        )
+        .await;
+    }
+    thread_with_answer(&app, ola, "Svimmelhet", "Blodprøve igjen", None).await;
+    let own = thread_with_answer(
+        &app,
+        kari,
+        "Blodprøve",
+        "Hodepine om kvelden",
+        Some("Hvile anbefales"),
+    )
+    .await;
+
+    assert_eq!(search_count(&app, "blodpr%C3%B8ve").await, "1");
+    assert_eq!(search_count(&app, "hodepine").await, "1");
+    assert_eq!(search_count(&app, "anbefales").await, "1", "the answer");
+    let page = app.get("/innboks?q=anbef").await.text().await.unwrap();
+    assert!(page.contains(&format!("/innboks/{own}")), "{page}");
+    for others in [
+        "jern",
+        "jerntabletter",
+        "svimmel",
+        "morgenen",
+        "blod+morgen",
+    ] {
+        assert_eq!(search_count(&app, others).await, "0", "{others}");
+    }
+
+    // The same through storage, for both of them.
+    let count = |citizen: i64, words: &'static str| {
+        let db = app.db.clone();
+        async move { db.inbox_count(citizen, Some(words)).await.unwrap() }
+    };
+    assert_eq!(count(ola, "blodprøve").await, 4);
+    assert_eq!(
+        count(ola, "hodepine anbefales").await,
+        3,
+        "words of the question and of the answer"
+    );
+    assert_eq!(count(ola, "jerntabletter anbefales").await, 3);
+    assert_eq!(count(kari, "blodprøve hodepine").await, 1);
+    assert_eq!(count(kari, "jerntabletter").await, 0);
+    let olas = app
+        .db
+        .inbox_page(ola, Some("blodprøve"), None, 2)
+        .await
+        .unwrap();
+    assert_eq!(olas.len(), 2);
+    let rest = app
+        .db
+        .inbox_page(
+            ola,
+            Some("blodprøve"),
+            Some(storage::InboxCursor {
+                last_activity_at: olas[1].last_activity_at,
+                id: olas[1].id,
+            }),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2, "the search pages on");
+    assert!(olas.iter().chain(&rest).all(|t| t.citizen_id == ola));
+    let karis = app
+        .db
+        .inbox_page(kari, Some("blodprøve"), None, 20)
+        .await
+        .unwrap();
+    assert_eq!(karis.iter().map(|t| t.id).collect::<Vec<_>>(), [own]);
+}
+
+/// Threads written as the schema before migration 0006 held them (on SQLite with the search
+/// rows of that time) are found once the migration has run.
+async fn threads_written_before_the_search_index_are_found(backend: Backend) {
+    use sqlx::{Connection, Row};
+
+    let url = crate::support::fresh_database(backend).await;
+    let db = storage::Database::connect(&url).await.unwrap();
+    db.migrate_up_to(5).await.unwrap();
+    assert!(storage::seed_demo(&db).await.unwrap());
+    let kari = db
+        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
+        .await
+        .unwrap()
+        .unwrap();
+    let ola = db
+        .person_id_by_fnr(DemoPersons::OLA_NORDMANN)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mut old_thread = async |citizen: i64, subject: &str, bodies: &[&str]| -> i64 {
+        let thread: i64 = sqlx::query(
+            "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, kind, subject, status, \
+             received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
+             VALUES ($1, $1, 1, 'kontakt-legekontoret', $2, 'answered', 1700000000, '2023-11-21', 1700000000, 0, $3) \
+             RETURNING id",
+        )
+        .bind(citizen)
+        .bind(subject)
+        .bind(storage::random_token())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+        for (n, body) in bodies.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO message (thread_id, sender, sender_name, body, sent_at) \
+                 VALUES ($1, $2, 'Avsender', $3, 1700000000)",
+            )
+            .bind(thread)
+            .bind(if n == 0 { "citizen" } else { "office" })
+            .bind(*body)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            if let Backend::Sqlite = backend {
+                let text = if n == 0 {
+                    format!("{subject}\n{body}")
+                } else {
+                    (*body).to_owned()
+                };
+                sqlx::query(
+                    "INSERT INTO message_search (text, thread_id, citizen_id) VALUES ($1, $2, $3)",
+                )
+                .bind(text)
+                .bind(thread)
+                .bind(citizen)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            }
+        }
+        thread
+    };
+    let old = old_thread(
+        kari,
+        "Eksem på hendene",
+        &[
+            "Det klør om natten.",
+            "Bruk fuktighetskrem to ganger daglig.",
+        ],
+    )
+    .await;
+    old_thread(
+        ola,
+        "Eksem i ansiktet",
+        &["Det svir.", "Prøv kortisonkrem."],
+    )
+    .await;
+    conn.close().await.unwrap();
+
+    db.migrate().await.unwrap();
+    let app = TestApp::spawn_on(db, url).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    for words in [
+        "eksem",
+        "hendene",
+        "klør+natt",
+        "fuktighetskrem",
+        "DAGLIG",
+        "hend+fukt",
+    ] {
+        let page = app
+            .get(&format!("/innboks?q={words}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("1 melding<"), "{words}: {page}");
+        assert!(page.contains(&format!("/innboks/{old}")), "{words}");
+    }
+    for others in ["ansiktet", "kortisonkrem", "svir"] {
+        assert_eq!(search_count(&app, others).await, "0", "{others}");
+    }
+    // New threads are indexed beside the old ones.
+    thread_with_answer(
+        &app,
+        kari,
+        "Eksem igjen",
+        "Nå på armen.",
+        Some("Kom innom."),
+    )
+    .await;
+    assert_eq!(search_count(&app, "eksem").await, "2");
+    assert_eq!(app.db.inbox_count(ola, Some("eksem")).await.unwrap(), 1);
 }
 
 async fn alternative_entry_through_inbox_to_a_specialist(backend: Backend) {

@@ -50,7 +50,7 @@ pub fn free_port() -> u16 {
 }
 
 /// A fresh database of the chosen kind, with its URL.
-async fn fresh_database(backend: Backend) -> String {
+pub async fn fresh_database(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}/portal.db", temp_dir().display()),
         Backend::Postgres => {
@@ -90,6 +90,13 @@ impl TestApp {
         let database_url = fresh_database(backend).await;
         let db = Database::connect(&database_url).await.unwrap();
         db.migrate().await.unwrap();
+        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
+        let clock = Arc::new(ManualClock::starting_now());
+        Self::start(db, objects, database_url, clock, None).await
+    }
+
+    /// The portal on a database the test prepared itself (migrated, with what it holds).
+    pub async fn spawn_on(db: Database, database_url: String) -> Self {
         let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
         let clock = Arc::new(ManualClock::starting_now());
         Self::start(db, objects, database_url, clock, None).await
