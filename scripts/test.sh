@@ -92,17 +92,32 @@ step "PostgreSQL test server"
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
-pg_port="${HELSEPORTAL_TEST_POSTGRES_PORT:-55432}"
-while port_in_use "$pg_port"; do
-  pg_port=$((pg_port + 1))
-done
+# The first free port from $1 on.
+free_port_from() {
+  local port="$1"
+  while port_in_use "$port"; do
+    port=$((port + 1))
+  done
+  echo "$port"
+}
+# Waits up to ten seconds for the server named $2 to listen on port $1; stops with a pointer
+# to its log $3 when it does not.
+wait_for_port() {
+  for _ in $(seq 1 100); do
+    port_in_use "$1" && return 0
+    sleep 0.1
+  done
+  echo "the $2 did not start; see $3" >&2
+  exit 1
+}
+pg_port="$(free_port_from "${HELSEPORTAL_TEST_POSTGRES_PORT:-55432}")"
 pg_dir="$(mktemp -d /tmp/helseportal-pg.XXXXXX)"
 scripts/postgres.sh start "$pg_dir" "$pg_port"
 export HELSEPORTAL_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${pg_port}/postgres"
 echo "HELSEPORTAL_TEST_POSTGRES_URL=$HELSEPORTAL_TEST_POSTGRES_URL"
 
 # --- c2. Throw-away S3-compatible object store (moto's server, from PyPI) -----------
-step "S3-compatible test server"
+step "S3-compatible test server (and the Python test servers' venv)"
 test_venv="$ROOT/target/test-venv"
 if [[ ! -x "$test_venv/bin/moto_server" || ! -x "$test_venv/bin/aiosmtpd" ]]; then
   python3 -m venv "$test_venv"
@@ -110,17 +125,10 @@ if [[ ! -x "$test_venv/bin/moto_server" || ! -x "$test_venv/bin/aiosmtpd" ]]; th
     'moto[server]==5.2.5' 'aiosmtpd==1.4.6'
 fi
 
-s3_port=$((pg_port + 100))
-while port_in_use "$s3_port"; do
-  s3_port=$((s3_port + 1))
-done
+s3_port="$(free_port_from $((pg_port + 100)))"
 "$test_venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$ROOT/target/moto.log" 2>&1 &
 s3_pid=$!
-for _ in $(seq 1 100); do
-  port_in_use "$s3_port" && break
-  sleep 0.1
-done
-port_in_use "$s3_port" || { echo "the S3 test server did not start; see target/moto.log" >&2; exit 1; }
+wait_for_port "$s3_port" "S3 test server" target/moto.log
 export HELSEPORTAL_TEST_S3_ENDPOINT="http://127.0.0.1:${s3_port}"
 echo "HELSEPORTAL_TEST_S3_ENDPOINT=$HELSEPORTAL_TEST_S3_ENDPOINT"
 
@@ -128,18 +136,11 @@ echo "HELSEPORTAL_TEST_S3_ENDPOINT=$HELSEPORTAL_TEST_S3_ENDPOINT"
 step "SMTP test server"
 mail_dir="$(mktemp -d /tmp/helseportal-mail.XXXXXX)"
 mkdir -p "$mail_dir/tmp" "$mail_dir/new" "$mail_dir/cur"
-smtp_port=$((s3_port + 1))
-while port_in_use "$smtp_port"; do
-  smtp_port=$((smtp_port + 1))
-done
+smtp_port="$(free_port_from $((s3_port + 1)))"
 "$test_venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:${smtp_port}" \
   -c aiosmtpd.handlers.Mailbox "$mail_dir" >"$ROOT/target/smtp.log" 2>&1 &
 smtp_pid=$!
-for _ in $(seq 1 100); do
-  port_in_use "$smtp_port" && break
-  sleep 0.1
-done
-port_in_use "$smtp_port" || { echo "the SMTP test server did not start; see target/smtp.log" >&2; exit 1; }
+wait_for_port "$smtp_port" "SMTP test server" target/smtp.log
 export HELSEPORTAL_TEST_SMTP="127.0.0.1:${smtp_port}"
 export HELSEPORTAL_TEST_MAILDIR="$mail_dir"
 echo "HELSEPORTAL_TEST_SMTP=$HELSEPORTAL_TEST_SMTP (mail in $mail_dir)"
@@ -157,19 +158,12 @@ printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsag
   >"$tls_dir/server.ext"
 openssl x509 -req -days 2 -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" \
   -CAcreateserial -extfile "$tls_dir/server.ext" -out "$tls_dir/server.pem" 2>/dev/null
-smtp_tls_port=$((smtp_port + 1))
-while port_in_use "$smtp_tls_port"; do
-  smtp_tls_port=$((smtp_tls_port + 1))
-done
+smtp_tls_port="$(free_port_from $((smtp_port + 1)))"
 "$test_venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:${smtp_tls_port}" \
   --tlscert "$tls_dir/server.pem" --tlskey "$tls_dir/server.key" \
   -c aiosmtpd.handlers.Mailbox "$mail_dir" >"$ROOT/target/smtp-tls.log" 2>&1 &
 smtp_tls_pid=$!
-for _ in $(seq 1 100); do
-  port_in_use "$smtp_tls_port" && break
-  sleep 0.1
-done
-port_in_use "$smtp_tls_port" || { echo "the STARTTLS test server did not start; see target/smtp-tls.log" >&2; exit 1; }
+wait_for_port "$smtp_tls_port" "STARTTLS test server" target/smtp-tls.log
 export HELSEPORTAL_TEST_SMTP_STARTTLS="localhost:${smtp_tls_port}"
 export HELSEPORTAL_TEST_SMTP_CA="$tls_dir/ca.pem"
 echo "HELSEPORTAL_TEST_SMTP_STARTTLS=$HELSEPORTAL_TEST_SMTP_STARTTLS"
