@@ -925,17 +925,6 @@ impl Database {
         })
     }
 
-    /// Threads with an answer the citizen has not read.
-    pub async fn unread_count(&self, citizen_id: i64) -> Result<i64, StorageError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM message_thread WHERE citizen_id = $1 AND citizen_unread = 1",
-        )
-        .bind(citizen_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get("n")?)
-    }
-
     /// A thread of this citizen (threads of others are not found).
     #[tracing::instrument(skip_all)]
     pub async fn thread_of_citizen(

@@ -179,6 +179,17 @@ fn confirmation_from_row(row: &AnyRow) -> Result<PendingConfirmation, StorageErr
     })
 }
 
+const SELECT_CONTACT_DETAILS: &str = "SELECT mobile, email, notify_sms, notify_email, language, confirmed_at \
+     FROM contact_details WHERE person_id = $1";
+
+/// Writes all of a person's contact details; the binds are in the column order.
+const UPSERT_CONTACT_DETAILS: &str = "INSERT INTO contact_details \
+     (person_id, mobile, email, notify_sms, notify_email, language, confirmed_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id) DO UPDATE SET \
+     mobile = excluded.mobile, email = excluded.email, notify_sms = excluded.notify_sms, \
+     notify_email = excluded.notify_email, language = excluded.language, \
+     confirmed_at = excluded.confirmed_at";
+
 const CONFIRMATION_COLUMNS: &str = "id, channel, address, created_at, expires_at, failed_attempts";
 
 /// A six-digit code.
@@ -300,13 +311,10 @@ impl Database {
         &self,
         person_id: i64,
     ) -> Result<Option<ContactDetails>, StorageError> {
-        let row = sqlx::query(
-            "SELECT mobile, email, notify_sms, notify_email, language, confirmed_at \
-             FROM contact_details WHERE person_id = $1",
-        )
-        .bind(person_id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(SELECT_CONTACT_DETAILS)
+            .bind(person_id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(contact_from_row).transpose()
     }
 
@@ -336,13 +344,10 @@ impl Database {
         update: &ContactUpdate<'_>,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        let current = sqlx::query(
-            "SELECT mobile, email, notify_sms, notify_email, language, confirmed_at \
-             FROM contact_details WHERE person_id = $1",
-        )
-        .bind(update.person_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let current = sqlx::query(SELECT_CONTACT_DETAILS)
+            .bind(update.person_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let current = current.as_ref().map(contact_from_row).transpose()?;
         let (current_mobile, current_email) =
             current.map(|c| (c.mobile, c.email)).unwrap_or_default();
@@ -353,21 +358,16 @@ impl Database {
         // one is gone at once.
         let mobile_in_use = update.mobile.and(current_mobile.clone());
         let email_in_use = update.email.and(current_email.clone());
-        sqlx::query(
-            "INSERT INTO contact_details (person_id, mobile, email, notify_sms, notify_email, language, confirmed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id) DO UPDATE SET \
-             mobile = excluded.mobile, email = excluded.email, notify_sms = excluded.notify_sms, \
-             notify_email = excluded.notify_email, language = excluded.language, confirmed_at = excluded.confirmed_at",
-        )
-        .bind(update.person_id)
-        .bind(mobile_in_use)
-        .bind(email_in_use)
-        .bind(i64::from(update.notify_sms))
-        .bind(i64::from(update.notify_email))
-        .bind(update.language.code())
-        .bind(update.now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(UPSERT_CONTACT_DETAILS)
+            .bind(update.person_id)
+            .bind(mobile_in_use)
+            .bind(email_in_use)
+            .bind(i64::from(update.notify_sms))
+            .bind(i64::from(update.notify_email))
+            .bind(update.language.code())
+            .bind(update.now)
+            .execute(&mut *tx)
+            .await?;
         for (channel, wanted, unchanged) in [
             (Channel::Sms, update.mobile, mobile_unchanged),
             (Channel::Email, update.email, email_unchanged),
@@ -520,21 +520,16 @@ impl Database {
         person_id: i64,
         details: &ContactDetails,
     ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO contact_details (person_id, mobile, email, notify_sms, notify_email, language, confirmed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id) DO UPDATE SET \
-             mobile = excluded.mobile, email = excluded.email, notify_sms = excluded.notify_sms, \
-             notify_email = excluded.notify_email, language = excluded.language, confirmed_at = excluded.confirmed_at",
-        )
-        .bind(person_id)
-        .bind(details.mobile.as_deref())
-        .bind(details.email.as_deref())
-        .bind(i64::from(details.notify_sms))
-        .bind(i64::from(details.notify_email))
-        .bind(details.language.code())
-        .bind(details.confirmed_at)
-        .execute(self.pool())
-        .await?;
+        sqlx::query(UPSERT_CONTACT_DETAILS)
+            .bind(person_id)
+            .bind(details.mobile.as_deref())
+            .bind(details.email.as_deref())
+            .bind(i64::from(details.notify_sms))
+            .bind(i64::from(details.notify_email))
+            .bind(details.language.code())
+            .bind(details.confirmed_at)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
