@@ -2,12 +2,15 @@
 //! unique index over the bookings that hold their slot), so a slot is never given twice,
 //! whatever the load and however many app processes race for it.
 
+use std::sync::LazyLock;
+
 use domain::GpService;
 use domain::appointment::{AppointmentType, BookingStatus, SlotPurpose};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::messages::NewThread;
+use crate::reads::ReadRow;
 use crate::{Database, StorageError};
 
 /// A slot the office publishes.
@@ -99,19 +102,19 @@ const SLOT_COLUMNS: &str = "s.id, s.office_id, s.practitioner_id, s.starts_at, s
      s.appointment_type, s.place, s.released, s.purpose, \
      EXISTS (SELECT 1 FROM booking b WHERE b.slot_id = s.id AND b.status IN ('forespurt', 'tildelt')) AS taken";
 
-fn slot_from_row(row: &AnyRow) -> Result<Slot, StorageError> {
-    let kind: String = row.try_get("appointment_type")?;
-    let purpose: String = row.try_get("purpose")?;
+fn slot_from_row(row: &impl ReadRow) -> Result<Slot, StorageError> {
+    let kind: String = row.value("appointment_type")?;
+    let purpose: String = row.value("purpose")?;
     Ok(Slot {
-        id: row.try_get("id")?,
-        office_id: row.try_get("office_id")?,
-        practitioner_id: row.try_get("practitioner_id")?,
-        starts_at: row.try_get("starts_at")?,
-        duration_minutes: row.try_get("duration_minutes")?,
+        id: row.value("id")?,
+        office_id: row.value("office_id")?,
+        practitioner_id: row.value("practitioner_id")?,
+        starts_at: row.value("starts_at")?,
+        duration_minutes: row.value("duration_minutes")?,
         appointment_type: AppointmentType::from_code(&kind)
             .ok_or_else(|| StorageError::Corrupt(format!("appointment type {kind}")))?,
-        place: row.try_get("place")?,
-        released: row.try_get::<i64, _>("released")? != 0,
+        place: row.value("place")?,
+        released: row.value::<i64>("released")? != 0,
         purpose: SlotPurpose::from_code(&purpose)
             .ok_or_else(|| StorageError::Corrupt(format!("purpose {purpose}")))?,
         taken: taken_flag(row)?,
@@ -119,10 +122,10 @@ fn slot_from_row(row: &AnyRow) -> Result<Slot, StorageError> {
 }
 
 /// `EXISTS` is a boolean on PostgreSQL and an integer on SQLite.
-fn taken_flag(row: &AnyRow) -> Result<bool, StorageError> {
-    match row.try_get::<bool, _>("taken") {
+fn taken_flag(row: &impl ReadRow) -> Result<bool, StorageError> {
+    match row.value::<bool>("taken") {
         Ok(flag) => Ok(flag),
-        Err(_) => Ok(row.try_get::<i64, _>("taken")? != 0),
+        Err(_) => Ok(row.value::<i64>("taken")? != 0),
     }
 }
 
@@ -165,17 +168,19 @@ impl Database {
         from: i64,
         to: i64,
     ) -> Result<Vec<Slot>, StorageError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.practitioner_id = $1 AND s.purpose = $2 AND s.removed = 0 \
-             AND s.starts_at >= $3 AND s.starts_at < $4 ORDER BY s.starts_at, s.id"
-        )))
-        .bind(practitioner_id)
-        .bind(purpose.code())
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(slot_from_row).collect()
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.practitioner_id = $1 AND s.purpose = $2 AND s.removed = 0 \
+                 AND s.starts_at >= $3 AND s.starts_at < $4 ORDER BY s.starts_at, s.id"
+            )
+        });
+        self.read(&SQL)
+            .bind(practitioner_id)
+            .bind(purpose.code())
+            .bind(from)
+            .bind(to)
+            .all(|row| slot_from_row(row))
+            .await
     }
 
     /// When a practitioner's released, untaken slots start between `from` and `to`: what a
@@ -188,7 +193,7 @@ impl Database {
         from: i64,
         to: i64,
     ) -> Result<Vec<i64>, StorageError> {
-        let rows = sqlx::query(
+        self.read(
             "SELECT s.starts_at FROM slot s WHERE s.practitioner_id = $1 AND s.purpose = $2 \
              AND s.removed = 0 AND s.released = 1 AND s.starts_at >= $3 AND s.starts_at < $4 \
              AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot_id = s.id AND b.status IN ('forespurt', 'tildelt')) \
@@ -198,11 +203,8 @@ impl Database {
         .bind(purpose.code())
         .bind(from)
         .bind(to)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| Ok(row.try_get("starts_at")?))
-            .collect()
+        .all(|row| row.value("starts_at"))
+        .await
     }
 
     /// A slot of an office (slots of other offices are not found).
@@ -211,14 +213,16 @@ impl Database {
         slot_id: i64,
         office_id: i64,
     ) -> Result<Option<Slot>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.id = $1 AND s.office_id = $2 AND s.removed = 0"
-        )))
-        .bind(slot_id)
-        .bind(office_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(slot_from_row).transpose()
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {SLOT_COLUMNS} FROM slot s WHERE s.id = $1 AND s.office_id = $2 AND s.removed = 0"
+            )
+        });
+        self.read(&SQL)
+            .bind(slot_id)
+            .bind(office_id)
+            .optional(|row| slot_from_row(row))
+            .await
     }
 
     /// Removes a slot nobody holds; `false` when a request or booking holds it (it must be

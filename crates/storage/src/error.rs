@@ -18,6 +18,8 @@ pub enum StorageError {
     NotEmpty,
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+    #[error("SQLite error: {0}")]
+    Sqlite(#[source] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -29,6 +31,18 @@ impl From<sqlx::Error> for StorageError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => Self::Unavailable(error.to_string()),
             other => Self::Other(other),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked};
+        match error.sqlite_error_code() {
+            Some(CannotOpen | DatabaseBusy | DatabaseLocked) => {
+                Self::Unavailable(error.to_string())
+            }
+            _ => Self::Sqlite(error),
         }
     }
 }

@@ -522,6 +522,14 @@ impl Database {
         bulk_search_writes(self.pool(), self.backend(), false).await?;
         // Fresh statistics, so the planner sees a national population and not an empty one.
         sqlx::raw_sql("ANALYZE").execute(self.pool()).await?;
+        if self.backend() == Backend::Sqlite {
+            // Only the per-index averages: with the sampled values (sqlite_stat4) SQLite plans a
+            // statement again for every new value bound to an indexed column, and each page's
+            // reads would be parsed and planned anew on every request.
+            sqlx::raw_sql("DELETE FROM sqlite_stat4")
+                .execute(self.pool())
+                .await?;
+        }
         Ok(writer.report)
     }
 

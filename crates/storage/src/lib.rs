@@ -17,10 +17,13 @@ mod objects;
 mod offices;
 mod persons;
 mod prescriptions;
+mod reads;
 mod sessions;
 mod settings;
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -79,6 +82,8 @@ impl Backend {
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
+    /// On SQLite, the connections the frequent reads go through (see `reads`).
+    sqlite_readers: Option<Arc<reads::SqliteReaders>>,
 }
 
 impl Database {
@@ -88,9 +93,12 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite_url(url)?,
-            Backend::Postgres => url.to_owned(),
+        let (url, sqlite_readers) = match backend {
+            Backend::Sqlite => {
+                let (url, path) = prepare_sqlite_url(url)?;
+                (url, Some(reads::SqliteReaders::new(path)))
+            }
+            Backend::Postgres => (url.to_owned(), None),
         };
         let options =
             AnyConnectOptions::from_str(&url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
@@ -114,7 +122,11 @@ impl Database {
             Backend::Postgres => pool_options,
         };
         let pool = pool_options.connect_with(options).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_readers,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -141,6 +153,9 @@ impl Database {
     /// Closes the pool; further calls fail as if the database were unreachable.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(readers) = &self.sqlite_readers {
+            readers.close();
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -190,18 +205,24 @@ pub(crate) fn insert_sql(table: &str, columns: &[&str], values: &[&str], rows: u
     sql
 }
 
-/// Accepts `sqlite://path`, `sqlite:path` and `sqlite::memory:`; makes sure the file may be
-/// created and its folder exists.
-fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
+/// Accepts `sqlite://path` and `sqlite:path`; makes sure the file may be created and its
+/// folder exists, and returns the URL for sqlx with the file's path. An in-memory database is
+/// refused: each connection of the pool would have its own, empty one.
+fn prepare_sqlite_url(url: &str) -> Result<(String, PathBuf), StorageError> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() {
         return Err(StorageError::BadUrl("the SQLite URL names no file".into()));
     }
+    if path == ":memory:" {
+        return Err(StorageError::BadUrl(
+            "an in-memory SQLite database is one per connection; name a file".into(),
+        ));
+    }
     let parent = std::path::Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty());
-    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+    if let Some(parent) = parent {
         std::fs::create_dir_all(parent).map_err(|e| {
             StorageError::BadUrl(format!(
                 "cannot create the folder {}: {e}",
@@ -213,7 +234,10 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
     if !params.iter().any(|p| p.starts_with("mode=")) {
         params.push("mode=rwc");
     }
-    Ok(format!("sqlite://{path}?{}", params.join("&")))
+    Ok((
+        format!("sqlite://{path}?{}", params.join("&")),
+        PathBuf::from(path),
+    ))
 }
 
 /// Random URL-safe token of 32 bytes (256 bits).
@@ -259,13 +283,12 @@ mod tests {
     fn sqlite_urls_get_create_mode() {
         let dir = std::env::temp_dir().join(format!("hp-url-{}", random_token()));
         let url = format!("sqlite://{}/portal.db", dir.display());
-        let prepared = prepare_sqlite_url(&url).unwrap();
+        let (prepared, path) = prepare_sqlite_url(&url).unwrap();
         assert!(prepared.ends_with("portal.db?mode=rwc"), "{prepared}");
+        assert_eq!(path, dir.join("portal.db"));
         assert!(dir.exists());
-        assert_eq!(
-            prepare_sqlite_url("sqlite::memory:").unwrap(),
-            "sqlite://:memory:?mode=rwc"
-        );
+        let memory = prepare_sqlite_url("sqlite::memory:").unwrap_err();
+        assert!(memory.to_string().contains("in-memory"), "{memory}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::reads::ReadRow;
 use crate::{Backend, Database, StorageError, random_token};
 
 /// Whether a thread waits for the office or has its answer.
@@ -213,25 +214,25 @@ const SUMMARY_COLUMNS: &str = "t.id, t.citizen_id, p.given_name || ' ' || p.fami
 const SUMMARY_JOINS: &str = "FROM message_thread t JOIN person p ON p.id = t.citizen_id \
      JOIN gp_office o ON o.id = t.office_id LEFT JOIN practitioner pr ON pr.id = t.practitioner_id";
 
-fn summary_from_row(row: &AnyRow) -> Result<ThreadSummary, StorageError> {
-    let kind: String = row.try_get("kind")?;
-    let status: String = row.try_get("status")?;
-    let due: String = row.try_get("due_date")?;
+fn summary_from_row(row: &impl ReadRow) -> Result<ThreadSummary, StorageError> {
+    let kind: String = row.value("kind")?;
+    let status: String = row.value("status")?;
+    let due: String = row.value("due_date")?;
     Ok(ThreadSummary {
-        id: row.try_get("id")?,
-        citizen_id: row.try_get("citizen_id")?,
-        citizen_name: row.try_get("citizen_name")?,
+        id: row.value("id")?,
+        citizen_id: row.value("citizen_id")?,
+        citizen_name: row.value("citizen_name")?,
         kind: service_from(&kind)?,
-        subject: row.try_get("subject")?,
+        subject: row.value("subject")?,
         status: ThreadStatus::from_code(&status)?,
-        office_name: row.try_get("office_name")?,
-        practitioner_name: row.try_get("practitioner_name")?,
-        received_at: row.try_get("received_at")?,
+        office_name: row.value("office_name")?,
+        practitioner_name: row.value("practitioner_name")?,
+        received_at: row.value("received_at")?,
         due_date: due
             .parse()
             .map_err(|e| StorageError::Corrupt(format!("due date: {e}")))?,
-        last_activity_at: row.try_get("last_activity_at")?,
-        unread: row.try_get::<i64, _>("citizen_unread")? != 0,
+        last_activity_at: row.value("last_activity_at")?,
+        unread: row.value::<i64>("citizen_unread")? != 0,
     })
 }
 
@@ -847,16 +848,15 @@ impl Database {
             last_activity_at: 0,
             id: 0,
         });
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .persistent(self.cache_search_plan(query.is_some()))
+        self.read(&sql)
+            .keep_statement(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
-            .bind(query.unwrap_or_default())
+            .bind(query.as_deref().unwrap_or_default())
             .bind(cursor.last_activity_at)
             .bind(cursor.id)
             .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(summary_from_row).collect()
+            .all(|row| summary_from_row(row))
+            .await
     }
 
     /// How many threads the inbox (or the search) holds.
@@ -869,11 +869,12 @@ impl Database {
         let query = search.and_then(|s| full_text_query(self.backend(), citizen_id, s));
         if query.is_none() {
             // The whole inbox: its count is kept as threads are written.
-            let row = sqlx::query("SELECT threads FROM inbox_count WHERE citizen_id = $1")
+            let threads = self
+                .read("SELECT threads FROM inbox_count WHERE citizen_id = $1")
                 .bind(citizen_id)
-                .fetch_optional(self.pool())
+                .optional(|row| row.value("threads"))
                 .await?;
-            return Ok(row.map(|r| r.try_get("threads")).transpose()?.unwrap_or(0));
+            return Ok(threads.unwrap_or(0));
         }
         let search_sql = if query.is_some() {
             format!("AND {}", search_condition(self.backend()))
@@ -883,13 +884,12 @@ impl Database {
         let sql = format!(
             "SELECT COUNT(*) AS n FROM message_thread t WHERE t.citizen_id = $1 {search_sql} AND $2 = $2"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .persistent(self.cache_search_plan(query.is_some()))
+        self.read(&sql)
+            .keep_statement(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
-            .bind(query.unwrap_or_default())
-            .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("n")?)
+            .bind(query.as_deref().unwrap_or_default())
+            .one(|row| row.value("n"))
+            .await
     }
 
     /// The thread a form with this idempotency key sent, if it was sent (a resubmission).
@@ -912,17 +912,18 @@ impl Database {
     /// when the contact details were last confirmed (none saved: `None`).
     #[tracing::instrument(skip_all)]
     pub async fn front_page_facts(&self, citizen_id: i64) -> Result<FrontPageFacts, StorageError> {
-        let row = sqlx::query(
+        self.read(
             "SELECT (SELECT COUNT(*) FROM message_thread WHERE citizen_id = $1 AND citizen_unread = 1) AS unread, \
              (SELECT confirmed_at FROM contact_details WHERE person_id = $1) AS contact_confirmed_at",
         )
         .bind(citizen_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(FrontPageFacts {
-            unread: row.try_get("unread")?,
-            contact_confirmed_at: row.try_get("contact_confirmed_at")?,
+        .one(|row| {
+            Ok(FrontPageFacts {
+                unread: row.value("unread")?,
+                contact_confirmed_at: row.value("contact_confirmed_at")?,
+            })
         })
+        .await
     }
 
     /// A thread of this citizen (threads of others are not found).

@@ -1,9 +1,12 @@
 //! GP offices, their services and practitioners, the GP list and office staff.
 
+use std::sync::LazyLock;
+
 use domain::{GpService, PersonName, PractitionerKind, StaffRole};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::reads::ReadRow;
 use crate::{Database, StorageError};
 
 #[derive(Debug, Clone)]
@@ -50,33 +53,33 @@ pub struct StaffMember {
     pub practitioner_id: Option<i64>,
 }
 
-fn office_from_row(row: &AnyRow) -> Result<Office, StorageError> {
+fn office_from_row(row: &impl ReadRow) -> Result<Office, StorageError> {
     Ok(Office {
-        id: row.try_get("office_id")?,
-        name: row.try_get("office_name")?,
-        street: row.try_get("street")?,
-        postal_code: row.try_get("postal_code")?,
-        city: row.try_get("city")?,
-        phone: row.try_get("phone")?,
-        her_id: row.try_get("her_id")?,
-        is_specialist: row.try_get::<String, _>("office_kind")? == "avtalespesialist",
-        cancel_notice_hours: row.try_get("cancel_notice_hours")?,
-        enquiry_only: row.try_get::<String, _>("booking_mode")? == "foresporsel",
+        id: row.value("office_id")?,
+        name: row.value("office_name")?,
+        street: row.value("street")?,
+        postal_code: row.value("postal_code")?,
+        city: row.value("city")?,
+        phone: row.value("phone")?,
+        her_id: row.value("her_id")?,
+        is_specialist: row.value::<String>("office_kind")? == "avtalespesialist",
+        cancel_notice_hours: row.value("cancel_notice_hours")?,
+        enquiry_only: row.value::<String>("booking_mode")? == "foresporsel",
     })
 }
 
-fn practitioner_from_row(row: &AnyRow) -> Result<Practitioner, StorageError> {
-    let kind: String = row.try_get("kind")?;
+fn practitioner_from_row(row: &impl ReadRow) -> Result<Practitioner, StorageError> {
+    let kind: String = row.value("kind")?;
     Ok(Practitioner {
-        id: row.try_get("practitioner_id")?,
-        office_id: row.try_get("office_id")?,
+        id: row.value("practitioner_id")?,
+        office_id: row.value("office_id")?,
         name: PersonName {
-            given: row.try_get("given_name")?,
-            family: row.try_get("family_name")?,
+            given: row.value("given_name")?,
+            family: row.value("family_name")?,
         },
         kind: PractitionerKind::from_code(&kind)
             .ok_or_else(|| StorageError::Corrupt(format!("practitioner kind {kind}")))?,
-        locum_for_id: row.try_get("locum_for_id")?,
+        locum_for_id: row.value("locum_for_id")?,
     })
 }
 
@@ -106,35 +109,46 @@ impl Database {
     pub async fn gp_overview(&self, person_id: i64) -> Result<Option<GpOverview>, StorageError> {
         // One row per service the office offers (one row with no service when it offers
         // none), so that the page needs one round trip.
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT p.id AS practitioner_id, p.given_name, p.family_name, p.kind, p.locum_for_id, {OFFICE_COLUMNS}, \
-             s.service \
-             FROM gp_list_entry l \
-             JOIN practitioner p ON p.id = l.practitioner_id \
-             JOIN gp_office o ON o.id = p.office_id \
-             LEFT JOIN office_service s ON s.office_id = o.id \
-             WHERE l.person_id = $1"
-        )))
-        .bind(person_id)
-        .fetch_all(self.pool())
-        .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let office = office_from_row(row)?;
-        let practitioner = practitioner_from_row(row)?;
-        let codes: Vec<Option<String>> = rows
-            .iter()
-            .map(|r| r.try_get("service"))
-            .collect::<Result<_, _>>()?;
-        let services = GpService::ALL
-            .into_iter()
-            .filter(|s| codes.iter().flatten().any(|c| c == s.code()))
-            .collect();
-        Ok(Some(GpOverview {
-            practitioner,
-            office,
-            services,
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT p.id AS practitioner_id, p.given_name, p.family_name, p.kind, p.locum_for_id, {OFFICE_COLUMNS}, \
+                 s.service \
+                 FROM gp_list_entry l \
+                 JOIN practitioner p ON p.id = l.practitioner_id \
+                 JOIN gp_office o ON o.id = p.office_id \
+                 LEFT JOIN office_service s ON s.office_id = o.id \
+                 WHERE l.person_id = $1"
+            )
+        });
+        let mut overview: Option<GpOverview> = None;
+        let mut codes: Vec<String> = Vec::new();
+        let rows = self
+            .read(&SQL)
+            .bind(person_id)
+            .all(|row| {
+                let first = match overview {
+                    None => Some((practitioner_from_row(row)?, office_from_row(row)?)),
+                    Some(_) => None,
+                };
+                Ok((first, row.value::<Option<String>>("service")?))
+            })
+            .await?;
+        for (first, code) in rows {
+            if let Some((practitioner, office)) = first {
+                overview = Some(GpOverview {
+                    practitioner,
+                    office,
+                    services: Vec::new(),
+                });
+            }
+            codes.extend(code);
+        }
+        Ok(overview.map(|overview| GpOverview {
+            services: GpService::ALL
+                .into_iter()
+                .filter(|s| codes.iter().any(|c| c == s.code()))
+                .collect(),
+            ..overview
         }))
     }
 
@@ -238,14 +252,13 @@ impl Database {
         &self,
         office_id: i64,
     ) -> Result<Vec<Practitioner>, StorageError> {
-        let rows = sqlx::query(
+        self.read(
             "SELECT id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id \
              FROM practitioner WHERE office_id = $1 ORDER BY id",
         )
         .bind(office_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(practitioner_from_row).collect()
+        .all(|row| practitioner_from_row(row))
+        .await
     }
 
     /// The staff membership of the person with this number. A person employed at several

@@ -3,8 +3,8 @@
 use domain::{ConsentLevel, Fodselsnummer, PersonName};
 use jiff::civil::Date;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
+use crate::reads::ReadRow;
 use crate::{Database, StorageError};
 
 /// A registered person.
@@ -44,37 +44,37 @@ pub struct ConsentRecord {
 pub(crate) const PERSON_COLUMNS: &str =
     "id, fnr, given_name, family_name, birth_date, street, postal_code, city";
 
-pub(crate) fn person_from_row(row: &AnyRow) -> Result<Person, StorageError> {
-    let fnr: String = row.try_get("fnr")?;
-    let birth: String = row.try_get("birth_date")?;
+pub(crate) fn person_from_row(row: &impl ReadRow) -> Result<Person, StorageError> {
+    let fnr: String = row.value("fnr")?;
+    let birth: String = row.value("birth_date")?;
     Ok(Person {
-        id: row.try_get("id")?,
+        id: row.value("id")?,
         fnr: Fodselsnummer::parse(&fnr)
             .map_err(|e| StorageError::Corrupt(format!("person fnr: {e}")))?,
         name: PersonName {
-            given: row.try_get("given_name")?,
-            family: row.try_get("family_name")?,
+            given: row.value("given_name")?,
+            family: row.value("family_name")?,
         },
         birth_date: birth
             .parse()
             .map_err(|e| StorageError::Corrupt(format!("birth date: {e}")))?,
-        street: row.try_get("street")?,
-        postal_code: row.try_get("postal_code")?,
-        city: row.try_get("city")?,
+        street: row.value("street")?,
+        postal_code: row.value("postal_code")?,
+        city: row.value("city")?,
     })
 }
 
 /// The consent in a row, from the columns named.
 pub(crate) fn consent_from_row(
-    row: &AnyRow,
+    row: &impl ReadRow,
     level: &str,
     given_at: &str,
 ) -> Result<ConsentRecord, StorageError> {
-    let code: String = row.try_get(level)?;
+    let code: String = row.value(level)?;
     Ok(ConsentRecord {
         level: ConsentLevel::from_code(&code)
             .ok_or_else(|| StorageError::Corrupt(format!("consent level {code}")))?,
-        given_at: row.try_get(given_at)?,
+        given_at: row.value(given_at)?,
     })
 }
 

@@ -4,10 +4,12 @@
 //! (session tokens, login ids, codes) are stored only as hashes and are single-use where the
 //! protocol says so: taking a login attempt or a code deletes it in the same statement.
 
+use std::sync::LazyLock;
+
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::persons::{PERSON_COLUMNS, consent_from_row, person_from_row};
+use crate::reads::ReadRow;
 use crate::{ConsentRecord, Database, Person, StorageError, hash_token, random_token};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,15 +100,15 @@ pub struct IdpCode {
     pub created_at: i64,
 }
 
-fn session_from_row(row: &AnyRow) -> Result<Session, StorageError> {
-    let kind: String = row.try_get("kind")?;
+fn session_from_row(row: &impl ReadRow) -> Result<Session, StorageError> {
+    let kind: String = row.value("kind")?;
     Ok(Session {
         kind: SessionKind::from_code(&kind)
             .ok_or_else(|| StorageError::Corrupt(format!("session kind {kind}")))?,
-        subject_id: row.try_get("subject_id")?,
-        csrf_token: row.try_get("csrf_token")?,
-        created_at: row.try_get("created_at")?,
-        last_seen_at: row.try_get("last_seen_at")?,
+        subject_id: row.value("subject_id")?,
+        csrf_token: row.value("csrf_token")?,
+        created_at: row.value("created_at")?,
+        last_seen_at: row.value("last_seen_at")?,
     })
 }
 
@@ -171,31 +173,35 @@ impl Database {
         idle_limit: i64,
         touch_every: i64,
     ) -> Result<CitizenLookup, StorageError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let person_columns = PERSON_COLUMNS
+                .split(", ")
+                .map(|c| format!("p.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT s.kind, s.subject_id, s.csrf_token, s.created_at, s.last_seen_at, {person_columns}, \
+                 c.level AS consent_level, c.given_at AS consent_given_at \
+                 FROM web_session s JOIN person p ON p.id = s.subject_id \
+                 LEFT JOIN consent c ON c.person_id = p.id \
+                 WHERE s.token_hash = $1 AND s.kind = $2"
+            )
+        });
         let token_hash = hash_token(token);
-        let person_columns = PERSON_COLUMNS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT s.kind, s.subject_id, s.csrf_token, s.created_at, s.last_seen_at, {person_columns}, \
-             c.level AS consent_level, c.given_at AS consent_given_at \
-             FROM web_session s JOIN person p ON p.id = s.subject_id \
-             LEFT JOIN consent c ON c.person_id = p.id \
-             WHERE s.token_hash = $1 AND s.kind = $2"
-        )))
-        .bind(&token_hash)
-        .bind(SessionKind::Citizen.code())
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else {
+        let found = self
+            .read(&SQL)
+            .bind(token_hash.as_str())
+            .bind(SessionKind::Citizen.code())
+            .optional(|row| {
+                let consent = match row.value::<Option<String>>("consent_level")? {
+                    Some(_) => Some(consent_from_row(row, "consent_level", "consent_given_at")?),
+                    None => None,
+                };
+                Ok((session_from_row(row)?, person_from_row(row)?, consent))
+            })
+            .await?;
+        let Some((session, person, consent)) = found else {
             return Ok(CitizenLookup::Missing);
-        };
-        let session = session_from_row(&row)?;
-        let person = person_from_row(&row)?;
-        let consent = match row.try_get::<Option<String>, _>("consent_level")? {
-            Some(_) => Some(consent_from_row(&row, "consent_level", "consent_given_at")?),
-            None => None,
         };
         Ok(
             match self

@@ -1,0 +1,377 @@
+//! The reads every citizen page makes (the session, the front page's facts, the GP, Innboks,
+//! free slots), written once for both engines.
+//!
+//! On PostgreSQL they go through the sqlx pool like every other query. On SQLite they run on
+//! the calling thread through a small pool of `rusqlite` connections that may only read: a
+//! read of a few rows takes microseconds there, and sqlx's SQLite driver hands every statement
+//! to a thread of its own and every row back, which cost more than the reads themselves (the
+//! benchmark measured the front page at a fifth of its rate because of it). Writes, and reads
+//! inside a transaction, stay with sqlx, so that one writer serialises them as before.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use crate::{Database, StorageError};
+
+/// A column type both drivers can read.
+pub(crate) trait ColumnValue:
+    for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+impl<T> ColumnValue for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+/// A result row of either driver, read by column name, so that one mapping function serves
+/// both.
+pub(crate) trait ReadRow {
+    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError>;
+}
+
+impl ReadRow for AnyRow {
+    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
+        Ok(self.try_get(name)?)
+    }
+}
+
+impl ReadRow for rusqlite::Row<'_> {
+    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
+        Ok(self.get(name)?)
+    }
+}
+
+/// The row a read hands to its mapping function.
+pub(crate) enum DbRow<'r, 's> {
+    Any(&'r AnyRow),
+    Sqlite(&'r rusqlite::Row<'s>),
+}
+
+impl ReadRow for DbRow<'_, '_> {
+    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
+        match self {
+            Self::Any(row) => row.value(name),
+            Self::Sqlite(row) => row.value(name),
+        }
+    }
+}
+
+/// A parameter of a read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Text(value)
+    }
+}
+
+/// A read being put together: the SQL (with `$1`, `$2`, … as everywhere in the crate) and its
+/// parameters in order.
+pub(crate) struct Read<'d, 'a> {
+    db: &'d Database,
+    sql: &'a str,
+    args: Vec<Arg<'a>>,
+    keep_statement: bool,
+}
+
+impl Database {
+    /// Starts a read of the pool (not of a transaction).
+    pub(crate) fn read<'a>(&self, sql: &'a str) -> Read<'_, 'a> {
+        Read {
+            db: self,
+            sql,
+            args: Vec::new(),
+            keep_statement: true,
+        }
+    }
+}
+
+impl<'a> Read<'_, 'a> {
+    pub(crate) fn bind(mut self, arg: impl Into<Arg<'a>>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Whether the prepared statement is kept for the next read of the same SQL (the default).
+    pub(crate) fn keep_statement(mut self, keep: bool) -> Self {
+        self.keep_statement = keep;
+        self
+    }
+
+    /// Every row, mapped.
+    pub(crate) async fn all<T>(
+        self,
+        map: impl Fn(&DbRow<'_, '_>) -> Result<T, StorageError>,
+    ) -> Result<Vec<T>, StorageError> {
+        let mut out = Vec::new();
+        self.each(|row| {
+            out.push(map(row)?);
+            Ok(true)
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// The first row, mapped, if there is one.
+    pub(crate) async fn optional<T>(
+        self,
+        map: impl Fn(&DbRow<'_, '_>) -> Result<T, StorageError>,
+    ) -> Result<Option<T>, StorageError> {
+        let mut out = None;
+        self.each(|row| {
+            out = Some(map(row)?);
+            Ok(false)
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// The one row the SQL always returns (an aggregate), mapped.
+    pub(crate) async fn one<T>(
+        self,
+        map: impl Fn(&DbRow<'_, '_>) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        self.optional(map).await?.ok_or_else(|| {
+            StorageError::Corrupt("a query that always returns a row did not".into())
+        })
+    }
+
+    /// Hands each row to `visit` until it says stop.
+    async fn each(
+        self,
+        mut visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
+    ) -> Result<(), StorageError> {
+        if let Some(readers) = &self.db.sqlite_readers {
+            return readers.each(self.sql, &self.args, self.keep_statement, visit);
+        }
+        let mut query =
+            sqlx::query(sqlx::AssertSqlSafe(self.sql.to_owned())).persistent(self.keep_statement);
+        for arg in &self.args {
+            query = match *arg {
+                Arg::Int(value) => query.bind(value),
+                Arg::Text(value) => query.bind(value.to_owned()),
+            };
+        }
+        let rows = query.fetch_all(self.db.pool()).await?;
+        for row in &rows {
+            if !visit(&DbRow::Any(row))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Idle reader connections kept open; more may be open at once (one per thread reading).
+const IDLE_READERS: usize = 8;
+
+/// The `rusqlite` connections of a SQLite database that serve [`Read`]s. They are opened on
+/// first use and may only read (`PRAGMA query_only`).
+pub(crate) struct SqliteReaders {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    /// Set by [`Database::close`]: reads fail from then on, as with the sqlx pool.
+    closed: AtomicBool,
+}
+
+impl SqliteReaders {
+    pub(crate) fn new(path: PathBuf) -> Arc<Self> {
+        Arc::new(Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+
+    fn open(&self) -> Result<rusqlite::Connection, StorageError> {
+        let connection = rusqlite::Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(Duration::from_secs(10))?;
+        connection.execute_batch("PRAGMA query_only = ON;")?;
+        connection.set_prepared_statement_cache_capacity(64);
+        Ok(connection)
+    }
+
+    fn take(&self) -> Result<rusqlite::Connection, StorageError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(StorageError::Unavailable("the database is closed".into()));
+        }
+        let idle = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        match idle {
+            Some(connection) => Ok(connection),
+            None => self.open(),
+        }
+    }
+
+    fn give_back(&self, connection: rusqlite::Connection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE_READERS
+            && !self.closed.load(Ordering::SeqCst)
+        {
+            idle.push(connection);
+        }
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        keep_statement: bool,
+        visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
+    ) -> Result<(), StorageError> {
+        let connection = self.take()?;
+        let result = run(&connection, sql, args, keep_statement, visit);
+        self.give_back(connection);
+        result
+    }
+}
+
+fn run(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg<'_>],
+    keep_statement: bool,
+    visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
+) -> Result<(), StorageError> {
+    if keep_statement {
+        let mut statement = connection.prepare_cached(sql)?;
+        query_rows(&mut statement, args, visit)
+    } else {
+        query_rows(&mut connection.prepare(sql)?, args, visit)
+    }
+}
+
+fn query_rows(
+    statement: &mut rusqlite::Statement<'_>,
+    args: &[Arg<'_>],
+    mut visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
+) -> Result<(), StorageError> {
+    bind_numbered(statement, args)?;
+    let mut rows = statement.raw_query();
+    while let Some(row) = rows.next()? {
+        if !visit(&DbRow::Sqlite(row))? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Binds `$n` to the n-th argument. SQLite counts `$1`, `$2`, … as names, numbered in the
+/// order they first appear, so a SQL text that uses `$2` before `$1` or twice would be
+/// bound wrongly by position.
+fn bind_numbered(
+    statement: &mut rusqlite::Statement<'_>,
+    args: &[Arg<'_>],
+) -> Result<(), StorageError> {
+    for index in 1..=statement.parameter_count() {
+        let name = statement.parameter_name(index).unwrap_or_default();
+        let number: usize = name
+            .strip_prefix('$')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| StorageError::Corrupt(format!("parameter {name} is not $n")))?;
+        let arg = number
+            .checked_sub(1)
+            .and_then(|i| args.get(i))
+            .ok_or_else(|| StorageError::Corrupt(format!("no value for parameter {name}")))?;
+        match *arg {
+            Arg::Int(value) => statement.raw_bind_parameter(index, value)?,
+            Arg::Text(value) => statement.raw_bind_parameter(index, value)?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_database() -> PathBuf {
+        let path = std::env::temp_dir().join(format!("hp-reads-{}.db", crate::random_token()));
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+                 INSERT INTO t VALUES (1, 'en'), (2, 'to'), (3, 'tre');",
+            )
+            .unwrap();
+        path
+    }
+
+    fn names(readers: &SqliteReaders, sql: &str, args: &[Arg<'_>]) -> Vec<String> {
+        let mut out = Vec::new();
+        readers
+            .each(sql, args, true, |row| {
+                out.push(row.value::<String>("name")?);
+                Ok(true)
+            })
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn parameters_are_bound_by_their_number_not_their_place() {
+        let readers = SqliteReaders::new(scratch_database());
+        // `$2` comes first and `$1` twice: SQLite numbers them 1 and 2 in the other order.
+        let sql = "SELECT name FROM t WHERE id >= $2 AND id <= $1 AND $1 = $1 ORDER BY id";
+        assert_eq!(
+            names(&readers, sql, &[Arg::Int(2), Arg::Int(1)]),
+            vec!["en", "to"]
+        );
+        let missing = readers
+            .each(sql, &[Arg::Int(2)], true, |_| Ok(true))
+            .unwrap_err();
+        assert!(missing.to_string().contains("$2"), "{missing}");
+    }
+
+    #[test]
+    fn readers_cannot_write_and_stop_when_closed() {
+        let readers = SqliteReaders::new(scratch_database());
+        assert_eq!(
+            names(
+                &readers,
+                "SELECT name FROM t WHERE name = $1",
+                &[Arg::Text("tre")]
+            ),
+            vec!["tre"]
+        );
+        let write = readers
+            .each(
+                "UPDATE t SET name = $1 RETURNING name",
+                &[Arg::Text("x")],
+                true,
+                |_| Ok(true),
+            )
+            .unwrap_err();
+        assert!(write.to_string().contains("readonly"), "{write}");
+        readers.close();
+        let closed = readers
+            .each("SELECT name FROM t", &[], true, |_| Ok(true))
+            .unwrap_err();
+        assert!(closed.is_unavailable(), "{closed}");
+    }
+}
