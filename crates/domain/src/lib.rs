@@ -21,3 +21,12 @@ pub use consent::ConsentLevel;
 pub use fodselsnummer::{Fodselsnummer, FodselsnummerError, NumberKind};
 pub use office::{GpService, PractitionerKind, StaffRole};
 pub use person::{PersonName, RepresentationFacts, may_represent_child};
+
+/// Norway's time zone, in which every date and time the portal shows or decides on is read.
+/// Looked up once: pages convert many times each (a month's calendar, a list of threads).
+pub fn norway_time_zone() -> jiff::tz::TimeZone {
+    static ZONE: std::sync::LazyLock<jiff::tz::TimeZone> = std::sync::LazyLock::new(|| {
+        jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)
+    });
+    ZONE.clone()
+}

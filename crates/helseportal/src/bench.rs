@@ -798,10 +798,18 @@ async fn page_calls(
             let next = month
                 .checked_add(jiff::Span::new().months(1))
                 .unwrap_or(month);
-            let from = storage::day_bounds(month)?.0.max(now);
-            let to = storage::day_bounds(next)?.0;
+            let mut periods = Vec::new();
+            for date in month
+                .series(jiff::Span::new().days(1))
+                .take_while(|date| *date < next)
+            {
+                let (start, end) = storage::day_bounds(date)?;
+                if start.max(now) < end {
+                    periods.push((start.max(now), end));
+                }
+            }
             let purpose = domain::appointment::SlotPurpose::Ordinary;
-            db.free_slot_starts(session.practitioner_id, purpose, from, to)
+            db.periods_with_free_slots(session.practitioner_id, purpose, &periods)
                 .await?;
             let (day_start, day_end) = storage::day_bounds(*day)?;
             db.slots_between(

@@ -830,18 +830,21 @@ impl Database {
             "AND $3 = $3 AND $4 = $4"
         };
         let order = "ORDER BY t.last_activity_at DESC, t.id DESC";
+        // The limit is written into the SQL, not bound: SQLite plans with the limit's value
+        // and would plan a statement with a bound limit again at every execution.
+        let limit = limit.max(1);
         let sql = if query.is_some() {
             // A search may match thousands of threads: the page's threads are chosen first,
             // and only they are joined with the names.
             let search_sql = search_condition(self.backend());
             format!(
                 "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id IN (SELECT t.id FROM message_thread t \
-                 WHERE t.citizen_id = $1 AND {search_sql} {cursor_sql} AND $2 = $2 {order} LIMIT $5) {order}"
+                 WHERE t.citizen_id = $1 AND {search_sql} {cursor_sql} AND $2 = $2 {order} LIMIT {limit}) {order}"
             )
         } else {
             format!(
                 "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.citizen_id = $1 {cursor_sql} \
-                 AND $2 = $2 {order} LIMIT $5"
+                 AND $2 = $2 {order} LIMIT {limit}"
             )
         };
         let cursor = cursor.unwrap_or(InboxCursor {
@@ -854,7 +857,6 @@ impl Database {
             .bind(query.as_deref().unwrap_or_default())
             .bind(cursor.last_activity_at)
             .bind(cursor.id)
-            .bind(limit)
             .all(|row| summary_from_row(row))
             .await
     }

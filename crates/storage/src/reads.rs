@@ -9,7 +9,7 @@
 //! inside a transaction, stay with sqlx, so that one writer serialises them as before.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,6 +102,18 @@ impl Database {
     }
 }
 
+impl Database {
+    /// How often, on SQLite, a frequent read's kept statement was planned again before it ran
+    /// (0 on PostgreSQL). It should stay at 0: SQLite plans again when a bound value could
+    /// change the plan (a bound `LIMIT`, or an indexed column with sampled statistics), and
+    /// then each read costs a parse and a plan.
+    pub fn sqlite_read_replans(&self) -> u64 {
+        self.sqlite_readers
+            .as_ref()
+            .map_or(0, |readers| readers.replans.load(Ordering::Relaxed))
+    }
+}
+
 impl<'a> Read<'_, 'a> {
     pub(crate) fn bind(mut self, arg: impl Into<Arg<'a>>) -> Self {
         self.args.push(arg.into());
@@ -188,6 +200,9 @@ pub(crate) struct SqliteReaders {
     idle: Mutex<Vec<rusqlite::Connection>>,
     /// Set by [`Database::close`]: reads fail from then on, as with the sqlx pool.
     closed: AtomicBool,
+    /// How often SQLite planned a kept statement again before running it (see
+    /// [`Database::sqlite_read_replans`]).
+    replans: AtomicU64,
 }
 
 impl SqliteReaders {
@@ -196,6 +211,7 @@ impl SqliteReaders {
             path,
             idle: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
+            replans: AtomicU64::new(0),
         })
     }
 
@@ -245,7 +261,7 @@ impl SqliteReaders {
         visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
     ) -> Result<(), StorageError> {
         let connection = self.take()?;
-        let result = run(&connection, sql, args, keep_statement, visit);
+        let result = run(&connection, sql, args, keep_statement, visit, &self.replans);
         self.give_back(connection);
         result
     }
@@ -257,10 +273,17 @@ fn run(
     args: &[Arg<'_>],
     keep_statement: bool,
     visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
+    replans: &AtomicU64,
 ) -> Result<(), StorageError> {
     if keep_statement {
         let mut statement = connection.prepare_cached(sql)?;
-        query_rows(&mut statement, args, visit)
+        let result = query_rows(&mut statement, args, visit);
+        let planned_again = statement.get_status(rusqlite::StatementStatus::RePrepare);
+        if planned_again > 0 {
+            replans.fetch_add(planned_again as u64, Ordering::Relaxed);
+            statement.reset_status(rusqlite::StatementStatus::RePrepare);
+        }
+        result
     } else {
         query_rows(&mut connection.prepare(sql)?, args, visit)
     }

@@ -212,7 +212,7 @@ pub async fn calendar_file(
     if booking.status != BookingStatus::Confirmed {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let tz = jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = domain::norway_time_zone();
     let local = |unix: i64| {
         jiff::Timestamp::from_second(unix)
             .map(|t| t.to_zoned_datetime(tz.clone()).datetime())

@@ -45,19 +45,15 @@ const FLU: Service = Service {
     title_key: "booking-flu-title",
 };
 
-fn tz() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)
-}
-
 fn local(unix: i64) -> jiff::civil::DateTime {
     jiff::Timestamp::from_second(unix)
-        .map(|t| t.to_zoned_datetime(tz()).datetime())
+        .map(|t| t.to_zoned_datetime(domain::norway_time_zone()).datetime())
         .unwrap_or(jiff::civil::DateTime::MIN)
 }
 
 fn start_of_day(day: Date) -> i64 {
     day.to_datetime(jiff::civil::Time::midnight())
-        .to_zoned_datetime(tz())
+        .to_zoned_datetime(domain::norway_time_zone())
         .map(|z| z.timestamp().as_second())
         .unwrap_or(0)
 }
@@ -315,20 +311,27 @@ async fn calendar(
     let next_month = month_start
         .checked_add(jiff::Span::new().months(1))
         .unwrap_or(month_start);
-    let from = start_of_day(month_start).max(state.now());
-    let mut free_days: Vec<Date> = state
-        .db
-        .free_slot_starts(
-            practitioner.id,
-            service.purpose,
-            from,
-            start_of_day(next_month),
-        )
-        .await?
-        .into_iter()
-        .map(|starts_at| local(starts_at).date())
+    // Each day of the month that is not over yet, from now or its midnight to the next.
+    let now = state.now();
+    let days: Vec<(Date, (i64, i64))> = month_start
+        .series(jiff::Span::new().days(1))
+        .take_while(|day| *day < next_month)
+        .map(|day| {
+            let next = day.tomorrow().map_or(i64::MAX, start_of_day);
+            (day, (start_of_day(day).max(now), next))
+        })
+        .filter(|(_, (start, end))| start < end)
         .collect();
-    free_days.dedup();
+    let periods: Vec<(i64, i64)> = days.iter().map(|(_, period)| *period).collect();
+    let free_starts = state
+        .db
+        .periods_with_free_slots(practitioner.id, service.purpose, &periods)
+        .await?;
+    let free_days: Vec<Date> = days
+        .iter()
+        .filter(|(_, (start, _))| free_starts.contains(start))
+        .map(|(day, _)| *day)
+        .collect();
     let base = format!("{}/behandler/{}", service.base, practitioner.id);
     let month_param = month_start.strftime("%Y-%m").to_string();
     let weeks = month_grid(month_start.year(), month_start.month())

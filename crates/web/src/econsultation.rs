@@ -69,7 +69,7 @@ async fn contact_office(
 
 /// Oslo's calendar day of a moment (deadlines follow Norwegian working days).
 pub(crate) fn oslo_date(unix_seconds: i64) -> jiff::civil::Date {
-    let tz = jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = domain::norway_time_zone();
     jiff::Timestamp::from_second(unix_seconds)
         .map(|t| t.to_zoned_datetime(tz.clone()).date())
         .unwrap_or(jiff::civil::Date::MIN)
@@ -77,7 +77,7 @@ pub(crate) fn oslo_date(unix_seconds: i64) -> jiff::civil::Date {
 
 /// "25.11.2026 kl. 14:05" in Oslo time.
 pub(crate) fn oslo_time(unix_seconds: i64) -> String {
-    let tz = jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = domain::norway_time_zone();
     jiff::Timestamp::from_second(unix_seconds)
         .map(|t| {
             t.to_zoned_datetime(tz.clone())

@@ -19,10 +19,6 @@ use crate::layout::Layout;
 use crate::security::tokens_match;
 use crate::session::Staff;
 
-fn tz() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)
-}
-
 /// Where a remote appointment happens is its kind; the others are at the office.
 fn place_of(kind: AppointmentType, office: &Office) -> String {
     match kind {
@@ -340,7 +336,7 @@ pub async fn add_single(
     }
     let starts_at = day
         .to_datetime(time)
-        .to_zoned_datetime(tz())
+        .to_zoned_datetime(domain::norway_time_zone())
         .map(|z| z.timestamp().as_second())
         .map_err(|_| AppError::bad_request())?;
     if starts_at <= state.now() {
@@ -450,7 +446,7 @@ pub async fn add_template(
         length_minutes: length,
     };
     let closed = state.db.closing_days(staff.office.id).await?;
-    let Ok(starts) = template.slots(from, to, &closed, &tz()) else {
+    let Ok(starts) = template.slots(from, to, &closed, &domain::norway_time_zone()) else {
         return refuse(
             &state,
             &staff,

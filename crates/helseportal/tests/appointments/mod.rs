@@ -11,6 +11,7 @@ on_both_databases!(
     slots_that_are_held_cannot_be_removed,
     unreleased_past_or_removed_slots_cannot_be_booked,
     the_same_request_twice_is_one_booking,
+    a_period_is_free_while_a_released_slot_in_it_is_untaken,
 );
 
 /// A bookable slot for Rolf Rolfsen tomorrow at the office; returns its id.
@@ -206,6 +207,91 @@ async fn a_refused_or_cancelled_booking_frees_the_slot(backend: Backend) {
             .unwrap(),
         BookingOutcome::Requested { .. }
     ));
+}
+
+/// The month calendar marks a day by `periods_with_free_slots`: a period counts while it holds
+/// a released slot nobody holds.
+async fn a_period_is_free_while_a_released_slot_in_it_is_untaken(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // Four hours far beyond the demo slots: free, held back, to be booked, and empty.
+    let base = app.clock_now() + 300 * 24 * 3600;
+    let hour = |n: i64| (base + n * 3600, base + (n + 1) * 3600);
+    let slot = |n: i64, released: bool| NewSlot {
+        office_id: 1,
+        practitioner_id: rolf,
+        starts_at: base + n * 3600 + 600,
+        duration_minutes: 20,
+        appointment_type: AppointmentType::Konsultasjon,
+        place: "Legekontoret",
+        released,
+        purpose: SlotPurpose::Ordinary,
+    };
+    app.db
+        .add_slots(
+            &[slot(0, true), slot(1, false), slot(2, true)],
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+    let periods = [hour(0), hour(1), hour(2), hour(3)];
+    let free = async || {
+        app.db
+            .periods_with_free_slots(rolf, SlotPurpose::Ordinary, &periods)
+            .await
+            .unwrap()
+    };
+    assert_eq!(free().await, [hour(0).0, hour(2).0]);
+    assert!(
+        app.db
+            .periods_with_free_slots(rolf, SlotPurpose::FluVaccine, &periods)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.db
+            .periods_with_free_slots(rolf, SlotPurpose::Ordinary, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let booked = app
+        .db
+        .slots_between(rolf, SlotPurpose::Ordinary, hour(2).0, hour(2).1)
+        .await
+        .unwrap()[0]
+        .id;
+    let BookingOutcome::Requested { booking_id, .. } = app
+        .db
+        .request_booking(&request(&app, booked, kari, "period"))
+        .await
+        .unwrap()
+    else {
+        panic!("the slot is free")
+    };
+    assert_eq!(free().await, [hour(0).0]);
+    assert!(
+        app.db
+            .change_booking(
+                booking_id,
+                BookingStatus::Requested,
+                BookingStatus::Rejected,
+                Some("Full dag"),
+                app.clock_now()
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(free().await, [hour(0).0, hour(2).0]);
 }
 
 async fn slots_that_are_held_cannot_be_removed(backend: Backend) {

@@ -154,6 +154,35 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
         usize::try_from(storage::SLOTS_PER_GP_DAY).unwrap()
     );
     assert_eq!(app.db.slots_held_twice().await.unwrap(), 0);
+
+    // Another citizen's pages run the same reads with other values. On SQLite none of them may
+    // be planned again: that would cost a parse and a plan on every request.
+    let other = plan.fnr(1).unwrap();
+    app.login(other.as_str()).await;
+    let practitioners = app.get("/bestill-time").await.text().await.unwrap();
+    let calendar = practitioners
+        .split("href=\"/bestill-time/behandler/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| {
+            format!(
+                "/bestill-time/behandler/{id}?maaned={}&dag={open_day}",
+                open_day.strftime("%Y-%m")
+            )
+        })
+        .expect("a practitioner link");
+    for path in [
+        "/",
+        "/fastlege",
+        "/innboks",
+        "/innboks?q=blodpr%C3%B8ve",
+        calendar.as_str(),
+    ] {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    if matches!(backend, Backend::Sqlite) {
+        assert_eq!(app.db.sqlite_read_replans(), 0);
+    }
 }
 
 async fn generating_twice_is_refused(backend: Backend) {
