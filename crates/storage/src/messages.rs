@@ -868,8 +868,8 @@ impl Database {
         citizen_id: i64,
         search: Option<&str>,
     ) -> Result<i64, StorageError> {
-        let query = search.and_then(|s| full_text_query(self.backend(), citizen_id, s));
-        if query.is_none() {
+        let Some(query) = search.and_then(|s| full_text_query(self.backend(), citizen_id, s))
+        else {
             // The whole inbox: its count is kept as threads are written.
             let threads = self
                 .read("SELECT threads FROM inbox_count WHERE citizen_id = $1")
@@ -877,19 +877,19 @@ impl Database {
                 .optional(|row| row.value("threads"))
                 .await?;
             return Ok(threads.unwrap_or(0));
-        }
-        let search_sql = if query.is_some() {
-            format!("AND {}", search_condition(self.backend()))
-        } else {
-            String::new()
         };
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM message_thread t WHERE t.citizen_id = $1 {search_sql} AND $2 = $2"
-        );
-        self.read(&sql)
-            .keep_statement(self.cache_search_plan(query.is_some()))
-            .bind(citizen_id)
-            .bind(query.as_deref().unwrap_or_default())
+        // Every entry of the index carries the citizen whose thread it is (`owned_term`), so
+        // the index's matches are the citizen's threads and are counted without reading the
+        // threads. (The page itself still keeps only threads of the citizen.)
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT COUNT(*) AS n FROM inbox_search WHERE inbox_search MATCH $1",
+            Backend::Postgres => {
+                "SELECT COUNT(*) AS n FROM inbox_search WHERE terms @@ CAST($1 AS tsquery)"
+            }
+        };
+        self.read(sql)
+            .keep_statement(self.cache_search_plan(true))
+            .bind(query.as_str())
             .one(|row| row.value("n"))
             .await
     }
