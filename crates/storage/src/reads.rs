@@ -5,8 +5,9 @@
 //! the calling thread through a small pool of `rusqlite` connections that may only read: a
 //! read of a few rows takes microseconds there, and sqlx's SQLite driver hands every statement
 //! to a thread of its own and every row back, which cost more than the reads themselves (the
-//! benchmark measured the front page at a fifth of its rate because of it). Writes, and reads
-//! inside a transaction, stay with sqlx, so that one writer serialises them as before.
+//! benchmark's front page ran at less than half its rate because of it). Writes, and reads
+//! inside a transaction, stay with sqlx, so that one writer serialises them as before. In WAL
+//! mode a reader does not wait for the writer, so a read does not hold its thread for long.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -1,5 +1,6 @@
 //! The message catalogue: Fluent files for bokmål and English, compiled into the binary.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -47,6 +48,26 @@ impl Lang {
 struct Catalog {
     nb: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
+    /// The messages that take no arguments, formatted once: most of every page's words.
+    nb_plain: HashMap<String, String>,
+    en_plain: HashMap<String, String>,
+}
+
+/// Formats every message of the bundle that needs no argument.
+fn plain_messages(lang: Lang, bundle: &FluentBundle<FluentResource>) -> HashMap<String, String> {
+    let mut plain = HashMap::new();
+    for key in catalog_keys(lang) {
+        let Some(pattern) = bundle.get_message(&key).and_then(|m| m.value()) else {
+            continue;
+        };
+        let mut errors = Vec::new();
+        let value = bundle.format_pattern(pattern, None, &mut errors);
+        // A message with a variable reports it missing here; it is formatted at each use.
+        if errors.is_empty() {
+            plain.insert(key, value.into_owned());
+        }
+    }
+    plain
 }
 
 fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
@@ -67,17 +88,28 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     bundle
 }
 
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
-    nb: bundle(Lang::Nb),
-    en: bundle(Lang::En),
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let nb = bundle(Lang::Nb);
+    let en = bundle(Lang::En);
+    Catalog {
+        nb_plain: plain_messages(Lang::Nb, &nb),
+        en_plain: plain_messages(Lang::En, &en),
+        nb,
+        en,
+    }
 });
 
 /// The text of a message in a language, with arguments.
 pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let bundle = match lang {
-        Lang::Nb => &CATALOG.nb,
-        Lang::En => &CATALOG.en,
+    let (bundle, plain) = match lang {
+        Lang::Nb => (&CATALOG.nb, &CATALOG.nb_plain),
+        Lang::En => (&CATALOG.en, &CATALOG.en_plain),
     };
+    if args.is_empty()
+        && let Some(value) = plain.get(key)
+    {
+        return value.clone();
+    }
     let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
         tracing::error!(key, lang = lang.code(), "missing message");
         return key.to_owned();
@@ -102,11 +134,6 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
 
 /// Every message key of a language's catalogue (for completeness tests).
 pub fn catalog_keys(lang: Lang) -> Vec<String> {
-    let bundle = match lang {
-        Lang::Nb => &CATALOG.nb,
-        Lang::En => &CATALOG.en,
-    };
-    let _ = bundle;
     lang.source()
         .lines()
         .filter_map(|line| line.split_once(" = ").map(|(key, _)| key))
@@ -209,6 +236,24 @@ mod tests {
             }
         }
         assert!(used > 200, "found only {used} uses");
+    }
+
+    #[test]
+    fn only_messages_without_arguments_are_formatted_ahead() {
+        for lang in Lang::ALL {
+            let plain = plain_messages(lang, &bundle(lang));
+            assert!(plain.contains_key("gp-title"));
+            assert!(!plain.contains_key("inbox-count"), "it counts");
+            assert!(
+                !plain.contains_key("front-greeting"),
+                "it names the citizen"
+            );
+            assert_eq!(text(lang, "gp-title", &[]), plain["gp-title"]);
+        }
+        assert_eq!(
+            text(Lang::Nb, "front-greeting", &[("name", "Kari")]),
+            "Hei, Kari"
+        );
     }
 
     #[test]

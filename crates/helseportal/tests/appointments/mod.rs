@@ -448,6 +448,21 @@ mod booking_pages {
 
     async fn with_slots(backend: Backend) -> TestApp {
         let app = TestApp::spawn(backend).await;
+        // The demo slots begin tomorrow. From 07:00 (Norwegian time) every one of them is more
+        // than the 24 hours of cancellation notice away, at whatever hour the tests run.
+        let now = jiff::Timestamp::from_second(app.clock_now())
+            .unwrap()
+            .to_zoned_datetime(domain::norway_time_zone());
+        let mut seven = now
+            .with()
+            .time(jiff::civil::time(7, 0, 0, 0))
+            .build()
+            .unwrap();
+        if seven < now {
+            seven = seven.tomorrow().unwrap();
+        }
+        app.clock
+            .advance(seven.timestamp().as_second() - app.clock_now());
         assert!(
             storage::seed_demo_slots(&app.db, app.clock_now())
                 .await
