@@ -120,35 +120,27 @@ impl Database {
                  WHERE l.person_id = $1"
             )
         });
-        let mut overview: Option<GpOverview> = None;
-        let mut codes: Vec<String> = Vec::new();
-        let rows = self
+        let mut first: Option<(Practitioner, Office)> = None;
+        let codes: Vec<Option<String>> = self
             .read(&SQL)
             .bind(person_id)
             .all(|row| {
-                let first = match overview {
-                    None => Some((practitioner_from_row(row)?, office_from_row(row)?)),
-                    Some(_) => None,
-                };
-                Ok((first, row.value::<Option<String>>("service")?))
+                if first.is_none() {
+                    first = Some((practitioner_from_row(row)?, office_from_row(row)?));
+                }
+                row.value("service")
             })
             .await?;
-        for (first, code) in rows {
-            if let Some((practitioner, office)) = first {
-                overview = Some(GpOverview {
-                    practitioner,
-                    office,
-                    services: Vec::new(),
-                });
-            }
-            codes.extend(code);
-        }
-        Ok(overview.map(|overview| GpOverview {
+        let Some((practitioner, office)) = first else {
+            return Ok(None);
+        };
+        Ok(Some(GpOverview {
+            practitioner,
+            office,
             services: GpService::ALL
                 .into_iter()
-                .filter(|s| codes.iter().any(|c| c == s.code()))
+                .filter(|s| codes.iter().flatten().any(|c| c == s.code()))
                 .collect(),
-            ..overview
         }))
     }
 

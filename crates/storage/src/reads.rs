@@ -130,7 +130,7 @@ impl<'a> Read<'_, 'a> {
     /// Every row, mapped.
     pub(crate) async fn all<T>(
         self,
-        map: impl Fn(&DbRow<'_, '_>) -> Result<T, StorageError>,
+        mut map: impl FnMut(&DbRow<'_, '_>) -> Result<T, StorageError>,
     ) -> Result<Vec<T>, StorageError> {
         let mut out = Vec::new();
         self.each(|row| {
@@ -144,7 +144,7 @@ impl<'a> Read<'_, 'a> {
     /// The first row, mapped, if there is one.
     pub(crate) async fn optional<T>(
         self,
-        map: impl Fn(&DbRow<'_, '_>) -> Result<T, StorageError>,
+        mut map: impl FnMut(&DbRow<'_, '_>) -> Result<T, StorageError>,
     ) -> Result<Option<T>, StorageError> {
         let mut out = None;
         self.each(|row| {
@@ -158,7 +158,7 @@ impl<'a> Read<'_, 'a> {
     /// The one row the SQL always returns (an aggregate), mapped.
     pub(crate) async fn one<T>(
         self,
-        map: impl Fn(&DbRow<'_, '_>) -> Result<T, StorageError>,
+        map: impl FnMut(&DbRow<'_, '_>) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
         self.optional(map).await?.ok_or_else(|| {
             StorageError::Corrupt("a query that always returns a row did not".into())
