@@ -2,6 +2,8 @@
 //! legekontoret"), the e-consultation drafts, attachments, the inbox and its search, the
 //! office's work queue, answers with their copayment, and the staff access log.
 
+use std::sync::LazyLock;
+
 use domain::GpService;
 use domain::econsultation::Draft;
 use jiff::civil::Date;
@@ -297,6 +299,57 @@ pub fn full_text_query(backend: Backend, owner: i64, input: &str) -> Option<Stri
             .collect::<Vec<_>>()
             .join(" & "),
     })
+}
+
+/// At most this many terms that begin with a word are looked up exactly; a word that begins
+/// more of the citizen's terms (a word of one or two letters) is matched as a prefix.
+const MAX_EXACT_TERMS: usize = 16;
+
+impl Database {
+    /// The search for `input` in the inbox of `owner` as the engine runs it. PostgreSQL gets
+    /// `full_text_query`. On SQLite each word becomes the owner's terms that begin with it,
+    /// read from the index's vocabulary (`inbox_search_terms`) and matched exactly, which
+    /// finds the same threads as the prefix and is cheaper: FTS5 merges the entry lists of
+    /// all terms of a prefix before it returns the first match.
+    async fn search_query(&self, owner: i64, input: &str) -> Result<Option<String>, StorageError> {
+        if self.backend() == Backend::Postgres {
+            return Ok(full_text_query(Backend::Postgres, owner, input));
+        }
+        let words: Vec<String> = search_words(input).take(8).collect();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let mut groups = Vec::with_capacity(words.len());
+        for word in &words {
+            let prefix = owned_term(owner, word);
+            // Every term that begins with the prefix sorts from the prefix itself to the prefix
+            // followed by the last character there is.
+            let end = format!("{prefix}{}", char::MAX);
+            static TERMS_SQL: LazyLock<String> = LazyLock::new(|| {
+                format!(
+                    "SELECT term FROM inbox_search_terms WHERE term >= $1 AND term < $2 \
+                     ORDER BY term LIMIT {}",
+                    MAX_EXACT_TERMS + 1
+                )
+            });
+            let terms: Vec<String> = self
+                .read(&TERMS_SQL)
+                .bind(prefix.as_str())
+                .bind(end.as_str())
+                .all(|row| row.value("term"))
+                .await?;
+            groups.push(if terms.len() > MAX_EXACT_TERMS {
+                format!("\"{prefix}\"*")
+            } else if terms.is_empty() {
+                // No thread holds the word: the exact prefix matches nothing, as it should.
+                format!("\"{prefix}\"")
+            } else {
+                let exact: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                format!("({})", exact.join(" OR "))
+            });
+        }
+        Ok(Some(groups.join(" AND ")))
+    }
 }
 
 /// The condition that keeps the threads matching the search in `$2` (the engines differ only
@@ -823,7 +876,10 @@ impl Database {
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<Vec<ThreadSummary>, StorageError> {
-        let query = search.and_then(|s| full_text_query(self.backend(), citizen_id, s));
+        let query = match search {
+            Some(input) => self.search_query(citizen_id, input).await?,
+            None => None,
+        };
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
@@ -868,8 +924,11 @@ impl Database {
         citizen_id: i64,
         search: Option<&str>,
     ) -> Result<i64, StorageError> {
-        let Some(query) = search.and_then(|s| full_text_query(self.backend(), citizen_id, s))
-        else {
+        let query = match search {
+            Some(input) => self.search_query(citizen_id, input).await?,
+            None => None,
+        };
+        let Some(query) = query else {
             // The whole inbox: its count is kept as threads are written.
             let threads = self
                 .read("SELECT threads FROM inbox_count WHERE citizen_id = $1")

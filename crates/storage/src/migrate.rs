@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_person_by_name.sql"),
         then: None,
     },
+    Migration {
+        version: 9,
+        sqlite: include_str!("../migrations/sqlite/0009_inbox_search_terms.sql"),
+        postgres: include_str!("../migrations/postgres/0009_inbox_search_terms.sql"),
+        then: None,
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.

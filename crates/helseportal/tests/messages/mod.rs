@@ -20,6 +20,7 @@ on_both_databases!(
     work_queue_filters_and_marks_overdue,
     inbox_pages_and_searches,
     search_never_shows_threads_of_others,
+    a_word_finds_every_term_it_begins,
     threads_written_before_the_search_index_are_found,
     alternative_entry_through_inbox_to_a_specialist,
     services_need_the_right_consent,
@@ -1136,6 +1137,50 @@ async fn search_count(app: &TestApp, words: &str) -> String {
         .and_then(|rest| rest.split('<').next())
         .unwrap_or_else(|| panic!("no count line: {page}"));
     line.chars().take_while(char::is_ascii_digit).collect()
+}
+
+/// A search word matches every word that begins with it, whether the engine looks the terms up
+/// exactly (up to 16 of them on SQLite) or as a prefix (more than that).
+async fn a_word_finds_every_term_it_begins(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let kari = app
+        .db
+        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
+        .await
+        .unwrap()
+        .unwrap();
+    let many: Vec<String> = (1..=20).map(|n| format!("ab{n}")).collect();
+    thread_with_answer(&app, kari, "Blodprøve", "Svar etter prøven", None).await;
+    thread_with_answer(&app, kari, "Blodtrykk", "Målt hjemme", None).await;
+    thread_with_answer(&app, kari, "Blodsukker", &many.join(" "), None).await;
+    let found = |words: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let page = db.inbox_page(kari, Some(words), None, 50).await.unwrap();
+            let count = db.inbox_count(kari, Some(words)).await.unwrap();
+            assert_eq!(usize::try_from(count).unwrap(), page.len(), "{words}");
+            let mut subjects: Vec<String> = page.into_iter().map(|t| t.subject).collect();
+            subjects.sort();
+            subjects
+        }
+    };
+    assert_eq!(
+        found("blod").await,
+        ["Blodprøve", "Blodsukker", "Blodtrykk"]
+    );
+    assert_eq!(found("BLODT").await, ["Blodtrykk"]);
+    assert_eq!(found("blodprøven").await, Vec::<String>::new());
+    assert_eq!(
+        found("prøve").await,
+        ["Blodprøve"],
+        "prøven, in the question"
+    );
+    // "ab" begins 20 words and "ab1" eleven (ab1, ab10 … ab19).
+    assert_eq!(found("ab").await, ["Blodsukker"]);
+    assert_eq!(found("ab1").await, ["Blodsukker"]);
+    assert_eq!(found("ab21").await, Vec::<String>::new());
+    assert_eq!(found("blod ab").await, ["Blodsukker"]);
+    assert_eq!(found("blodt ab").await, Vec::<String>::new());
 }
 
 async fn search_never_shows_threads_of_others(backend: Backend) {
