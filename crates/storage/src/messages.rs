@@ -312,6 +312,13 @@ impl Database {
     /// finds the same threads as the prefix and is cheaper: FTS5 merges the entry lists of
     /// all terms of a prefix before it returns the first match.
     async fn search_query(&self, owner: i64, input: &str) -> Result<Option<String>, StorageError> {
+        static TERMS_SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT term FROM inbox_search_terms WHERE term >= $1 AND term < $2 \
+                 ORDER BY term LIMIT {}",
+                MAX_EXACT_TERMS + 1
+            )
+        });
         if self.backend() == Backend::Postgres {
             return Ok(full_text_query(Backend::Postgres, owner, input));
         }
@@ -325,13 +332,6 @@ impl Database {
             // Every term that begins with the prefix sorts from the prefix itself to the prefix
             // followed by the last character there is.
             let end = format!("{prefix}{}", char::MAX);
-            static TERMS_SQL: LazyLock<String> = LazyLock::new(|| {
-                format!(
-                    "SELECT term FROM inbox_search_terms WHERE term >= $1 AND term < $2 \
-                     ORDER BY term LIMIT {}",
-                    MAX_EXACT_TERMS + 1
-                )
-            });
             let terms: Vec<String> = self
                 .read(&TERMS_SQL)
                 .bind(prefix.as_str())
