@@ -306,12 +306,17 @@ pub fn full_text_query(backend: Backend, owner: i64, input: &str) -> Option<Stri
 const MAX_EXACT_TERMS: usize = 16;
 
 impl Database {
-    /// The search for `input` in the inbox of `owner` as the engine runs it. PostgreSQL gets
+    /// The search for `input` in the inbox of `owner` as the engine runs it (`None` without
+    /// one, or when no word is left). PostgreSQL gets
     /// `full_text_query`. On SQLite each word becomes the owner's terms that begin with it,
     /// read from the index's vocabulary (`inbox_search_terms`) and matched exactly, which
     /// finds the same threads as the prefix and is cheaper: FTS5 merges the entry lists of
     /// all terms of a prefix before it returns the first match.
-    async fn search_query(&self, owner: i64, input: &str) -> Result<Option<String>, StorageError> {
+    async fn search_query(
+        &self,
+        owner: i64,
+        input: Option<&str>,
+    ) -> Result<Option<String>, StorageError> {
         static TERMS_SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT term FROM inbox_search_terms WHERE term >= $1 AND term < $2 \
@@ -319,6 +324,9 @@ impl Database {
                 MAX_EXACT_TERMS + 1
             )
         });
+        let Some(input) = input else {
+            return Ok(None);
+        };
         if self.backend() == Backend::Postgres {
             return Ok(full_text_query(Backend::Postgres, owner, input));
         }
@@ -876,10 +884,7 @@ impl Database {
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<Vec<ThreadSummary>, StorageError> {
-        let query = match search {
-            Some(input) => self.search_query(citizen_id, input).await?,
-            None => None,
-        };
+        let query = self.search_query(citizen_id, search).await?;
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
@@ -924,10 +929,7 @@ impl Database {
         citizen_id: i64,
         search: Option<&str>,
     ) -> Result<i64, StorageError> {
-        let query = match search {
-            Some(input) => self.search_query(citizen_id, input).await?,
-            None => None,
-        };
+        let query = self.search_query(citizen_id, search).await?;
         let Some(query) = query else {
             // The whole inbox: its count is kept as threads are written.
             let threads = self

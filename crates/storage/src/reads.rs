@@ -334,7 +334,16 @@ fn bind_numbered(
 mod tests {
     use super::*;
 
-    fn scratch_database() -> PathBuf {
+    /// A database file with a small table, removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn scratch_database() -> Scratch {
         let path = std::env::temp_dir().join(format!("hp-reads-{}.db", crate::random_token()));
         let connection = rusqlite::Connection::open(&path).unwrap();
         connection
@@ -343,7 +352,7 @@ mod tests {
                  INSERT INTO t VALUES (1, 'en'), (2, 'to'), (3, 'tre');",
             )
             .unwrap();
-        path
+        Scratch(path)
     }
 
     fn names(readers: &SqliteReaders, sql: &str, args: &[Arg<'_>]) -> Vec<String> {
@@ -359,7 +368,8 @@ mod tests {
 
     #[test]
     fn parameters_are_bound_by_their_number_not_their_place() {
-        let readers = SqliteReaders::new(scratch_database());
+        let database = scratch_database();
+        let readers = SqliteReaders::new(database.0.clone());
         // `$2` comes first and `$1` twice: SQLite numbers them 1 and 2 in the other order.
         let sql = "SELECT name FROM t WHERE id >= $2 AND id <= $1 AND $1 = $1 ORDER BY id";
         assert_eq!(
@@ -374,7 +384,8 @@ mod tests {
 
     #[test]
     fn readers_cannot_write_and_stop_when_closed() {
-        let readers = SqliteReaders::new(scratch_database());
+        let database = scratch_database();
+        let readers = SqliteReaders::new(database.0.clone());
         assert_eq!(
             names(
                 &readers,

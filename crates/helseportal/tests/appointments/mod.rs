@@ -108,6 +108,33 @@ async fn many_concurrent_requests_from_several_processes_give_a_slot_once(backen
     );
 }
 
+/// The citizen requests the slot, which must be free; returns the booking's id.
+async fn requested(app: &TestApp, slot_id: i64, citizen_id: i64, key: &str) -> i64 {
+    match app
+        .db
+        .request_booking(&request(app, slot_id, citizen_id, key))
+        .await
+        .unwrap()
+    {
+        BookingOutcome::Requested { booking_id, .. } => booking_id,
+        other => panic!("slot {slot_id} is not free: {other:?}"),
+    }
+}
+
+/// The office rejects a request; whether it was still a request to reject.
+async fn reject(app: &TestApp, booking_id: i64) -> bool {
+    app.db
+        .change_booking(
+            booking_id,
+            BookingStatus::Requested,
+            BookingStatus::Rejected,
+            Some("Full dag"),
+            app.clock_now(),
+        )
+        .await
+        .unwrap()
+}
+
 async fn a_refused_or_cancelled_booking_frees_the_slot(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let slot = slot_tomorrow(&app, true).await;
@@ -118,14 +145,7 @@ async fn a_refused_or_cancelled_booking_frees_the_slot(backend: Backend) {
         .unwrap()
         .unwrap()
         .id;
-    let BookingOutcome::Requested { booking_id, .. } = app
-        .db
-        .request_booking(&request(&app, slot, kari, "a"))
-        .await
-        .unwrap()
-    else {
-        panic!("the first request wins")
-    };
+    let booking_id = requested(&app, slot, kari, "a").await;
     assert_eq!(
         app.db
             .request_booking(&request(&app, slot, kari, "b"))
@@ -134,18 +154,7 @@ async fn a_refused_or_cancelled_booking_frees_the_slot(backend: Backend) {
         BookingOutcome::Refused(BookingRefused::SlotTaken)
     );
     let now = app.clock_now();
-    assert!(
-        app.db
-            .change_booking(
-                booking_id,
-                BookingStatus::Requested,
-                BookingStatus::Rejected,
-                Some("Full dag"),
-                now
-            )
-            .await
-            .unwrap()
-    );
+    assert!(reject(&app, booking_id).await);
     assert!(
         !app.db
             .change_booking(
@@ -159,16 +168,7 @@ async fn a_refused_or_cancelled_booking_frees_the_slot(backend: Backend) {
             .unwrap(),
         "a rejected request cannot be confirmed afterwards"
     );
-    let BookingOutcome::Requested {
-        booking_id: second, ..
-    } = app
-        .db
-        .request_booking(&request(&app, slot, kari, "c"))
-        .await
-        .unwrap()
-    else {
-        panic!("the slot is free again")
-    };
+    let second = requested(&app, slot, kari, "c").await;
     assert!(
         app.db
             .change_booking(
@@ -270,27 +270,9 @@ async fn a_period_is_free_while_a_released_slot_in_it_is_untaken(backend: Backen
         .await
         .unwrap()[0]
         .id;
-    let BookingOutcome::Requested { booking_id, .. } = app
-        .db
-        .request_booking(&request(&app, booked, kari, "period"))
-        .await
-        .unwrap()
-    else {
-        panic!("the slot is free")
-    };
+    let booking_id = requested(&app, booked, kari, "period").await;
     assert_eq!(free().await, [hour(0).0]);
-    assert!(
-        app.db
-            .change_booking(
-                booking_id,
-                BookingStatus::Requested,
-                BookingStatus::Rejected,
-                Some("Full dag"),
-                app.clock_now()
-            )
-            .await
-            .unwrap()
-    );
+    assert!(reject(&app, booking_id).await);
     assert_eq!(free().await, [hour(0).0, hour(2).0]);
 }
 
