@@ -794,20 +794,11 @@ async fn page_calls(
         ReadCall::FreeSlots(day) => {
             db.gp_overview(session.person_id).await?;
             db.practitioners_of(session.office_id).await?;
-            let month = day.first_of_month();
-            let next = month
-                .checked_add(jiff::Span::new().months(1))
-                .unwrap_or(month);
-            let mut periods = Vec::new();
-            for date in month
-                .series(jiff::Span::new().days(1))
-                .take_while(|date| *date < next)
-            {
-                let (start, end) = storage::day_bounds(date)?;
-                if start.max(now) < end {
-                    periods.push((start.max(now), end));
-                }
-            }
+            let periods: Vec<storage::Period> =
+                storage::days_left_in_month(day.first_of_month(), now)?
+                    .into_iter()
+                    .map(|(_, period)| period)
+                    .collect();
             let purpose = domain::appointment::SlotPurpose::Ordinary;
             db.periods_with_free_slots(session.practitioner_id, purpose, &periods)
                 .await?;

@@ -193,7 +193,7 @@ impl Database {
         &self,
         practitioner_id: i64,
         purpose: SlotPurpose,
-        periods: &[(i64, i64)],
+        periods: &[crate::Period],
     ) -> Result<Vec<i64>, StorageError> {
         if periods.is_empty() {
             return Ok(Vec::new());

@@ -449,6 +449,32 @@ pub fn day_bounds(day: Date) -> Result<(i64, i64), StorageError> {
     Ok((at_oslo(day, 0, 0)?, at_oslo(next, 0, 0)?))
 }
 
+/// A span of time, `[start, end)` in Unix seconds.
+pub type Period = (i64, i64);
+
+/// The days of the month that begins on `month_start` that are not over at `now`, each with
+/// the period of it still to come: from `now` or its midnight to the next midnight in Oslo.
+/// What a month's calendar asks `periods_with_free_slots` about.
+pub fn days_left_in_month(
+    month_start: Date,
+    now: i64,
+) -> Result<Vec<(Date, Period)>, StorageError> {
+    let next_month = month_start
+        .checked_add(jiff::Span::new().months(1))
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let mut days = Vec::new();
+    for day in month_start
+        .series(jiff::Span::new().days(1))
+        .take_while(|day| *day < next_month)
+    {
+        let (start, end) = day_bounds(day)?;
+        if start.max(now) < end {
+            days.push((day, (start.max(now), end)));
+        }
+    }
+    Ok(days)
+}
+
 impl Database {
     /// Fills a migrated database that holds no persons or offices with the population of
     /// `plan`, as of `now`. Refuses a database that already holds persons or offices (the demo

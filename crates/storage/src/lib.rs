@@ -38,8 +38,8 @@ pub use demo::{
 };
 pub use error::StorageError;
 pub use generate::{
-    GenerateReport, HELD_BACK_DAYS, PopulationPlan, SLOTS_PER_GP_DAY, day_bounds,
-    fresh_postgres_database, slot_days, synthetic_fnr,
+    GenerateReport, HELD_BACK_DAYS, Period, PopulationPlan, SLOTS_PER_GP_DAY, day_bounds,
+    days_left_in_month, fresh_postgres_database, slot_days, synthetic_fnr,
 };
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor, Message,

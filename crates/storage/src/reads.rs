@@ -101,9 +101,7 @@ impl Database {
             keep_statement: true,
         }
     }
-}
 
-impl Database {
     /// How often, on SQLite, a frequent read's kept statement was planned again before it ran
     /// (0 on PostgreSQL). It should stay at 0: SQLite plans again when a bound value could
     /// change the plan (a bound `LIMIT`, or an indexed column with sampled statistics), and

@@ -311,18 +311,8 @@ async fn calendar(
     let next_month = month_start
         .checked_add(jiff::Span::new().months(1))
         .unwrap_or(month_start);
-    // Each day of the month that is not over yet, from now or its midnight to the next.
-    let now = state.now();
-    let days: Vec<(Date, (i64, i64))> = month_start
-        .series(jiff::Span::new().days(1))
-        .take_while(|day| *day < next_month)
-        .map(|day| {
-            let next = day.tomorrow().map_or(i64::MAX, start_of_day);
-            (day, (start_of_day(day).max(now), next))
-        })
-        .filter(|(_, (start, end))| start < end)
-        .collect();
-    let periods: Vec<(i64, i64)> = days.iter().map(|(_, period)| *period).collect();
+    let days = storage::days_left_in_month(month_start, state.now())?;
+    let periods: Vec<storage::Period> = days.iter().map(|(_, period)| *period).collect();
     let free_starts = state
         .db
         .periods_with_free_slots(practitioner.id, service.purpose, &periods)
