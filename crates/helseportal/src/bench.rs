@@ -788,8 +788,7 @@ async fn page_calls(
             db.gp_overview(session.person_id).await?;
         }
         ReadCall::Inbox(search) => {
-            db.inbox_page(session.person_id, *search, None, 21).await?;
-            db.inbox_count(session.person_id, *search).await?;
+            db.inbox(session.person_id, *search, None, 21).await?;
         }
         ReadCall::FreeSlots(day) => {
             db.gp_overview(session.person_id).await?;

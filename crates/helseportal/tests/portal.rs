@@ -855,6 +855,41 @@ async fn unreachable_database_answers_503(backend: Backend) {
     assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
+/// PostgreSQL ends every connection of the portal, as at a restart or a failover: the next
+/// pages are served on new connections instead of failing, reads and writes alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_served_after_postgresql_ended_the_connections() {
+    use sqlx::{Connection as _, Executor as _};
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    for path in ["/", "/fastlege", "/innboks"] {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let mut admin = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let ended = admin
+        .fetch_all(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+    assert!(!ended.is_empty(), "the portal had connections to end");
+    // Past the keep-alive interval, so that the session is also written.
+    app.clock.advance(5 * 60);
+    for path in ["/", "/fastlege", "/innboks"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert!(
+            page.text().await.unwrap().contains("Kari"),
+            "{path} shows the citizen"
+        );
+    }
+}
+
 async fn sessions_work_across_app_processes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")

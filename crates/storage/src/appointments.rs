@@ -199,6 +199,9 @@ impl Database {
             return Ok(Vec::new());
         }
         // `$1` and `$2` are the practitioner and purpose; each period adds two parameters.
+        // The probe's `OFFSET 0` keeps PostgreSQL from turning it into a join, which read all
+        // of the practitioner's slots and compared each with every period (1.5 ms instead of
+        // 0.3 ms for a month); SQLite probes each period anyway.
         let values = (0..periods.len())
             .map(|i| {
                 format!(
@@ -214,8 +217,8 @@ impl Database {
              SELECT period_start FROM period WHERE EXISTS (SELECT 1 FROM slot s \
              WHERE s.practitioner_id = $1 AND s.purpose = $2 AND s.removed = 0 AND s.released = 1 \
              AND s.starts_at >= period_start AND s.starts_at < period_end \
-             AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot_id = s.id AND b.status IN ('forespurt', 'tildelt'))) \
-             ORDER BY period_start"
+             AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot_id = s.id AND b.status IN ('forespurt', 'tildelt')) \
+             LIMIT 1 OFFSET 0) ORDER BY period_start"
         );
         let mut read = self.read(&sql).bind(practitioner_id).bind(purpose.code());
         for &(start, end) in periods {

@@ -30,8 +30,23 @@ impl From<sqlx::Error> for StorageError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => Self::Unavailable(error.to_string()),
+            ref other if ended_connection(other) => Self::Unavailable(error.to_string()),
             other => Self::Other(other),
         }
+    }
+}
+
+/// Whether the server ended the connection, or cannot take it now: PostgreSQL's connection
+/// exceptions (class 08) and its shutdowns (57P01 to 57P05: an administrator, a crash, a
+/// restart not finished, the database dropped, idle too long). The connection is gone; the
+/// query may run again on a new one.
+pub(crate) fn ended_connection(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 

@@ -23,7 +23,6 @@ mod settings;
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -42,8 +41,9 @@ pub use generate::{
     days_left_in_month, fresh_postgres_database, slot_days, synthetic_fnr,
 };
 pub use messages::{
-    AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor, Message,
-    MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary, full_text_query,
+    AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor,
+    InboxListing, Message, MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary,
+    full_text_query,
 };
 pub use notifications::{
     ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
@@ -82,9 +82,15 @@ impl Backend {
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
-    /// On SQLite, the connections the frequent reads go through (see `reads`).
-    sqlite_readers: Option<Arc<reads::SqliteReaders>>,
+    /// The connections the frequent reads go through (see `reads`).
+    readers: reads::Readers,
 }
+
+/// What every PostgreSQL connection sets first. Every query of the portal is short: a
+/// parallel worker costs more to start (8 ms in the Innboks search) than the query takes, and
+/// a mis-estimated plan would compile itself on every request with JIT.
+pub(crate) const POSTGRES_SESSION_SETTINGS: &str =
+    "SET max_parallel_workers_per_gather = 0; SET jit = off";
 
 impl Database {
     /// Connects to the database the URL names. A SQLite file (and its folder) is created when
@@ -93,21 +99,21 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let (url, sqlite_readers) = match backend {
+        let (url, sqlite_path) = match backend {
             Backend::Sqlite => {
                 let (url, path) = prepare_sqlite_url(url)?;
-                (url, Some(reads::SqliteReaders::new(path)))
+                (url, Some(path))
             }
             Backend::Postgres => (url.to_owned(), None),
         };
         let options =
             AnyConnectOptions::from_str(&url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
+        // The pool carries the writes and the transactions; the frequent reads have
+        // connections of their own (`reads`). Eight PostgreSQL connections keep two cores
+        // busy; more only wait inside the server for the same cores.
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(5))
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            });
+            .max_connections(8);
         let pool_options = match backend {
             Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -119,13 +125,22 @@ impl Database {
                     Ok(())
                 })
             }),
-            Backend::Postgres => pool_options,
+            Backend::Postgres => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(POSTGRES_SESSION_SETTINGS).await?;
+                    Ok(())
+                })
+            }),
+        };
+        let readers = match sqlite_path {
+            Some(path) => reads::Readers::Sqlite(reads::SqliteReaders::new(path)),
+            None => reads::Readers::Postgres(reads::PostgresReaders::new(options.clone())),
         };
         let pool = pool_options.connect_with(options).await?;
         Ok(Self {
             pool,
             backend,
-            sqlite_readers,
+            readers,
         })
     }
 
@@ -153,9 +168,7 @@ impl Database {
     /// Closes the pool; further calls fail as if the database were unreachable.
     pub async fn close(&self) {
         self.pool.close().await;
-        if let Some(readers) = &self.sqlite_readers {
-            readers.close();
-        }
+        self.readers.close();
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

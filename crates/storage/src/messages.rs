@@ -118,6 +118,15 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
 }
 
+/// A page of the inbox (or of a search in it), and how many threads there are in all.
+#[derive(Debug, Clone)]
+pub struct InboxListing {
+    /// Newest activity first.
+    pub threads: Vec<ThreadSummary>,
+    /// Every thread of the inbox, or every thread the search finds (not only this page).
+    pub total: i64,
+}
+
 /// Where the inbox continues: the last line shown (keyset pagination).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboxCursor {
@@ -875,16 +884,33 @@ impl Database {
         !(searching && self.backend() == Backend::Postgres)
     }
 
-    /// A page of the inbox, newest first, after `cursor`; with `search`, only matching threads.
+    /// A page of the inbox, newest first, after `cursor`, and the count of all its threads;
+    /// with `search`, of the threads it finds. The search is turned into the engine's query
+    /// once for both.
     #[tracing::instrument(skip_all)]
-    pub async fn inbox_page(
+    pub async fn inbox(
         &self,
         citizen_id: i64,
         search: Option<&str>,
         cursor: Option<InboxCursor>,
         limit: i64,
-    ) -> Result<Vec<ThreadSummary>, StorageError> {
+    ) -> Result<InboxListing, StorageError> {
         let query = self.search_query(citizen_id, search).await?;
+        let threads = self
+            .inbox_threads(citizen_id, query.as_deref(), cursor, limit)
+            .await?;
+        let total = self.inbox_total(citizen_id, query.as_deref()).await?;
+        Ok(InboxListing { threads, total })
+    }
+
+    /// The page of [`Database::inbox`]; `query` is `search_query`'s.
+    async fn inbox_threads(
+        &self,
+        citizen_id: i64,
+        query: Option<&str>,
+        cursor: Option<InboxCursor>,
+        limit: i64,
+    ) -> Result<Vec<ThreadSummary>, StorageError> {
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
@@ -915,21 +941,15 @@ impl Database {
         self.read(&sql)
             .keep_statement(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
-            .bind(query.as_deref().unwrap_or_default())
+            .bind(query.unwrap_or_default())
             .bind(cursor.last_activity_at)
             .bind(cursor.id)
             .all(|row| summary_from_row(row))
             .await
     }
 
-    /// How many threads the inbox (or the search) holds.
-    #[tracing::instrument(skip_all)]
-    pub async fn inbox_count(
-        &self,
-        citizen_id: i64,
-        search: Option<&str>,
-    ) -> Result<i64, StorageError> {
-        let query = self.search_query(citizen_id, search).await?;
+    /// The count of [`Database::inbox`]; `query` is `search_query`'s.
+    async fn inbox_total(&self, citizen_id: i64, query: Option<&str>) -> Result<i64, StorageError> {
         let Some(query) = query else {
             // The whole inbox: its count is kept as threads are written.
             let threads = self
@@ -950,7 +970,7 @@ impl Database {
         };
         self.read(sql)
             .keep_statement(self.cache_search_plan(true))
-            .bind(query.as_str())
+            .bind(query)
             .one(|row| row.value("n"))
             .await
     }

@@ -1,21 +1,30 @@
 //! The reads every citizen page makes (the session, the front page's facts, the GP, Innboks,
-//! free slots), written once for both engines.
+//! free slots), written once for both engines, each with connections of its own.
 //!
-//! On PostgreSQL they go through the sqlx pool like every other query. On SQLite they run on
-//! the calling thread through a small pool of `rusqlite` connections that may only read: a
-//! read of a few rows takes microseconds there, and sqlx's SQLite driver hands every statement
-//! to a thread of its own and every row back, which cost more than the reads themselves (the
-//! benchmark's front page ran at less than half its rate because of it). Writes, and reads
-//! inside a transaction, stay with sqlx, so that one writer serialises them as before. In WAL
-//! mode a reader does not wait for the writer, so a read does not hold its thread for long.
+//! On SQLite they run on the calling thread through a small pool of `rusqlite` connections
+//! that may only read: a read of a few rows takes microseconds there, and sqlx's SQLite driver
+//! hands every statement to a thread of its own and every row back, which cost more than the
+//! reads themselves (the benchmark's front page ran at less than half its rate because of it).
+//! In WAL mode a reader does not wait for the writer, so a read does not hold its thread for
+//! long.
+//!
+//! On PostgreSQL they go through a few sqlx connections kept here rather than in sqlx's pool:
+//! the pool tests every connection given back with a round trip of its own (`ping`), which
+//! doubled the round trips of a page and most of the server's work for a short read. A reader
+//! connection is given back only after its query finished; one whose query failed or was
+//! abandoned half way (the request went away) is closed instead.
+//!
+//! Writes, and reads inside a transaction, stay with the sqlx pool.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::Row as _;
-use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use sqlx::any::{AnyConnectOptions, AnyRow};
+use sqlx::{Connection as _, Executor as _, Row as _};
+use tokio::sync::Semaphore;
 
 use crate::{Database, StorageError};
 
@@ -42,16 +51,29 @@ impl ReadRow for AnyRow {
     }
 }
 
-impl ReadRow for rusqlite::Row<'_> {
+/// A `rusqlite` row with its statement's column names, read once per query: rusqlite finds a
+/// column by name by asking SQLite for every column's name again (with `strlen` and a UTF-8
+/// check each time), which was a twentieth of the slots page.
+pub(crate) struct SqliteRow<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    columns: &'r [String],
+}
+
+impl ReadRow for SqliteRow<'_, '_> {
     fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
-        Ok(self.get(name)?)
+        let index = self
+            .columns
+            .iter()
+            .position(|column| column == name)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))?;
+        Ok(self.row.get(index)?)
     }
 }
 
 /// The row a read hands to its mapping function.
 pub(crate) enum DbRow<'r, 's> {
     Any(&'r AnyRow),
-    Sqlite(&'r rusqlite::Row<'s>),
+    Sqlite(SqliteRow<'r, 's>),
 }
 
 impl ReadRow for DbRow<'_, '_> {
@@ -107,9 +129,10 @@ impl Database {
     /// change the plan (a bound `LIMIT`, or an indexed column with sampled statistics), and
     /// then each read costs a parse and a plan.
     pub fn sqlite_read_replans(&self) -> u64 {
-        self.sqlite_readers
-            .as_ref()
-            .map_or(0, |readers| readers.replans.load(Ordering::Relaxed))
+        match &self.readers {
+            Readers::Sqlite(readers) => readers.replans.load(Ordering::Relaxed),
+            Readers::Postgres(_) => 0,
+        }
     }
 }
 
@@ -168,25 +191,130 @@ impl<'a> Read<'_, 'a> {
         self,
         mut visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
     ) -> Result<(), StorageError> {
-        if let Some(readers) = &self.db.sqlite_readers {
-            return readers.each(self.sql, &self.args, self.keep_statement, visit);
-        }
-        let mut query =
-            sqlx::query(sqlx::AssertSqlSafe(self.sql.to_owned())).persistent(self.keep_statement);
-        for arg in &self.args {
-            query = match *arg {
-                Arg::Int(value) => query.bind(value),
-                Arg::Text(value) => query.bind(value.to_owned()),
-            };
-        }
-        let rows = query.fetch_all(self.db.pool()).await?;
-        for row in &rows {
-            if !visit(&DbRow::Any(row))? {
-                break;
+        match &self.db.readers {
+            Readers::Sqlite(readers) => {
+                readers.each(self.sql, &self.args, self.keep_statement, visit)
+            }
+            Readers::Postgres(readers) => {
+                let rows = readers
+                    .fetch_all(self.sql, &self.args, self.keep_statement)
+                    .await?;
+                for row in &rows {
+                    if !visit(&DbRow::Any(row))? {
+                        break;
+                    }
+                }
+                Ok(())
             }
         }
-        Ok(())
     }
+}
+
+/// The connections reads go through, by engine.
+#[derive(Clone)]
+pub(crate) enum Readers {
+    Sqlite(Arc<SqliteReaders>),
+    Postgres(Arc<PostgresReaders>),
+}
+
+impl Readers {
+    pub(crate) fn close(&self) {
+        match self {
+            Self::Sqlite(readers) => readers.close(),
+            Self::Postgres(readers) => readers.close(),
+        }
+    }
+}
+
+/// The PostgreSQL connections that serve [`Read`]s: at most `PostgresReaders::MAX_OPEN`
+/// at once, opened on first use.
+pub(crate) struct PostgresReaders {
+    options: AnyConnectOptions,
+    idle: Mutex<Vec<AnyConnection>>,
+    /// One per connection that may be open; closed by [`Database::close`].
+    permits: Semaphore,
+}
+
+impl PostgresReaders {
+    /// As many as the pool for writes: enough to keep two cores busy.
+    const MAX_OPEN: usize = 8;
+
+    pub(crate) fn new(options: AnyConnectOptions) -> Arc<Self> {
+        Arc::new(Self {
+            options,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(Self::MAX_OPEN),
+        })
+    }
+
+    fn close(&self) {
+        self.permits.close();
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+
+    async fn open(&self) -> Result<AnyConnection, StorageError> {
+        let mut connection = AnyConnection::connect_with(&self.options).await?;
+        connection.execute(crate::POSTGRES_SESSION_SETTINGS).await?;
+        Ok(connection)
+    }
+
+    async fn fetch_all(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        keep_statement: bool,
+    ) -> Result<Vec<AnyRow>, StorageError> {
+        let _permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.acquire())
+            .await
+            .map_err(|_| StorageError::Unavailable("no database connection became free".into()))?
+            .map_err(|_| StorageError::Unavailable("the database is closed".into()))?;
+        let idle = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let reused = idle.is_some();
+        let mut connection = match idle {
+            Some(connection) => connection,
+            None => self.open().await?,
+        };
+        let rows = match query(sql, args, keep_statement)
+            .fetch_all(&mut connection)
+            .await
+        {
+            Ok(rows) => rows,
+            // An idle connection the server has closed meanwhile (it restarted, or ended idle
+            // sessions) fails on its first use; a read may run again on a new one.
+            Err(error) if reused && crate::error::ended_connection(&error) => {
+                tracing::info!(%error, "a kept database connection was gone; reading on a new one");
+                connection = self.open().await?;
+                query(sql, args, keep_statement)
+                    .fetch_all(&mut connection)
+                    .await?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(connection);
+        }
+        Ok(rows)
+    }
+}
+
+/// How long a read waits for a free connection, as the pool does.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn query<'q>(
+    sql: &'q str,
+    args: &[Arg<'_>],
+    keep_statement: bool,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_statement);
+    for arg in args {
+        query = match *arg {
+            Arg::Int(value) => query.bind(value),
+            Arg::Text(value) => query.bind(value.to_owned()),
+        };
+    }
+    query
 }
 
 /// Idle reader connections kept open; more may be open at once (one per thread reading).
@@ -294,8 +422,17 @@ fn query_rows(
     mut visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
 ) -> Result<(), StorageError> {
     bind_numbered(statement, args)?;
+    let columns: Vec<String> = statement
+        .column_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let mut rows = statement.raw_query();
     while let Some(row) = rows.next()? {
+        let row = SqliteRow {
+            row,
+            columns: &columns,
+        };
         if !visit(&DbRow::Sqlite(row))? {
             break;
         }
@@ -378,6 +515,35 @@ mod tests {
             .each(sql, &[Arg::Int(2)], true, |_| Ok(true))
             .unwrap_err();
         assert!(missing.to_string().contains("$2"), "{missing}");
+    }
+
+    #[test]
+    fn columns_are_found_by_their_name_wherever_they_stand() {
+        let database = scratch_database();
+        let readers = SqliteReaders::new(database.0.clone());
+        let mut read = Vec::new();
+        readers
+            .each(
+                "SELECT name, id, name || '!' AS shout FROM t WHERE id = $1",
+                &[Arg::Int(3)],
+                true,
+                |row| {
+                    read.push((
+                        row.value::<i64>("id")?,
+                        row.value::<String>("shout")?,
+                        row.value::<String>("name")?,
+                    ));
+                    Ok(true)
+                },
+            )
+            .unwrap();
+        assert_eq!(read, vec![(3, "tre!".to_owned(), "tre".to_owned())]);
+        let unknown = readers
+            .each("SELECT name FROM t", &[], true, |row| {
+                row.value::<String>("navn").map(|_| true)
+            })
+            .unwrap_err();
+        assert!(unknown.to_string().contains("navn"), "{unknown}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{ConsentLevel, GpService};
 use serde::Deserialize;
-use storage::{InboxCursor, ThreadStatus, ThreadSummary};
+use storage::{InboxCursor, InboxListing, ThreadStatus, ThreadSummary};
 
 use crate::AppState;
 use crate::econsultation::{consent_needed, file_size, oslo_time};
@@ -93,11 +93,13 @@ pub async fn inbox(
     let search: String = query.q.unwrap_or_default().chars().take(100).collect();
     let search_opt = Some(search.trim()).filter(|s| !s.is_empty());
     let cursor = query.etter.as_deref().and_then(parse_cursor);
-    let threads = state
+    let InboxListing {
+        threads,
+        total: count,
+    } = state
         .db
-        .inbox_page(citizen.person.id, search_opt, cursor, PAGE_SIZE + 1)
+        .inbox(citizen.person.id, search_opt, cursor, PAGE_SIZE + 1)
         .await?;
-    let count = state.db.inbox_count(citizen.person.id, search_opt).await?;
     let has_more = threads.len() > usize::try_from(PAGE_SIZE).unwrap_or(20);
     let shown: Vec<ThreadSummary> = threads
         .into_iter()

@@ -199,7 +199,7 @@ async fn e_consultation_goes_through_every_step_and_sends_once(backend: Backend)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(app.db.inbox_count(kari.id, None).await.unwrap(), 1);
+    assert_eq!(app.db.inbox(kari.id, None, None, 1).await.unwrap().total, 1);
     let messages = app.db.thread_messages(thread_id).await.unwrap();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].attachments.len(), 2);
@@ -404,7 +404,7 @@ async fn refused_files_keep_the_text(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        app.db.inbox_count(kari.id, None).await.unwrap(),
+        app.db.inbox(kari.id, None, None, 1).await.unwrap().total,
         0,
         "nothing was sent"
     );
@@ -891,7 +891,7 @@ async fn contact_office_is_validated_and_sent_once(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(app.db.inbox_count(kari.id, None).await.unwrap(), 1);
+    assert_eq!(app.db.inbox(kari.id, None, None, 1).await.unwrap().total, 1);
     let other_office = app
         .post(
             "/kontakt-legekontoret",
@@ -1156,10 +1156,14 @@ async fn a_word_finds_every_term_it_begins(backend: Backend) {
     let found = |words: &'static str| {
         let db = app.db.clone();
         async move {
-            let page = db.inbox_page(kari, Some(words), None, 50).await.unwrap();
-            let count = db.inbox_count(kari, Some(words)).await.unwrap();
-            assert_eq!(usize::try_from(count).unwrap(), page.len(), "{words}");
-            let mut subjects: Vec<String> = page.into_iter().map(|t| t.subject).collect();
+            let listing = db.inbox(kari, Some(words), None, 50).await.unwrap();
+            assert_eq!(
+                usize::try_from(listing.total).unwrap(),
+                listing.threads.len(),
+                "{words}"
+            );
+            let mut subjects: Vec<String> =
+                listing.threads.into_iter().map(|t| t.subject).collect();
             subjects.sort();
             subjects
         }
@@ -1232,7 +1236,7 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
     // The same through storage, for both of them.
     let count = |citizen: i64, words: &'static str| {
         let db = app.db.clone();
-        async move { db.inbox_count(citizen, Some(words)).await.unwrap() }
+        async move { db.inbox(citizen, Some(words), None, 1).await.unwrap().total }
     };
     assert_eq!(count(ola, "blodprøve").await, 4);
     assert_eq!(
@@ -1243,15 +1247,16 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
     assert_eq!(count(ola, "jerntabletter anbefales").await, 3);
     assert_eq!(count(kari, "blodprøve hodepine").await, 1);
     assert_eq!(count(kari, "jerntabletter").await, 0);
-    let olas = app
-        .db
-        .inbox_page(ola, Some("blodprøve"), None, 2)
-        .await
-        .unwrap();
+    let first = app.db.inbox(ola, Some("blodprøve"), None, 2).await.unwrap();
+    let olas = first.threads;
     assert_eq!(olas.len(), 2);
+    assert_eq!(
+        first.total, 4,
+        "the count is of every thread found, not of the page"
+    );
     let rest = app
         .db
-        .inbox_page(
+        .inbox(
             ola,
             Some("blodprøve"),
             Some(storage::InboxCursor {
@@ -1262,13 +1267,16 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
         )
         .await
         .unwrap();
+    assert_eq!(rest.total, 4, "the count does not depend on the page");
+    let rest = rest.threads;
     assert_eq!(rest.len(), 2, "the search pages on");
     assert!(olas.iter().chain(&rest).all(|t| t.citizen_id == ola));
     let karis = app
         .db
-        .inbox_page(kari, Some("blodprøve"), None, 20)
+        .inbox(kari, Some("blodprøve"), None, 20)
         .await
-        .unwrap();
+        .unwrap()
+        .threads;
     assert_eq!(karis.iter().map(|t| t.id).collect::<Vec<_>>(), [own]);
 }
 
@@ -1388,7 +1396,14 @@ async fn threads_written_before_the_search_index_are_found(backend: Backend) {
     )
     .await;
     assert_eq!(search_count(&app, "eksem").await, "2");
-    assert_eq!(app.db.inbox_count(ola, Some("eksem")).await.unwrap(), 1);
+    assert_eq!(
+        app.db
+            .inbox(ola, Some("eksem"), None, 1)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
 }
 
 async fn alternative_entry_through_inbox_to_a_specialist(backend: Backend) {
