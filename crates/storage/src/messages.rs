@@ -382,6 +382,24 @@ fn search_condition(backend: Backend) -> &'static str {
     }
 }
 
+/// The threads of the citizen in `$1`, as kept while threads are written (no row for a
+/// citizen without any).
+const INBOX_COUNT_SQL: &str = "SELECT threads FROM inbox_count WHERE citizen_id = $1";
+
+/// `SELECT COUNT(*)` of the index's rows that match the search in `param`. Every entry of the
+/// index carries the citizen whose thread it is (`owned_term`), so the matches are the
+/// citizen's threads and are counted without reading the threads.
+fn match_count_sql(backend: Backend, param: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            format!("SELECT COUNT(*) FROM inbox_search WHERE inbox_search MATCH {param}")
+        }
+        Backend::Postgres => {
+            format!("SELECT COUNT(*) FROM inbox_search WHERE terms @@ CAST({param} AS tsquery)")
+        }
+    }
+}
+
 /// The search row of a thread: the distinct words of its subject and of all its messages, in
 /// the inbox of its citizen.
 pub(crate) struct SearchRow {
@@ -896,21 +914,27 @@ impl Database {
         limit: i64,
     ) -> Result<InboxListing, StorageError> {
         let query = self.search_query(citizen_id, search).await?;
-        let threads = self
+        let (threads, total) = self
             .inbox_threads(citizen_id, query.as_deref(), cursor, limit)
             .await?;
-        let total = self.inbox_total(citizen_id, query.as_deref()).await?;
+        let total = match total {
+            Some(total) => total,
+            // A page with no threads carries no count (a page past the last one).
+            None => self.inbox_total(citizen_id, query.as_deref()).await?,
+        };
         Ok(InboxListing { threads, total })
     }
 
-    /// The page of [`Database::inbox`]; `query` is `search_query`'s.
+    /// The page of [`Database::inbox`], each row with the count of all (`None` when the page
+    /// is empty); `query` is `search_query`'s. The count rides along in the same statement,
+    /// computed once for it (an uncorrelated subquery): one round trip fewer per page.
     async fn inbox_threads(
         &self,
         citizen_id: i64,
         query: Option<&str>,
         cursor: Option<InboxCursor>,
         limit: i64,
-    ) -> Result<Vec<ThreadSummary>, StorageError> {
+    ) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
@@ -925,27 +949,36 @@ impl Database {
         // generic plan for a kept statement takes every citizen for an average one with a
         // handful of threads, which joined all 10,000 of a large inbox before sorting them
         // when the page was one query.
-        let search_sql = if query.is_some() {
-            format!("AND {}", search_condition(self.backend()))
+        let (search_sql, total_sql) = if query.is_some() {
+            (
+                format!("AND {}", search_condition(self.backend())),
+                format!("({})", match_count_sql(self.backend(), "$2")),
+            )
         } else {
-            String::new()
+            (String::new(), format!("({INBOX_COUNT_SQL})"))
         };
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id IN (SELECT t.id FROM message_thread t \
+            "SELECT {SUMMARY_COLUMNS}, {total_sql} AS total {SUMMARY_JOINS} WHERE t.id IN (SELECT t.id FROM message_thread t \
              WHERE t.citizen_id = $1 {search_sql} {cursor_sql} AND $2 = $2 {order} LIMIT {limit}) {order}"
         );
         let cursor = cursor.unwrap_or(InboxCursor {
             last_activity_at: 0,
             id: 0,
         });
-        self.read(&sql)
+        let mut total = None;
+        let threads = self
+            .read(&sql)
             .keep_statement(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
             .bind(query.unwrap_or_default())
             .bind(cursor.last_activity_at)
             .bind(cursor.id)
-            .all(|row| summary_from_row(row))
-            .await
+            .all(|row| {
+                total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
+                summary_from_row(row)
+            })
+            .await?;
+        Ok((threads, total))
     }
 
     /// The count of [`Database::inbox`]; `query` is `search_query`'s.
@@ -953,22 +986,14 @@ impl Database {
         let Some(query) = query else {
             // The whole inbox: its count is kept as threads are written.
             let threads = self
-                .read("SELECT threads FROM inbox_count WHERE citizen_id = $1")
+                .read(INBOX_COUNT_SQL)
                 .bind(citizen_id)
                 .optional(|row| row.value("threads"))
                 .await?;
             return Ok(threads.unwrap_or(0));
         };
-        // Every entry of the index carries the citizen whose thread it is (`owned_term`), so
-        // the index's matches are the citizen's threads and are counted without reading the
-        // threads. (The page itself still keeps only threads of the citizen.)
-        let sql = match self.backend() {
-            Backend::Sqlite => "SELECT COUNT(*) AS n FROM inbox_search WHERE inbox_search MATCH $1",
-            Backend::Postgres => {
-                "SELECT COUNT(*) AS n FROM inbox_search WHERE terms @@ CAST($1 AS tsquery)"
-            }
-        };
-        self.read(sql)
+        let sql = format!("SELECT ({}) AS n", match_count_sql(self.backend(), "$1"));
+        self.read(&sql)
             .keep_statement(self.cache_search_plan(true))
             .bind(query)
             .one(|row| row.value("n"))

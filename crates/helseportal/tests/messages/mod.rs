@@ -1270,6 +1270,21 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
     assert_eq!(rest.total, 4, "the count does not depend on the page");
     let rest = rest.threads;
     assert_eq!(rest.len(), 2, "the search pages on");
+    let past = app
+        .db
+        .inbox(
+            ola,
+            Some("blodprøve"),
+            Some(storage::InboxCursor {
+                last_activity_at: rest[1].last_activity_at,
+                id: rest[1].id,
+            }),
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(past.threads.is_empty(), "nothing after the last");
+    assert_eq!(past.total, 4, "a page past the last still counts them all");
     assert!(olas.iter().chain(&rest).all(|t| t.citizen_id == ola));
     let karis = app
         .db
