@@ -1254,35 +1254,24 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
         first.total, 4,
         "the count is of every thread found, not of the page"
     );
-    let rest = app
-        .db
-        .inbox(
-            ola,
-            Some("blodprøve"),
-            Some(storage::InboxCursor {
-                last_activity_at: olas[1].last_activity_at,
-                id: olas[1].id,
-            }),
-            10,
-        )
-        .await
-        .unwrap();
+    // Ola's search for "blodprøve", after a thread of it.
+    let after = |thread: &storage::ThreadSummary| {
+        let db = app.db.clone();
+        let cursor = storage::InboxCursor {
+            last_activity_at: thread.last_activity_at,
+            id: thread.id,
+        };
+        async move {
+            db.inbox(ola, Some("blodprøve"), Some(cursor), 10)
+                .await
+                .unwrap()
+        }
+    };
+    let rest = after(&olas[1]).await;
     assert_eq!(rest.total, 4, "the count does not depend on the page");
     let rest = rest.threads;
     assert_eq!(rest.len(), 2, "the search pages on");
-    let past = app
-        .db
-        .inbox(
-            ola,
-            Some("blodprøve"),
-            Some(storage::InboxCursor {
-                last_activity_at: rest[1].last_activity_at,
-                id: rest[1].id,
-            }),
-            10,
-        )
-        .await
-        .unwrap();
+    let past = after(&rest[1]).await;
     assert!(past.threads.is_empty(), "nothing after the last");
     assert_eq!(past.total, 4, "a page past the last still counts them all");
     assert!(olas.iter().chain(&rest).all(|t| t.citizen_id == ola));
