@@ -292,7 +292,10 @@ impl PostgresReaders {
             }
             Err(error) => return Err(error.into()),
         };
-        if let Ok(mut idle) = self.idle.lock() {
+        // Not kept once the database is closed (`close` emptied the idle list meanwhile).
+        if let Ok(mut idle) = self.idle.lock()
+            && !self.permits.is_closed()
+        {
             idle.push(connection);
         }
         Ok(rows)
