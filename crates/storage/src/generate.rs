@@ -508,15 +508,42 @@ impl Database {
             slot: next_id(self, "slot").await?,
         };
         bulk_search_writes(self.pool(), self.backend(), true).await?;
+        let written = self.write_population(plan, &ids, now, today).await;
+        // Also after a failure: every search would read the whole pending list from then on.
+        let merged = bulk_search_writes(self.pool(), self.backend(), false).await;
+        let report = written?;
+        merged?;
+        // Fresh statistics, so the planner sees a national population and not an empty one.
+        sqlx::raw_sql("ANALYZE").execute(self.pool()).await?;
+        if self.backend() == Backend::Sqlite {
+            // Only the per-index averages: with the sampled values (sqlite_stat4) SQLite plans a
+            // statement again for every new value bound to an indexed column, and each page's
+            // reads would be parsed and planned anew on every request.
+            sqlx::raw_sql("DELETE FROM sqlite_stat4")
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// The population's rows, the inbox counts and (on PostgreSQL) the identity sequences
+    /// moved past the chosen ids.
+    async fn write_population(
+        &self,
+        plan: &PopulationPlan,
+        ids: &Ids,
+        now: i64,
+        today: jiff::civil::Date,
+    ) -> Result<GenerateReport, StorageError> {
         let mut writer = BatchWriter::new(self);
-        write_offices(&mut writer, plan, &ids).await?;
+        write_offices(&mut writer, plan, ids).await?;
         let mut cursor = ThreadCursor {
             thread: ids.thread,
             message: ids.message,
         };
-        write_citizens(&mut writer, plan, &ids, &mut cursor, now, today).await?;
-        write_heavy_inboxes(&mut writer, plan, &ids, &mut cursor, now, today).await?;
-        write_slots(&mut writer, plan, &ids, now).await?;
+        write_citizens(&mut writer, plan, ids, &mut cursor, now, today).await?;
+        write_heavy_inboxes(&mut writer, plan, ids, &mut cursor, now, today).await?;
+        write_slots(&mut writer, plan, ids, now).await?;
         writer.commit().await?;
         // The inbox counts, as writing each thread through the portal would have kept them.
         sqlx::query(
@@ -544,17 +571,6 @@ impl Database {
                 .execute(self.pool())
                 .await?;
             }
-        }
-        bulk_search_writes(self.pool(), self.backend(), false).await?;
-        // Fresh statistics, so the planner sees a national population and not an empty one.
-        sqlx::raw_sql("ANALYZE").execute(self.pool()).await?;
-        if self.backend() == Backend::Sqlite {
-            // Only the per-index averages: with the sampled values (sqlite_stat4) SQLite plans a
-            // statement again for every new value bound to an indexed column, and each page's
-            // reads would be parsed and planned anew on every request.
-            sqlx::raw_sql("DELETE FROM sqlite_stat4")
-                .execute(self.pool())
-                .await?;
         }
         Ok(writer.report)
     }

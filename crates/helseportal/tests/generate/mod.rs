@@ -199,3 +199,40 @@ async fn generating_twice_is_refused(backend: Backend) {
     let refused = demo.db.generate_population(&plan, demo.clock_now()).await;
     assert!(matches!(refused, Err(storage::StorageError::NotEmpty)));
 }
+
+/// A generation that fails half way on PostgreSQL (here at the slots, written after every
+/// thread's search row) leaves the search index writing its entries at once again, as it was:
+/// searches would otherwise read the whole pending list of the failed run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_generation_leaves_the_search_index_as_it_was() {
+    use sqlx::{Connection, Executor, Row};
+
+    let app = TestApp::spawn_empty(Backend::Postgres).await;
+    let mut admin = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    admin
+        .execute(
+            "CREATE FUNCTION refuse_slots() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'no slots today'; END $$; \
+             CREATE TRIGGER refuse_slots BEFORE INSERT ON slot \
+             FOR EACH STATEMENT EXECUTE FUNCTION refuse_slots()",
+        )
+        .await
+        .unwrap();
+    let failed = app
+        .db
+        .generate_population(&PopulationPlan::new(50, 0), app.clock_now())
+        .await
+        .unwrap_err();
+    assert!(failed.to_string().contains("no slots today"), "{failed}");
+    let options: String = sqlx::query(
+        "SELECT COALESCE(array_to_string(reloptions, ','), '') AS options FROM pg_class \
+         WHERE relname = 'inbox_search_terms'",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap()
+    .get("options");
+    assert_eq!(options, "fastupdate=off");
+}
