@@ -92,10 +92,16 @@ step "PostgreSQL test server"
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+# Whether a server may bind port $1: nothing listens there, and no socket still holds it (a
+# server of an earlier run that is still closing).
+port_bindable() {
+  python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" \
+    2>/dev/null
+}
 # The first free port from $1 on.
 free_port_from() {
   local port="$1"
-  while port_in_use "$port"; do
+  while port_in_use "$port" || ! port_bindable "$port"; do
     port=$((port + 1))
   done
   echo "$port"
