@@ -514,8 +514,7 @@ pub async fn seed_demo_slots(db: &Database, now: i64) -> Result<u64, StorageErro
     use domain::appointment::{AppointmentType, SlotPurpose, WeeklyTemplate};
     use jiff::civil::{Weekday, time};
 
-    let tz =
-        jiff::tz::TimeZone::get("Europe/Oslo").map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let tz = domain::norway_time_zone();
     let today = jiff::Timestamp::from_second(now)
         .map_err(|e| StorageError::Corrupt(e.to_string()))?
         .to_zoned_datetime(tz.clone())

@@ -409,15 +409,11 @@ async fn next_id(db: &Database, table: &str) -> Result<i64, StorageError> {
     ids_start(row)
 }
 
-fn oslo() -> Result<jiff::tz::TimeZone, StorageError> {
-    jiff::tz::TimeZone::get("Europe/Oslo").map_err(|e| StorageError::Corrupt(e.to_string()))
-}
-
 fn at_oslo(day: Date, hour: i8, minute: i8) -> Result<i64, StorageError> {
     let time = Time::new(hour, minute, 0, 0).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     Ok(day
         .to_datetime(time)
-        .to_zoned_datetime(oslo()?)
+        .to_zoned_datetime(domain::norway_time_zone())
         .map_err(|e| StorageError::Corrupt(e.to_string()))?
         .timestamp()
         .as_second())
@@ -427,7 +423,7 @@ fn at_oslo(day: Date, hour: i8, minute: i8) -> Result<i64, StorageError> {
 pub fn slot_days(now: i64) -> Result<Vec<Date>, StorageError> {
     let today = jiff::Timestamp::from_second(now)
         .map_err(|e| StorageError::Corrupt(e.to_string()))?
-        .to_zoned_datetime(oslo()?)
+        .to_zoned_datetime(domain::norway_time_zone())
         .date();
     let mut days = Vec::new();
     for offset in 1..=SLOT_WEEKS * 7 {
@@ -496,7 +492,7 @@ impl Database {
         }
         let today = jiff::Timestamp::from_second(now)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?
-            .to_zoned_datetime(oslo()?)
+            .to_zoned_datetime(domain::norway_time_zone())
             .date();
         let ids = Ids {
             office: next_id(self, "gp_office").await?,
@@ -1001,7 +997,7 @@ impl ThreadRows {
         let last_activity = if answered { answer_at } else { seed.at };
         let received_day = jiff::Timestamp::from_second(seed.at)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?
-            .to_zoned_datetime(oslo()?)
+            .to_zoned_datetime(domain::norway_time_zone())
             .date();
         let due = working_days::add_working_days(
             received_day.min(today),
