@@ -1043,8 +1043,12 @@ impl ThreadRows {
             ]);
             cursor.message += 1;
         }
-        self.search
-            .push(SearchRow::new(seed.citizen_id, thread_id, &texts));
+        self.search.push(SearchRow::new(
+            seed.citizen_id,
+            thread_id,
+            last_activity,
+            &texts,
+        ));
         Ok(())
     }
 
@@ -1085,10 +1089,11 @@ impl ThreadRows {
                 self.messages,
             )
             .await?;
-        let (columns, shape) = search_row_shape(writer.db.backend());
+        let backend = writer.db.backend();
+        let (columns, shape) = search_row_shape(backend);
         let mut search = Vec::with_capacity(self.search.len() * columns.len());
         for row in self.search {
-            search.extend([Value::from(row.thread_id), Value::from(row.terms)]);
+            search.extend([Value::from(row.key(backend)?), Value::from(row.terms)]);
         }
         writer
             .insert_shaped("inbox_search", columns, shape, search)

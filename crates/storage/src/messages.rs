@@ -222,8 +222,16 @@ const SUMMARY_COLUMNS: &str = "t.id, t.citizen_id, p.given_name || ' ' || p.fami
      pr.given_name || ' ' || pr.family_name AS practitioner_name, t.received_at, t.due_date, \
      t.last_activity_at, t.citizen_unread";
 
-const SUMMARY_JOINS: &str = "FROM message_thread t JOIN person p ON p.id = t.citizen_id \
-     JOIN gp_office o ON o.id = t.office_id LEFT JOIN practitioner pr ON pr.id = t.practitioner_id";
+/// The joins of the names a summary shows to the thread `t` (a macro, so that both constants
+/// below are built at compile time).
+macro_rules! summary_name_joins {
+    () => {
+        "JOIN person p ON p.id = t.citizen_id JOIN gp_office o ON o.id = t.office_id \
+         LEFT JOIN practitioner pr ON pr.id = t.practitioner_id"
+    };
+}
+const SUMMARY_NAME_JOINS: &str = summary_name_joins!();
+const SUMMARY_JOINS: &str = concat!("FROM message_thread t ", summary_name_joins!());
 
 fn summary_from_row(row: &impl ReadRow) -> Result<ThreadSummary, StorageError> {
     let kind: String = row.value("kind")?;
@@ -314,6 +322,17 @@ pub fn full_text_query(backend: Backend, owner: i64, input: &str) -> Option<Stri
 /// more of the citizen's terms (a word of one or two letters) is matched as a prefix.
 const MAX_EXACT_TERMS: usize = 16;
 
+/// A search in an inbox as the engine runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SearchQuery {
+    /// In the engine's full-text syntax.
+    text: String,
+    /// How many threads it finds, when the index's vocabulary tells without a count: on
+    /// SQLite, for one word that begins one term, the vocabulary's count of the rows holding
+    /// that term.
+    threads: Option<i64>,
+}
+
 impl Database {
     /// The search for `input` in the inbox of `owner` as the engine runs it (`None` without
     /// one, or when no word is left). PostgreSQL gets
@@ -325,10 +344,10 @@ impl Database {
         &self,
         owner: i64,
         input: Option<&str>,
-    ) -> Result<Option<String>, StorageError> {
+    ) -> Result<Option<SearchQuery>, StorageError> {
         static TERMS_SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT term FROM inbox_search_terms WHERE term >= $1 AND term < $2 \
+                "SELECT term, doc FROM inbox_search_terms WHERE term >= $1 AND term < $2 \
                  ORDER BY term LIMIT {}",
                 MAX_EXACT_TERMS + 1
             )
@@ -337,23 +356,29 @@ impl Database {
             return Ok(None);
         };
         if self.backend() == Backend::Postgres {
-            return Ok(full_text_query(Backend::Postgres, owner, input));
+            return Ok(
+                full_text_query(Backend::Postgres, owner, input).map(|text| SearchQuery {
+                    text,
+                    threads: None,
+                }),
+            );
         }
         let words: Vec<String> = search_words(input).take(8).collect();
         if words.is_empty() {
             return Ok(None);
         }
         let mut groups = Vec::with_capacity(words.len());
+        let mut threads = None;
         for word in &words {
             let prefix = owned_term(owner, word);
             // Every term that begins with the prefix sorts from the prefix itself to the prefix
             // followed by the last character there is.
             let end = format!("{prefix}{}", char::MAX);
-            let terms: Vec<String> = self
+            let terms: Vec<(String, i64)> = self
                 .read(&TERMS_SQL)
                 .bind(prefix.as_str())
                 .bind(end.as_str())
-                .all(|row| row.value("term"))
+                .all(|row| Ok((row.value("term")?, row.value("doc")?)))
                 .await?;
             groups.push(if terms.len() > MAX_EXACT_TERMS {
                 format!("\"{prefix}\"*")
@@ -361,25 +386,67 @@ impl Database {
                 // No thread holds the word: the exact prefix matches nothing, as it should.
                 format!("\"{prefix}\"")
             } else {
-                let exact: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                let exact: Vec<String> = terms.iter().map(|(t, _)| format!("\"{t}\"")).collect();
                 format!("({})", exact.join(" OR "))
             });
+            threads = match (words.len(), terms.as_slice()) {
+                (1, []) => Some(0),
+                (1, [(_, rows)]) => Some(*rows),
+                _ => None,
+            };
         }
-        Ok(Some(groups.join(" AND ")))
+        Ok(Some(SearchQuery {
+            text: groups.join(" AND "),
+            threads,
+        }))
     }
 }
 
-/// The condition that keeps the threads matching the search in `$2` (the engines differ only
-/// here: FTS5 on SQLite, a GIN-indexed `tsvector` on PostgreSQL). Either index has one row per
-/// thread, keyed by the thread's id, whose entries carry the citizen (`owned_term`), so it
-/// reads only the citizen's own entries.
-fn search_condition(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "t.id IN (SELECT rowid FROM inbox_search WHERE inbox_search MATCH $2)",
-        Backend::Postgres => {
-            "t.id IN (SELECT thread_id FROM inbox_search WHERE terms @@ CAST($2 AS tsquery))"
-        }
-    }
+/// The condition that keeps the threads matching the search in `$2` on PostgreSQL: its index
+/// has one row per thread, keyed by the thread's id, whose entries carry the citizen
+/// (`owned_term`), so it reads only the citizen's own entries. SQLite reads a page of a search
+/// from its index in activity order instead (`SQLITE_SEARCH_PAGE_SQL`).
+const POSTGRES_SEARCH_CONDITION: &str =
+    "t.id IN (SELECT thread_id FROM inbox_search WHERE terms @@ CAST($2 AS tsquery))";
+
+/// Where the activity time of a SQLite search key counts from: 2020-01-01T00:00:00Z.
+const SEARCH_KEY_EPOCH: i64 = 1_577_836_800;
+
+/// The low 32 bits of a search key, which hold the thread's id.
+const SEARCH_KEY_THREAD_BITS: i64 = 0xFFFF_FFFF;
+
+/// The rowid of a thread's row in SQLite's search index: the thread's last activity (seconds
+/// since `SEARCH_KEY_EPOCH`, from 1952 to 2088) in the high 32 bits and its id (below 2^32) in
+/// the low 32. The index's rowid order is then the inbox's order (latest activity first, then
+/// the higher id), and FTS5 returns the newest matches first and stops after a page, where
+/// keyed by the thread's id it had to hand every match to a sort (a citizen with 10,000
+/// threads may have a thousand matches). A thread's key changes when its activity moves on
+/// (`add_message`), and its row moves with it.
+fn search_key(last_activity_at: i64, thread_id: i64) -> Result<i64, StorageError> {
+    let seconds = i32::try_from(last_activity_at - SEARCH_KEY_EPOCH).map_err(|_| {
+        StorageError::Corrupt(format!(
+            "thread {thread_id}: activity time {last_activity_at} outside the search index's range"
+        ))
+    })?;
+    let id = u32::try_from(thread_id).map_err(|_| {
+        StorageError::Corrupt(format!(
+            "thread id {thread_id} outside the search index's range"
+        ))
+    })?;
+    Ok((i64::from(seconds) << 32) | i64::from(id))
+}
+
+/// The largest search key of a thread shown after `cursor` (the keys of the lines that come
+/// later are smaller). A cursor comes from the address, so any values give a bound: those
+/// beyond the keys' range give the bound of everything or of nothing.
+fn search_key_bound(cursor: Option<InboxCursor>) -> i64 {
+    let Some(cursor) = cursor else {
+        return i64::MAX;
+    };
+    let seconds = i128::from(cursor.last_activity_at) - i128::from(SEARCH_KEY_EPOCH);
+    let id = i128::from(cursor.id).clamp(0, 1 << 32);
+    let before = (seconds << 32) + id - 1;
+    i64::try_from(before.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).unwrap_or(i64::MAX)
 }
 
 /// The threads of the citizen in `$1`, as kept while threads are written (no row for a
@@ -404,21 +471,33 @@ fn match_count_sql(backend: Backend, param: &str) -> String {
 /// the inbox of its citizen.
 pub(crate) struct SearchRow {
     pub thread_id: i64,
+    /// The thread's last activity, part of its key on SQLite (`search_key`).
+    pub last_activity_at: i64,
     /// The entries, separated by spaces (`search_terms`).
     pub terms: String,
 }
 
 impl SearchRow {
-    pub(crate) fn new(owner: i64, thread_id: i64, texts: &[&str]) -> Self {
+    pub(crate) fn new(owner: i64, thread_id: i64, last_activity_at: i64, texts: &[&str]) -> Self {
         Self {
             thread_id,
+            last_activity_at,
             terms: search_terms(owner, texts),
+        }
+    }
+
+    /// The row's key in the engine's index: the thread's id on PostgreSQL, the key in activity
+    /// order on SQLite (`search_key`).
+    pub(crate) fn key(&self, backend: Backend) -> Result<i64, StorageError> {
+        match backend {
+            Backend::Sqlite => search_key(self.last_activity_at, self.thread_id),
+            Backend::Postgres => Ok(self.thread_id),
         }
     }
 }
 
-/// How each engine writes a search row: the columns of the thread's id and its entries, and
-/// each value's SQL (`$` stands for the value's parameter). PostgreSQL takes the entries as
+/// How each engine writes a search row: the columns of the row's key (`SearchRow::key`) and its
+/// entries, and each value's SQL (`$` stands for the value's parameter). PostgreSQL takes the entries as
 /// they are, without its own text parser.
 pub(crate) fn search_row_shape(
     backend: Backend,
@@ -433,15 +512,17 @@ pub(crate) fn search_row_shape(
 }
 
 /// Writes the search row of a thread from what it holds now (its subject and every message),
-/// in place of the row it had: after every message added to it.
+/// in place of the row it had: after every message added to it. `replaced_key` is the key the
+/// row had on SQLite, before the message moved the thread's activity on.
 async fn index_thread(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     thread_id: i64,
+    replaced_key: Option<i64>,
 ) -> Result<(), StorageError> {
     let rows = sqlx::query(
-        "SELECT t.citizen_id, t.subject, m.body FROM message_thread t JOIN message m ON m.thread_id = t.id \
-         WHERE t.id = $1 ORDER BY m.id",
+        "SELECT t.citizen_id, t.subject, t.last_activity_at, m.body FROM message_thread t \
+         JOIN message m ON m.thread_id = t.id WHERE t.id = $1 ORDER BY m.id",
     )
     .bind(thread_id)
     .fetch_all(&mut *conn)
@@ -452,15 +533,27 @@ async fn index_thread(
         )));
     };
     let owner: i64 = first.try_get("citizen_id")?;
+    let last_activity_at: i64 = first.try_get("last_activity_at")?;
     let mut texts: Vec<String> = vec![first.try_get("subject")?];
     for row in &rows {
         texts.push(row.try_get("body")?);
     }
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    write_search_row(conn, backend, &SearchRow::new(owner, thread_id, &texts)).await
+    let row = SearchRow::new(owner, thread_id, last_activity_at, &texts);
+    if let Some(replaced_key) = replaced_key
+        && replaced_key != row.key(backend)?
+    {
+        // The row moves to the thread's new key (a contentless table with
+        // `contentless_delete` deletes a row by its rowid).
+        sqlx::query("DELETE FROM inbox_search WHERE rowid = $1")
+            .bind(replaced_key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    write_search_row(conn, backend, &row).await
 }
 
-/// Writes a thread's search row in place of the one it had, if any.
+/// Writes a thread's search row in place of the one it had under the same key, if any.
 async fn write_search_row(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -475,7 +568,7 @@ async fn write_search_row(
         }
     };
     sqlx::query(sql)
-        .bind(row.thread_id)
+        .bind(row.key(backend)?)
         .bind(row.terms.as_str())
         .execute(&mut *conn)
         .await?;
@@ -507,8 +600,8 @@ where
     Ok(())
 }
 
-/// Migration 0006: the search row of every thread written before it, as `insert_thread` and
-/// `add_message` write them now.
+/// Migrations 0006 and 0010: the search row of every thread written before them, as
+/// `insert_thread` and `add_message` write them now.
 pub(crate) async fn backfill_search(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -519,7 +612,7 @@ pub(crate) async fn backfill_search(
     let mut after = 0_i64;
     loop {
         let threads = sqlx::query(
-            "SELECT id, citizen_id, subject FROM message_thread WHERE id > $1 ORDER BY id LIMIT 1000",
+            "SELECT id, citizen_id, subject, last_activity_at FROM message_thread WHERE id > $1 ORDER BY id LIMIT 1000",
         )
         .bind(after)
         .fetch_all(&mut *conn)
@@ -550,13 +643,18 @@ pub(crate) async fn backfill_search(
             let subject: String = thread.try_get("subject")?;
             let mut texts = vec![subject.as_str()];
             texts.extend(bodies.get(&id).into_iter().flatten().map(String::as_str));
-            rows.push(SearchRow::new(thread.try_get("citizen_id")?, id, &texts));
+            rows.push(SearchRow::new(
+                thread.try_get("citizen_id")?,
+                id,
+                thread.try_get("last_activity_at")?,
+                &texts,
+            ));
         }
         for chunk in rows.chunks(per_statement) {
             let sql = crate::insert_sql("inbox_search", columns, values, chunk.len());
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
-                query = query.bind(row.thread_id).bind(row.terms.as_str());
+                query = query.bind(row.key(backend)?).bind(row.terms.as_str());
             }
             query.execute(&mut *conn).await?;
         }
@@ -609,7 +707,12 @@ pub(crate) async fn insert_thread(
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")?;
-    let row = SearchRow::new(new.citizen_id, thread_id, &[new.subject, new.body]);
+    let row = SearchRow::new(
+        new.citizen_id,
+        thread_id,
+        new.received_at,
+        &[new.subject, new.body],
+    );
     write_search_row(tx, backend, &row).await?;
     Ok(Some((thread_id, message_id)))
 }
@@ -636,6 +739,19 @@ pub(crate) async fn add_message(
         Sender::Citizen { name } => ("citizen", None, name, 0_i64),
         Sender::Office { staff_id, name } => ("office", Some(staff_id), name, 1),
     };
+    // SQLite keys the thread's search row by its activity, which this message moves on.
+    let replaced_key = match backend {
+        Backend::Sqlite => {
+            let activity: i64 =
+                sqlx::query("SELECT last_activity_at FROM message_thread WHERE id = $1")
+                    .bind(thread_id)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get("last_activity_at")?;
+            Some(search_key(activity, thread_id)?)
+        }
+        Backend::Postgres => None,
+    };
     sqlx::query(
         "UPDATE message_thread SET last_activity_at = $1, citizen_unread = CASE WHEN $2 = 1 THEN 1 ELSE citizen_unread END \
          WHERE id = $3 RETURNING id",
@@ -661,7 +777,7 @@ pub(crate) async fn add_message(
     if unread == 1 {
         crate::notifications::enqueue_message_notifications(tx, thread_id, message_id, now).await?;
     }
-    index_thread(tx, backend, thread_id).await?;
+    index_thread(tx, backend, thread_id, replaced_key).await?;
     Ok(())
 }
 
@@ -915,35 +1031,44 @@ impl Database {
     ) -> Result<InboxListing, StorageError> {
         let query = self.search_query(citizen_id, search).await?;
         let (threads, total) = self
-            .inbox_threads(citizen_id, query.as_deref(), cursor, limit)
+            .inbox_threads(citizen_id, query.as_ref(), cursor, limit)
             .await?;
         let total = match total {
             Some(total) => total,
             // A page with no threads carries no count (a page past the last one).
-            None => self.inbox_total(citizen_id, query.as_deref()).await?,
+            None => {
+                let text = query.as_ref().map(|query| query.text.as_str());
+                self.inbox_total(citizen_id, text).await?
+            }
         };
         Ok(InboxListing { threads, total })
     }
 
     /// The page of [`Database::inbox`], each row with the count of all (`None` when the page
-    /// is empty); `query` is `search_query`'s. The count rides along in the same statement,
-    /// computed once for it (an uncorrelated subquery): one round trip fewer per page.
+    /// is empty and the count not known); `query` is `search_query`'s. The count rides along
+    /// in the same statement, computed once for it (an uncorrelated subquery): one round trip
+    /// fewer per page.
     async fn inbox_threads(
         &self,
         citizen_id: i64,
-        query: Option<&str>,
+        query: Option<&SearchQuery>,
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
+        // The limit is written into the SQL, not bound: SQLite plans with the limit's value
+        // and would plan a statement with a bound limit again at every execution.
+        let limit = limit.max(1);
+        if let (Some(query), Backend::Sqlite) = (query, self.backend()) {
+            return self
+                .sqlite_search_page(citizen_id, query, cursor, limit)
+                .await;
+        }
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $3 OR (t.last_activity_at = $3 AND t.id < $4))"
         } else {
             "AND $3 = $3 AND $4 = $4"
         };
         let order = "ORDER BY t.last_activity_at DESC, t.id DESC";
-        // The limit is written into the SQL, not bound: SQLite plans with the limit's value
-        // and would plan a statement with a bound limit again at every execution.
-        let limit = limit.max(1);
         // The page's threads are chosen first, from the inbox index alone, and only they are
         // joined with the names. A search may match thousands of threads; and PostgreSQL's
         // generic plan for a kept statement takes every citizen for an average one with a
@@ -951,7 +1076,7 @@ impl Database {
         // when the page was one query.
         let (search_sql, total_sql) = if query.is_some() {
             (
-                format!("AND {}", search_condition(self.backend())),
+                format!("AND {POSTGRES_SEARCH_CONDITION}"),
                 format!("({})", match_count_sql(self.backend(), "$2")),
             )
         } else {
@@ -970,11 +1095,50 @@ impl Database {
             .read(&sql)
             .keep_statement(self.cache_search_plan(query.is_some()))
             .bind(citizen_id)
-            .bind(query.unwrap_or_default())
+            .bind(query.map(|query| query.text.as_str()).unwrap_or_default())
             .bind(cursor.last_activity_at)
             .bind(cursor.id)
             .all(|row| {
                 total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
+                summary_from_row(row)
+            })
+            .await?;
+        Ok((threads, total))
+    }
+
+    /// [`Database::inbox_threads`] of a search on SQLite: the page is the first rows of the
+    /// search index after the cursor, in descending key order, which is the inbox's order
+    /// (`search_key`), so FTS5 stops after a page instead of handing every match to a sort.
+    /// Every entry of the index belongs to the citizen (`owned_term`); the threads are still
+    /// kept to the citizen's own. The count is left out when the search already knows it.
+    async fn sqlite_search_page(
+        &self,
+        citizen_id: i64,
+        query: &SearchQuery,
+        cursor: Option<InboxCursor>,
+        limit: i64,
+    ) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
+        let count = match query.threads {
+            Some(_) => "NULL".to_owned(),
+            None => format!("({})", match_count_sql(Backend::Sqlite, "$2")),
+        };
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, {count} AS total \
+             FROM (SELECT rowid AS search_key FROM inbox_search WHERE inbox_search MATCH $2 AND rowid <= $3 \
+             ORDER BY rowid DESC LIMIT {limit}) found \
+             JOIN message_thread t ON t.id = found.search_key & {SEARCH_KEY_THREAD_BITS} {SUMMARY_NAME_JOINS} \
+             WHERE t.citizen_id = $1 ORDER BY found.search_key DESC"
+        );
+        let mut total = query.threads;
+        let threads = self
+            .read(&sql)
+            .bind(citizen_id)
+            .bind(query.text.as_str())
+            .bind(search_key_bound(cursor))
+            .all(|row| {
+                if query.threads.is_none() {
+                    total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
+                }
                 summary_from_row(row)
             })
             .await?;
@@ -1350,5 +1514,71 @@ mod tests {
         );
         // Lowercasing that yields a mark keeps letters only: İ is "i" on both sides.
         assert_eq!(search_terms(3, &["İstanbul"]), "3xistanbul");
+    }
+
+    #[test]
+    fn search_keys_sort_as_the_inbox() {
+        let key = |at: i64, id: i64| search_key(at, id).unwrap();
+        // Latest activity first, then the higher id: the inbox's order, descending.
+        let mut keys = [
+            key(1_700_000_000, 5),
+            key(1_700_000_001, 1),
+            key(1_700_000_000, 4_000_000_000),
+            key(1_500_000_000, 9),
+            key(3_700_000_000, 2),
+            key(1_700_000_000, 6),
+        ];
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let order: Vec<(i64, i64)> = keys
+            .iter()
+            .map(|k| ((k >> 32) + SEARCH_KEY_EPOCH, k & SEARCH_KEY_THREAD_BITS))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (3_700_000_000, 2),
+                (1_700_000_001, 1),
+                (1_700_000_000, 4_000_000_000),
+                (1_700_000_000, 6),
+                (1_700_000_000, 5),
+                (1_500_000_000, 9),
+            ]
+        );
+        assert!(
+            search_key(SEARCH_KEY_EPOCH + (1 << 31), 1).is_err(),
+            "after 2088"
+        );
+        assert!(
+            search_key(SEARCH_KEY_EPOCH - (1 << 31) - 1, 1).is_err(),
+            "before 1952"
+        );
+        assert!(search_key(1_700_000_000, 1 << 32).is_err());
+        assert!(search_key(1_700_000_000, -1).is_err());
+    }
+
+    #[test]
+    fn a_cursor_bounds_the_keys_after_it() {
+        let cursor = |last_activity_at, id| {
+            Some(InboxCursor {
+                last_activity_at,
+                id,
+            })
+        };
+        let key = |at: i64, id: i64| search_key(at, id).unwrap();
+        assert_eq!(search_key_bound(None), i64::MAX);
+        let bound = search_key_bound(cursor(1_700_000_000, 7));
+        assert_eq!(bound, key(1_700_000_000, 6));
+        assert!(key(1_700_000_000, 7) > bound && key(1_699_999_999, u32::MAX.into()) <= bound);
+        // Values from a forged address give the bound of everything or of nothing.
+        assert_eq!(search_key_bound(cursor(i64::MAX, i64::MAX)), i64::MAX);
+        assert_eq!(search_key_bound(cursor(i64::MIN, i64::MIN)), i64::MIN);
+        assert_eq!(
+            search_key_bound(cursor(1_700_000_000, i64::MAX)),
+            key(1_700_000_000, u32::MAX.into())
+        );
+        assert_eq!(
+            search_key_bound(cursor(1_700_000_000, -5)),
+            key(1_700_000_000, 0) - 1
+        );
     }
 }

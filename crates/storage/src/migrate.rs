@@ -18,6 +18,8 @@ struct Migration {
 enum Step {
     /// The search rows of the threads written before 0006.
     BackfillInboxSearch,
+    /// On SQLite, the search rows again, under keys in activity order (0010).
+    RekeyInboxSearch,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -74,6 +76,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_inbox_search_terms.sql"),
         postgres: include_str!("../migrations/postgres/0009_inbox_search_terms.sql"),
         then: None,
+    },
+    Migration {
+        version: 10,
+        sqlite: include_str!("../migrations/sqlite/0010_inbox_search_in_activity_order.sql"),
+        postgres: include_str!("../migrations/postgres/0010_inbox_search_in_activity_order.sql"),
+        then: Some(Step::RekeyInboxSearch),
     },
 ];
 
@@ -132,6 +140,10 @@ async fn apply_pending(
             Some(Step::BackfillInboxSearch) => {
                 crate::messages::backfill_search(&mut tx, backend).await?;
             }
+            Some(Step::RekeyInboxSearch) if backend == Backend::Sqlite => {
+                crate::messages::backfill_search(&mut tx, backend).await?;
+            }
+            Some(Step::RekeyInboxSearch) => {}
             None => {}
         }
         sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")

@@ -21,7 +21,9 @@ on_both_databases!(
     inbox_pages_and_searches,
     search_never_shows_threads_of_others,
     a_word_finds_every_term_it_begins,
+    a_search_follows_the_latest_activity,
     threads_written_before_the_search_index_are_found,
+    search_rows_written_before_0010_are_found_once,
     alternative_entry_through_inbox_to_a_specialist,
     services_need_the_right_consent,
     children_cannot_use_gp_services_alone,
@@ -1063,6 +1065,52 @@ async fn inbox_pages_and_searches(backend: Backend) {
         let response = app.get(&format!("/innboks?q={weird}")).await;
         assert_eq!(response.status(), StatusCode::OK, "{weird}");
     }
+    // A search's pages: "Melding nummer …" is the question of all but thread 7.
+    let search_first = app.get("/innboks?q=melding").await.text().await.unwrap();
+    assert!(search_first.contains("24 meldinger"), "{search_first}");
+    assert_eq!(search_first.matches("Se detaljer").count(), 20);
+    assert!(search_first.contains("Spørsmål 24") && !search_first.contains("Spørsmål 7<"));
+    let search_more = search_first
+        .split(r#"<p><a href=""#)
+        .last()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(search_more.ends_with("&q=melding"), "{search_more}");
+    let search_second = app.get(&search_more).await.text().await.unwrap();
+    assert!(search_second.contains("24 meldinger"), "{search_second}");
+    assert_eq!(search_second.matches("Se detaljer").count(), 4);
+    for n in [3, 2, 1] {
+        assert!(search_second.contains(&format!("Spørsmål {n}<")), "{n}");
+    }
+    assert!(search_second.contains("Pollenallergi 0<"));
+    // Forged cursors give a page, with or without a search.
+    for forged in [
+        "9223372036854775807.9223372036854775807",
+        "-9223372036854775808.-9223372036854775808",
+        "0.0",
+    ] {
+        let page = app.get(&format!("/innboks?etter={forged}&q=melding")).await;
+        assert_eq!(page.status(), StatusCode::OK, "{forged}");
+        let page = page.text().await.unwrap();
+        assert!(page.contains("24 meldinger"), "{forged}: {page}");
+    }
+    let everything = app
+        .get("/innboks?etter=9223372036854775807.9223372036854775807&q=melding")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(everything.matches("Se detaljer").count(), 20);
+    let nothing = app
+        .get("/innboks?etter=-9223372036854775808.0&q=melding")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(nothing.matches("Se detaljer").count(), 0);
     let none = app.get("/innboks?q=finnesikke").await.text().await.unwrap();
     assert!(none.contains("0 meldinger") && none.contains("Ingen meldinger."));
     assert_eq!(
@@ -1185,6 +1233,91 @@ async fn a_word_finds_every_term_it_begins(backend: Backend) {
     assert_eq!(found("ab21").await, Vec::<String>::new());
     assert_eq!(found("blod ab").await, ["Blodsukker"]);
     assert_eq!(found("blodt ab").await, Vec::<String>::new());
+}
+
+/// A thread with a new message comes first in a search too, once, and a search's pages follow
+/// one another without gaps or repeats.
+async fn a_search_follows_the_latest_activity(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let kari = app
+        .db
+        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
+        .await
+        .unwrap()
+        .unwrap();
+    let older = thread_with_answer(&app, kari, "Blodprøve tirsdag", "Når?", None).await;
+    app.clock.advance(60);
+    let newer = thread_with_answer(&app, kari, "Blodprøve onsdag", "Når?", None).await;
+    app.clock.advance(60);
+    let third = thread_with_answer(&app, kari, "Blodprøve torsdag", "Når?", None).await;
+    let search = |words: &'static str, cursor: Option<storage::InboxCursor>, limit: i64| {
+        let db = app.db.clone();
+        async move {
+            let listing = db.inbox(kari, Some(words), cursor, limit).await.unwrap();
+            let ids: Vec<i64> = listing.threads.iter().map(|t| t.id).collect();
+            let last = listing.threads.last().map(|t| storage::InboxCursor {
+                last_activity_at: t.last_activity_at,
+                id: t.id,
+            });
+            (ids, listing.total, last)
+        }
+    };
+    assert_eq!(search("blodprøve", None, 10).await.0, [third, newer, older]);
+
+    app.clock.advance(60);
+    let sara = app
+        .db
+        .staff_by_fnr(DemoPersons::SARA_SOLBAKKEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let answered = app
+        .db
+        .answer_thread(&storage::NewAnswer {
+            thread_id: older,
+            office_id: 1,
+            staff_id: sara.id,
+            staff_name: "Sara Solbakken",
+            body: "Kom klokka åtte, fastende.",
+            copayment_nok: None,
+            now: app.clock_now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(answered, storage::Answered::Done);
+    let (ids, total, _) = search("blodprøve", None, 10).await;
+    assert_eq!(ids, [older, third, newer], "the answered thread first");
+    assert_eq!(total, 3, "the answered thread counted once");
+    assert_eq!(
+        search("fastende", None, 10).await.0,
+        [older],
+        "the answer's words"
+    );
+    let unsearched: Vec<i64> = app
+        .db
+        .inbox(kari, None, None, 10)
+        .await
+        .unwrap()
+        .threads
+        .iter()
+        .map(|t| t.id)
+        .filter(|id| [older, newer, third].contains(id))
+        .collect();
+    assert_eq!(unsearched, ids, "the same order as without a search");
+
+    // One thread a page.
+    let mut pages = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (ids, total, last) = search("blodprøve", cursor, 1).await;
+        assert_eq!(total, 3);
+        if ids.is_empty() {
+            break;
+        }
+        pages.extend(ids);
+        cursor = last;
+    }
+    assert_eq!(pages, [older, third, newer]);
 }
 
 async fn search_never_shows_threads_of_others(backend: Backend) {
@@ -1544,4 +1677,91 @@ async fn attachments_live_in_an_s3_compatible_store(backend: Backend) {
         .get(&format!("/kontor/vedlegg/{}", attachment.id))
         .await;
     assert_eq!(served.bytes().await.unwrap().to_vec(), png());
+}
+
+/// Search rows keyed by the thread's id, as migration 0009 left them, are written anew in
+/// activity order by 0010 (on PostgreSQL they stay as they were): each thread is found once and
+/// in the inbox's order.
+async fn search_rows_written_before_0010_are_found_once(backend: Backend) {
+    use sqlx::{Connection, Row};
+
+    let url = crate::support::fresh_database(backend).await;
+    let db = storage::Database::connect(&url).await.unwrap();
+    db.migrate_up_to(9).await.unwrap();
+    assert!(storage::seed_demo(&db).await.unwrap());
+    let kari = db
+        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mut threads = Vec::new();
+    // The first written has the latest activity, so the id order is not the inbox's order.
+    for (subject, at) in [
+        ("Eksem på hendene", 1_700_000_300),
+        ("Eksem igjen", 1_700_000_100),
+    ] {
+        let thread: i64 = sqlx::query(
+            "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, kind, subject, status, \
+             received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
+             VALUES ($1, $1, 1, 'kontakt-legekontoret', $2, 'open', $3, '2023-11-21', $3, 0, $4) \
+             RETURNING id",
+        )
+        .bind(kari)
+        .bind(subject)
+        .bind(at)
+        .bind(storage::random_token())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO message (thread_id, sender, sender_name, body, sent_at) \
+             VALUES ($1, 'citizen', 'Kari Nordmann', 'Det klør.', $2)",
+        )
+        .bind(thread)
+        .bind(at)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        // The entries as storage writes them: each word of the subject and the message.
+        let terms = format!("{} det klør", subject.to_lowercase())
+            .split(' ')
+            .map(|word| format!("{kari}x{word}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let row = match backend {
+            Backend::Sqlite => "INSERT INTO inbox_search (rowid, terms) VALUES ($1, $2)",
+            Backend::Postgres => {
+                "INSERT INTO inbox_search (thread_id, terms) \
+                 VALUES ($1, array_to_tsvector(string_to_array($2, ' ')))"
+            }
+        };
+        sqlx::query(row)
+            .bind(thread)
+            .bind(terms)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        threads.push(thread);
+    }
+    conn.close().await.unwrap();
+
+    db.migrate().await.unwrap();
+    for words in ["eksem", "klør", "hendene"] {
+        let listing = db.inbox(kari, Some(words), None, 10).await.unwrap();
+        let ids: Vec<i64> = listing.threads.iter().map(|t| t.id).collect();
+        let expected = if words == "hendene" {
+            vec![threads[0]]
+        } else {
+            threads.clone()
+        };
+        assert_eq!(ids, expected, "{words}");
+        assert_eq!(
+            listing.total,
+            i64::try_from(expected.len()).unwrap(),
+            "{words}"
+        );
+    }
 }
