@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use domain::GpService;
 use domain::appointment::{AppointmentType, BookingStatus, SlotPurpose};
+use jiff::civil::{Date, Time};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -127,6 +128,51 @@ fn taken_flag(row: &impl ReadRow) -> Result<bool, StorageError> {
         Ok(flag) => Ok(flag),
         Err(_) => Ok(row.value::<i64>("taken")? != 0),
     }
+}
+
+/// Unix seconds of a time of day in Oslo.
+pub(crate) fn at_oslo(day: Date, hour: i8, minute: i8) -> Result<i64, StorageError> {
+    let time = Time::new(hour, minute, 0, 0).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    Ok(day
+        .to_datetime(time)
+        .to_zoned_datetime(domain::norway_time_zone())
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?
+        .timestamp()
+        .as_second())
+}
+
+/// The start (Unix seconds) and end of a day in Oslo.
+pub fn day_bounds(day: Date) -> Result<(i64, i64), StorageError> {
+    let next = day
+        .tomorrow()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    Ok((at_oslo(day, 0, 0)?, at_oslo(next, 0, 0)?))
+}
+
+/// A span of time, `[start, end)` in Unix seconds.
+pub type Period = (i64, i64);
+
+/// The days of the month that begins on `month_start` that are not over at `now`, each with
+/// the period of it still to come: from `now` or its midnight to the next midnight in Oslo.
+/// What a month's calendar asks `periods_with_free_slots` about.
+pub fn days_left_in_month(
+    month_start: Date,
+    now: i64,
+) -> Result<Vec<(Date, Period)>, StorageError> {
+    let next_month = month_start
+        .checked_add(jiff::Span::new().months(1))
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let mut days = Vec::new();
+    for day in month_start
+        .series(jiff::Span::new().days(1))
+        .take_while(|day| *day < next_month)
+    {
+        let (start, end) = day_bounds(day)?;
+        if start.max(now) < end {
+            days.push((day, (start.max(now), end)));
+        }
+    }
+    Ok(days)
 }
 
 impl Database {

@@ -30,15 +30,15 @@ use sqlx::{AnyPool, Executor};
 
 pub use appointments::{
     Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, OfficeBooked,
-    OfficeBooking, Slot,
+    OfficeBooking, Period, Slot, day_bounds, days_left_in_month,
 };
 pub use demo::{
     DemoPersons, seed_demo, seed_demo_contacts, seed_demo_prescriptions, seed_demo_slots,
 };
 pub use error::StorageError;
 pub use generate::{
-    GenerateReport, HELD_BACK_DAYS, Period, PopulationPlan, SLOTS_PER_GP_DAY, day_bounds,
-    days_left_in_month, fresh_postgres_database, slot_days, synthetic_fnr,
+    GenerateReport, HELD_BACK_DAYS, PopulationPlan, SLOTS_PER_GP_DAY, fresh_postgres_database,
+    slot_days, synthetic_fnr,
 };
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor,

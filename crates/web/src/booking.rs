@@ -51,13 +51,6 @@ fn local(unix: i64) -> jiff::civil::DateTime {
         .unwrap_or(jiff::civil::DateTime::MIN)
 }
 
-fn start_of_day(day: Date) -> i64 {
-    day.to_datetime(jiff::civil::Time::midnight())
-        .to_zoned_datetime(domain::norway_time_zone())
-        .map(|z| z.timestamp().as_second())
-        .unwrap_or(0)
-}
-
 fn month_name(lang: Lang, month: i8) -> String {
     i18n::text(lang, &format!("month-{month}"), &[])
 }
@@ -353,14 +346,15 @@ async fn calendar(
         .collect();
     let (free, later) = match chosen_day {
         Some(day) => {
-            let next_day = day.tomorrow().map_err(|_| AppError::bad_request())?;
+            let (day_start, day_end) =
+                storage::day_bounds(day).map_err(|_| AppError::bad_request())?;
             let slots = state
                 .db
                 .slots_between(
                     practitioner.id,
                     service.purpose,
-                    start_of_day(day).max(state.now()),
-                    start_of_day(next_day),
+                    day_start.max(state.now()),
+                    day_end,
                 )
                 .await?;
             let of_day: Vec<&Slot> = slots.iter().filter(|s| !s.taken).collect();
