@@ -120,13 +120,7 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
     let (from, to) = storage::day_bounds(held_day).unwrap();
     let office = app
         .db
-        .gp_overview(
-            app.db
-                .person_id_by_fnr(heavy.as_str())
-                .await
-                .unwrap()
-                .unwrap(),
-        )
+        .gp_overview(crate::support::person_id(&app.db, heavy.as_str()).await)
         .await
         .unwrap()
         .unwrap()

@@ -1147,12 +1147,7 @@ async fn thread_with_answer(
         .await
         .unwrap();
     if let Some(answer) = answer {
-        let sara = app
-            .db
-            .staff_by_fnr(DemoPersons::SARA_SOLBAKKEN)
-            .await
-            .unwrap()
-            .unwrap();
+        let sara = crate::support::staff(&app.db, DemoPersons::SARA_SOLBAKKEN).await;
         let answered = app
             .db
             .answer_thread(&storage::NewAnswer {
@@ -1191,12 +1186,7 @@ async fn search_count(app: &TestApp, words: &str) -> String {
 /// exactly (up to 16 of them on SQLite) or as a prefix (more than that).
 async fn a_word_finds_every_term_it_begins(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let kari = app
-        .db
-        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
-        .await
-        .unwrap()
-        .unwrap();
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
     let many: Vec<String> = (1..=20).map(|n| format!("ab{n}")).collect();
     thread_with_answer(&app, kari, "Blodprøve", "Svar etter prøven", None).await;
     thread_with_answer(&app, kari, "Blodtrykk", "Målt hjemme", None).await;
@@ -1239,12 +1229,7 @@ async fn a_word_finds_every_term_it_begins(backend: Backend) {
 /// one another without gaps or repeats.
 async fn a_search_follows_the_latest_activity(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let kari = app
-        .db
-        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
-        .await
-        .unwrap()
-        .unwrap();
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
     let older = thread_with_answer(&app, kari, "Blodprøve tirsdag", "Når?", None).await;
     app.clock.advance(60);
     let newer = thread_with_answer(&app, kari, "Blodprøve onsdag", "Når?", None).await;
@@ -1265,12 +1250,7 @@ async fn a_search_follows_the_latest_activity(backend: Backend) {
     assert_eq!(search("blodprøve", None, 10).await.0, [third, newer, older]);
 
     app.clock.advance(60);
-    let sara = app
-        .db
-        .staff_by_fnr(DemoPersons::SARA_SOLBAKKEN)
-        .await
-        .unwrap()
-        .unwrap();
+    let sara = crate::support::staff(&app.db, DemoPersons::SARA_SOLBAKKEN).await;
     let answered = app
         .db
         .answer_thread(&storage::NewAnswer {
@@ -1324,12 +1304,8 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
         .await;
-    let person = |fnr: &'static str| {
-        let db = app.db.clone();
-        async move { db.person_id_by_fnr(fnr).await.unwrap().unwrap() }
-    };
-    let kari = person(DemoPersons::KARI_NORDMANN).await;
-    let ola = person(DemoPersons::OLA_NORDMANN).await;
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
+    let ola = crate::support::person_id(&app.db, DemoPersons::OLA_NORDMANN).await;
     // Ola's inbox holds Kari's words and more, in subjects, questions and answers.
     for _ in 0..3 {
         thread_with_answer(
@@ -1420,49 +1396,19 @@ async fn search_never_shows_threads_of_others(backend: Backend) {
 /// Threads written as the schema before migration 0006 held them (on SQLite with the search
 /// rows of that time) are found once the migration has run.
 async fn threads_written_before_the_search_index_are_found(backend: Backend) {
-    use sqlx::{Connection, Row};
+    use sqlx::Connection;
 
     let url = crate::support::fresh_database(backend).await;
     let db = storage::Database::connect(&url).await.unwrap();
     db.migrate_up_to(5).await.unwrap();
     assert!(storage::seed_demo(&db).await.unwrap());
-    let kari = db
-        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
-        .await
-        .unwrap()
-        .unwrap();
-    let ola = db
-        .person_id_by_fnr(DemoPersons::OLA_NORDMANN)
-        .await
-        .unwrap()
-        .unwrap();
+    let kari = crate::support::person_id(&db, DemoPersons::KARI_NORDMANN).await;
+    let ola = crate::support::person_id(&db, DemoPersons::OLA_NORDMANN).await;
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     let mut old_thread = async |citizen: i64, subject: &str, bodies: &[&str]| -> i64 {
-        let thread: i64 = sqlx::query(
-            "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, kind, subject, status, \
-             received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
-             VALUES ($1, $1, 1, 'kontakt-legekontoret', $2, 'answered', 1700000000, '2023-11-21', 1700000000, 0, $3) \
-             RETURNING id",
-        )
-        .bind(citizen)
-        .bind(subject)
-        .bind(storage::random_token())
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
-        .try_get("id")
-        .unwrap();
+        let thread =
+            thread_without_search_row(&mut conn, citizen, subject, 1_700_000_000, bodies).await;
         for (n, body) in bodies.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO message (thread_id, sender, sender_name, body, sent_at) \
-                 VALUES ($1, $2, 'Avsender', $3, 1700000000)",
-            )
-            .bind(thread)
-            .bind(if n == 0 { "citizen" } else { "office" })
-            .bind(*body)
-            .execute(&mut conn)
-            .await
-            .unwrap();
             if let Backend::Sqlite = backend {
                 let text = if n == 0 {
                     format!("{subject}\n{body}")
@@ -1679,21 +1625,62 @@ async fn attachments_live_in_an_s3_compatible_store(backend: Backend) {
     assert_eq!(served.bytes().await.unwrap().to_vec(), png());
 }
 
+/// Writes a thread of office 1 and its messages straight into the tables, at `at`, as an older
+/// schema held them, without a search row (each caller writes those of its schema). The first
+/// message is the citizen's question, the others the office's; a thread with an answer is
+/// answered.
+async fn thread_without_search_row(
+    conn: &mut sqlx::AnyConnection,
+    citizen: i64,
+    subject: &str,
+    at: i64,
+    bodies: &[&str],
+) -> i64 {
+    use sqlx::Row;
+
+    let thread: i64 = sqlx::query(
+        "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, kind, subject, status, \
+         received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
+         VALUES ($1, $1, 1, 'kontakt-legekontoret', $2, $3, $4, '2023-11-21', $4, 0, $5) \
+         RETURNING id",
+    )
+    .bind(citizen)
+    .bind(subject)
+    .bind(if bodies.len() > 1 { "answered" } else { "open" })
+    .bind(at)
+    .bind(storage::random_token())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    for (n, body) in bodies.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO message (thread_id, sender, sender_name, body, sent_at) \
+             VALUES ($1, $2, 'Avsender', $3, $4)",
+        )
+        .bind(thread)
+        .bind(if n == 0 { "citizen" } else { "office" })
+        .bind(*body)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    thread
+}
+
 /// Search rows keyed by the thread's id, as migration 0009 left them, are written anew in
 /// activity order by 0010 (on PostgreSQL they stay as they were): each thread is found once and
 /// in the inbox's order.
 async fn search_rows_written_before_0010_are_found_once(backend: Backend) {
-    use sqlx::{Connection, Row};
+    use sqlx::Connection;
 
     let url = crate::support::fresh_database(backend).await;
     let db = storage::Database::connect(&url).await.unwrap();
     db.migrate_up_to(9).await.unwrap();
     assert!(storage::seed_demo(&db).await.unwrap());
-    let kari = db
-        .person_id_by_fnr(DemoPersons::KARI_NORDMANN)
-        .await
-        .unwrap()
-        .unwrap();
+    let kari = crate::support::person_id(&db, DemoPersons::KARI_NORDMANN).await;
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     let mut threads = Vec::new();
     // The first written has the latest activity, so the id order is not the inbox's order.
@@ -1701,30 +1688,7 @@ async fn search_rows_written_before_0010_are_found_once(backend: Backend) {
         ("Eksem på hendene", 1_700_000_300),
         ("Eksem igjen", 1_700_000_100),
     ] {
-        let thread: i64 = sqlx::query(
-            "INSERT INTO message_thread (citizen_id, sent_by_person_id, office_id, kind, subject, status, \
-             received_at, due_date, last_activity_at, citizen_unread, idempotency_key) \
-             VALUES ($1, $1, 1, 'kontakt-legekontoret', $2, 'open', $3, '2023-11-21', $3, 0, $4) \
-             RETURNING id",
-        )
-        .bind(kari)
-        .bind(subject)
-        .bind(at)
-        .bind(storage::random_token())
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
-        .try_get("id")
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO message (thread_id, sender, sender_name, body, sent_at) \
-             VALUES ($1, 'citizen', 'Kari Nordmann', 'Det klør.', $2)",
-        )
-        .bind(thread)
-        .bind(at)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        let thread = thread_without_search_row(&mut conn, kari, subject, at, &["Det klør."]).await;
         // The entries as storage writes them: each word of the subject and the message.
         let terms = format!("{} det klør", subject.to_lowercase())
             .split(' ')

@@ -113,12 +113,7 @@ async fn answered_thread(app: &TestApp, citizen_id: i64, subject: &str, answer: 
         })
         .await
         .unwrap();
-    let sara = app
-        .db
-        .staff_by_fnr(DemoPersons::SARA_SOLBAKKEN)
-        .await
-        .unwrap()
-        .unwrap();
+    let sara = crate::support::staff(&app.db, DemoPersons::SARA_SOLBAKKEN).await;
     app.db
         .answer_thread(&NewAnswer {
             thread_id: sent.thread_id,

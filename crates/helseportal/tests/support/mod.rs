@@ -435,6 +435,22 @@ pub fn kari() -> domain::Fodselsnummer {
     domain::Fodselsnummer::parse(storage::DemoPersons::KARI_NORDMANN).unwrap()
 }
 
+/// The id of a person the test knows is there (a demo or generated citizen).
+pub async fn person_id(db: &Database, fnr: &str) -> i64 {
+    db.person_id_by_fnr(fnr)
+        .await
+        .unwrap()
+        .expect("the person exists")
+}
+
+/// A staff member the test knows is there (one of the demo office's).
+pub async fn staff(db: &Database, fnr: &str) -> storage::StaffMember {
+    db.staff_by_fnr(fnr)
+        .await
+        .unwrap()
+        .expect("the staff member exists")
+}
+
 pub fn asset_url(page: &str, name: &str) -> String {
     let marker = format!("/static/{name}?v=");
     let start = page.find(&marker).expect("the asset is linked");
