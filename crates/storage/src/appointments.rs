@@ -163,14 +163,20 @@ pub fn days_left_in_month(
         .checked_add(jiff::Span::new().months(1))
         .map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let mut days = Vec::new();
+    // A day ends where the next begins, so each midnight is looked up once.
+    let mut start = at_oslo(month_start, 0, 0)?;
     for day in month_start
         .series(jiff::Span::new().days(1))
         .take_while(|day| *day < next_month)
     {
-        let (start, end) = day_bounds(day)?;
+        let next = day
+            .tomorrow()
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let end = at_oslo(next, 0, 0)?;
         if start.max(now) < end {
             days.push((day, (start.max(now), end)));
         }
+        start = end;
     }
     Ok(days)
 }
@@ -823,5 +829,35 @@ impl Database {
         }
         tx.commit().await?;
         Ok(OfficeBooked::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_left_in_month_are_the_days_in_oslo_from_now() {
+        let march = jiff::civil::date(2026, 3, 1);
+        let before = at_oslo(march, 0, 0).unwrap() - 1;
+        let days = days_left_in_month(march, before).unwrap();
+        assert_eq!(days.len(), 31);
+        for (day, period) in &days {
+            assert_eq!(*period, day_bounds(*day).unwrap(), "{day}");
+        }
+        // Summer time begins on 29 March: that day has 23 hours.
+        let (_, (start, end)) = days[28];
+        assert_eq!(end - start, 23 * 3600);
+
+        let now = at_oslo(jiff::civil::date(2026, 3, 10), 13, 30).unwrap();
+        let days = days_left_in_month(march, now).unwrap();
+        assert_eq!(days.len(), 22);
+        assert_eq!(days[0].0, jiff::civil::date(2026, 3, 10));
+        assert_eq!(
+            days[0].1,
+            (now, at_oslo(jiff::civil::date(2026, 3, 11), 0, 0).unwrap())
+        );
+        let after = at_oslo(jiff::civil::date(2026, 4, 1), 0, 0).unwrap();
+        assert!(days_left_in_month(march, after).unwrap().is_empty());
     }
 }

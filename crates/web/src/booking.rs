@@ -57,12 +57,12 @@ fn month_name(lang: Lang, month: i8) -> String {
 
 /// "8. november 2026"
 pub(crate) fn long_date(lang: Lang, day: Date) -> String {
-    format!(
-        "{}. {} {}",
-        day.day(),
-        month_name(lang, day.month()),
-        day.year()
-    )
+    date_in_month(day, &month_name(lang, day.month()))
+}
+
+/// `long_date` with the month's name already looked up (a calendar names one month 31 times).
+fn date_in_month(day: Date, month_name: &str) -> String {
+    format!("{}. {month_name} {}", day.day(), day.year())
 }
 
 /// "Onsdag 8. november 2023, 13:45 - 14:15"
@@ -317,6 +317,9 @@ async fn calendar(
         .collect();
     let base = format!("{}/behandler/{}", service.base, practitioner.id);
     let month_param = month_start.strftime("%Y-%m").to_string();
+    // Every day of the grid is in this month: its name and the "free" note are looked up once.
+    let month = month_name(lang, month_start.month());
+    let has_free_note = i18n::text(lang, "booking-day-has-free", &[]);
     let weeks = month_grid(month_start.year(), month_start.month())
         .into_iter()
         .map(|week| {
@@ -324,12 +327,9 @@ async fn calendar(
                 .map(|cell| {
                     cell.map(|day| {
                         let has_free = free_days.contains(&day);
-                        let mut label = long_date(lang, day);
+                        let mut label = date_in_month(day, &month);
                         if has_free {
-                            label = format!(
-                                "{label}, {}",
-                                i18n::text(lang, "booking-day-has-free", &[])
-                            );
+                            label = format!("{label}, {has_free_note}");
                         }
                         DayCell {
                             day: day.day(),
@@ -374,11 +374,7 @@ async fn calendar(
         None => (Vec::new(), Vec::new()),
     };
     let l = layout(&state, &citizen.citizen, service);
-    let month_label = format!(
-        "{} {}",
-        month_name(lang, month_start.month()),
-        month_start.year()
-    );
+    let month_label = format!("{month} {}", month_start.year());
     let page = CalendarPage {
         heading: l.title.clone(),
         practitioner: practitioner_label(&l, practitioner),
