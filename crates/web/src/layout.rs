@@ -1,6 +1,8 @@
 //! What every page's frame needs: language, the logged-in person, the logout form, the
 //! inactivity timer and the versioned asset links.
 
+use std::sync::RwLock;
+
 use domain::text::TextError;
 
 use crate::i18n::{self, Lang};
@@ -86,12 +88,30 @@ impl Layout {
 
     /// The inactivity warning, with the time left when it shows.
     pub fn session_warning_text(&self) -> String {
+        /// The texts made so far, by language and duration: a process meets one or two, and
+        /// formatting the text through the catalogue on every page was a twentieth of a light
+        /// page's work. Kept short, in case of many durations.
+        static MADE: RwLock<Vec<(Lang, i64, String)>> = RwLock::new(Vec::new());
         let seconds = self.user.as_ref().map_or(300, |u| u.warning_seconds);
-        self.t1(
+        let made = MADE.read().ok().and_then(|made| {
+            made.iter()
+                .find(|(lang, s, _)| *lang == self.lang && *s == seconds)
+                .map(|(_, _, text)| text.clone())
+        });
+        if let Some(text) = made {
+            return text;
+        }
+        let text = self.t1(
             "session-warning-text",
             "duration",
             &duration_text(self.lang, seconds),
-        )
+        );
+        if let Ok(mut made) = MADE.write()
+            && made.len() < 16
+        {
+            made.push((self.lang, seconds, text.clone()));
+        }
+        text
     }
 }
 
@@ -121,6 +141,30 @@ pub fn duration_text(lang: Lang, seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_session_warning_names_its_own_language_and_duration() {
+        let page = |lang, warning_seconds| {
+            Layout::new(lang, "gp-title").with_user(HeaderUser {
+                name: "Kari Nordmann".into(),
+                csrf_token: String::new(),
+                logout_action: "/logg-ut",
+                extend_action: "/fortsett",
+                idle_seconds: 1800,
+                warning_seconds,
+                expired_url: "/",
+            })
+        };
+        // The second round reads the texts the first one made.
+        for _ in 0..2 {
+            let nb = page(Lang::Nb, 300).session_warning_text();
+            assert!(nb.ends_with("automatisk om 5 minutter."), "{nb}");
+            let shorter = page(Lang::Nb, 120).session_warning_text();
+            assert!(shorter.ends_with("automatisk om 2 minutter."), "{shorter}");
+            let en = page(Lang::En, 300).session_warning_text();
+            assert!(en.ends_with("automatically in 5 minutes."), "{en}");
+        }
+    }
 
     #[test]
     fn durations_read_as_people_say_them() {
