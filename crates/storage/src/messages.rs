@@ -323,7 +323,7 @@ pub fn full_text_query(backend: Backend, owner: i64, input: &str) -> Option<Stri
 const MAX_EXACT_TERMS: usize = 16;
 
 /// A search in an inbox as the engine runs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct SearchQuery {
     /// In the engine's full-text syntax.
     text: String,
@@ -405,7 +405,7 @@ impl Database {
 /// The condition that keeps the threads matching the search in `$2` on PostgreSQL: its index
 /// has one row per thread, keyed by the thread's id, whose entries carry the citizen
 /// (`owned_term`), so it reads only the citizen's own entries. SQLite reads a page of a search
-/// from its index in activity order instead (`SQLITE_SEARCH_PAGE_SQL`).
+/// from its index in activity order instead (`Database::sqlite_search_page`).
 const POSTGRES_SEARCH_CONDITION: &str =
     "t.id IN (SELECT thread_id FROM inbox_search WHERE terms @@ CAST($2 AS tsquery))";
 
@@ -497,8 +497,8 @@ impl SearchRow {
 }
 
 /// How each engine writes a search row: the columns of the row's key (`SearchRow::key`) and its
-/// entries, and each value's SQL (`$` stands for the value's parameter). PostgreSQL takes the entries as
-/// they are, without its own text parser.
+/// entries, and each value's SQL (`$` stands for the value's parameter). PostgreSQL takes the
+/// entries as they are, without its own text parser.
 pub(crate) fn search_row_shape(
     backend: Backend,
 ) -> (&'static [&'static str], &'static [&'static str]) {
