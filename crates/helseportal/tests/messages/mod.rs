@@ -1036,14 +1036,7 @@ async fn inbox_pages_and_searches(backend: Backend) {
     assert!(first.contains("25 meldinger"));
     assert_eq!(first.matches("Se detaljer").count(), 20);
     assert!(first.contains("Spørsmål 24"), "newest first");
-    let more = first
-        .split(r#"<p><a href=""#)
-        .last()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let more = more_link(&first);
     assert!(more.starts_with("/innboks?etter="), "{more}");
     let second = app.get(&more).await.text().await.unwrap();
     assert_eq!(second.matches("Se detaljer").count(), 5);
@@ -1070,14 +1063,7 @@ async fn inbox_pages_and_searches(backend: Backend) {
     assert!(search_first.contains("24 meldinger"), "{search_first}");
     assert_eq!(search_first.matches("Se detaljer").count(), 20);
     assert!(search_first.contains("Spørsmål 24") && !search_first.contains("Spørsmål 7<"));
-    let search_more = search_first
-        .split(r#"<p><a href=""#)
-        .last()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&#38;", "&");
+    let search_more = more_link(&search_first);
     assert!(search_more.ends_with("&q=melding"), "{search_more}");
     let search_second = app.get(&search_more).await.text().await.unwrap();
     assert!(search_second.contains("24 meldinger"), "{search_second}");
@@ -1117,6 +1103,16 @@ async fn inbox_pages_and_searches(backend: Backend) {
         app.get("/innboks?etter=noe-tull").await.status(),
         StatusCode::OK
     );
+}
+
+/// Where an Innboks page's "more" link leads (the page's last link).
+fn more_link(page: &str) -> String {
+    let href = page
+        .split(r#"<p><a href=""#)
+        .last()
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page links on");
+    crate::support::unescape(href)
 }
 
 /// A thread from `citizen_id` to office 1; with `answer`, answered by the reception.
