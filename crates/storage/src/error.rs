@@ -20,6 +20,8 @@ pub enum StorageError {
     Other(#[source] sqlx::Error),
     #[error("SQLite error: {0}")]
     Sqlite(#[source] rusqlite::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[source] tokio_postgres::Error),
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -36,17 +38,30 @@ impl From<sqlx::Error> for StorageError {
     }
 }
 
-/// Whether the server ended the connection, or cannot take it now: PostgreSQL's connection
-/// exceptions (class 08) and its shutdowns (57P01 to 57P05: an administrator, a crash, a
-/// restart not finished, the database dropped, idle too long). The connection is gone; the
-/// query may run again on a new one.
+/// Whether the server ended the connection, or cannot take it now. The connection is gone;
+/// the query may run again on a new one.
 pub(crate) fn ended_connection(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(database) => database
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        sqlx::Error::Database(database) => database.code().is_some_and(|c| ends_connection(&c)),
         _ => false,
+    }
+}
+
+/// Whether a SQLSTATE says the connection ended or cannot be had now: PostgreSQL's connection
+/// exceptions (class 08) and its shutdowns (57P01 to 57P05: an administrator, a crash, a
+/// restart not finished, the database dropped, idle too long).
+pub(crate) fn ends_connection(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || sqlstate.starts_with("57P")
+}
+
+impl From<tokio_postgres::Error> for StorageError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if crate::reads::ended_postgres_connection(&error) {
+            Self::Unavailable(error.to_string())
+        } else {
+            Self::Postgres(error)
+        }
     }
 }
 

@@ -134,7 +134,7 @@ impl Database {
         };
         let readers = match sqlite_path {
             Some(path) => reads::Readers::Sqlite(reads::SqliteReaders::new(path)),
-            None => reads::Readers::Postgres(reads::PostgresReaders::new(options.clone())),
+            None => reads::Readers::Postgres(reads::PostgresReaders::new(&url)?),
         };
         let pool = pool_options.connect_with(options).await?;
         Ok(Self {

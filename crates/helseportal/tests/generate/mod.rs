@@ -8,6 +8,7 @@ use crate::support::{Backend, TestApp};
 on_both_databases!(
     generated_citizen_sees_gp_innboks_and_free_slots,
     generating_twice_is_refused,
+    reads_at_once_each_get_their_own_answer_also_after_abandoned_ones,
 );
 
 /// Three GPs at one office; the first citizen has 10,000 threads in Innboks.
@@ -176,6 +177,118 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
     }
     if matches!(backend, Backend::Sqlite) {
         assert_eq!(app.db.sqlite_read_replans(), 0);
+    }
+}
+
+/// Many citizens' pages read at once, as under load: on PostgreSQL the reads share a few
+/// connections and their queries and answers travel pipelined on them, so an answer handed to
+/// the wrong read, or a read abandoned half way that leaves its answer to the next, would show
+/// one citizen another's data.
+async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backend: Backend) {
+    let app = TestApp::spawn_empty(backend).await;
+    let plan = small_plan();
+    app.db
+        .generate_population(&plan, app.clock_now())
+        .await
+        .unwrap();
+    let now = app.clock_now();
+    let mut citizens = Vec::new();
+    for index in 0..12 {
+        let fnr = plan.fnr(index * 97).unwrap();
+        let id = crate::support::person_id(&app.db, fnr.as_str()).await;
+        let session = app
+            .db
+            .create_session(storage::SessionKind::Citizen, id, now)
+            .await
+            .unwrap();
+        citizens.push((id, session.token));
+    }
+    // What each citizen's reads give one at a time: the session with the person, the GP with
+    // the office, the front page's facts, and the first page of Innboks and of a search in it
+    // (the heavy citizen's are 10,000 threads and 1,250 matches; a search is planned for its
+    // values on PostgreSQL).
+    let db = app.db.clone();
+    let answers = move |(citizen, token): (i64, String)| {
+        let db = db.clone();
+        async move {
+            let storage::CitizenLookup::Active(session) = db
+                .citizen_by_session(&token, now, 3_600, 3_600)
+                .await
+                .unwrap()
+            else {
+                panic!("the session is active");
+            };
+            assert_eq!(session.person.id, citizen);
+            let person = session.person;
+            let gp = db.gp_overview(citizen).await.unwrap();
+            let facts = db.front_page_facts(citizen).await.unwrap();
+            let inbox = db.inbox(citizen, None, None, 20).await.unwrap();
+            let search = db
+                .inbox(citizen, Some("blodprøve"), None, 20)
+                .await
+                .unwrap();
+            format!("{person:?} {gp:?} {facts:?} {inbox:?} {search:?}")
+        }
+    };
+    let mut expected = Vec::new();
+    for citizen in &citizens {
+        expected.push(answers(citizen.clone()).await);
+    }
+    assert!(expected[0].contains("total: 1250"), "{}", expected[0]);
+    assert_eq!(
+        expected
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        citizens.len(),
+        "every citizen has answers of their own"
+    );
+
+    let at_once = |rounds: usize| {
+        let mut reads = tokio::task::JoinSet::new();
+        for round in 0..rounds {
+            for (index, citizen) in citizens.iter().enumerate() {
+                let (answers, citizen) = (answers.clone(), citizen.clone());
+                reads.spawn(async move { (round, index, answers(citizen).await) });
+            }
+        }
+        reads
+    };
+    let mut reads = at_once(8);
+    while let Some(read) = reads.join_next().await {
+        let (round, index, answer) = read.unwrap();
+        assert_eq!(answer, expected[index], "round {round}, citizen {index}");
+    }
+
+    // Reads given up half way (the browser went away): their answers must not reach the
+    // reads after them.
+    let mut abandoned = at_once(8);
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    abandoned.abort_all();
+    let mut reads = at_once(4);
+    while let Some(read) = reads.join_next().await {
+        let (round, index, answer) = read.unwrap();
+        assert_eq!(
+            answer, expected[index],
+            "after abandoned reads: round {round}, citizen {index}"
+        );
+    }
+    if matches!(backend, Backend::Postgres) {
+        // The reads shared their connections: the process holds at most the pool's eight and
+        // one reader connection per core (at most eight).
+        use sqlx::{Connection, Row};
+        let mut admin = sqlx::AnyConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&mut admin)
+        .await
+        .unwrap()
+        .get("n");
+        assert!((1..=16).contains(&open), "{open} connections");
     }
 }
 
