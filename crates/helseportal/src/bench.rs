@@ -792,23 +792,24 @@ async fn page_calls(
         }
         ReadCall::FreeSlots(day) => {
             db.gp_overview(session.person_id).await?;
-            db.practitioners_of(session.office_id).await?;
             let periods: Vec<storage::Period> =
                 storage::days_left_in_month(day.first_of_month(), now)?
                     .into_iter()
                     .map(|(_, period)| period)
                     .collect();
             let purpose = domain::appointment::SlotPurpose::Ordinary;
-            db.periods_with_free_slots(session.practitioner_id, purpose, &periods)
-                .await?;
             let (day_start, day_end) = storage::day_bounds(*day)?;
-            db.slots_between(
-                session.practitioner_id,
-                purpose,
-                day_start.max(now),
-                day_end,
-            )
-            .await?;
+            // At once, as the calendar page asks for them.
+            tokio::try_join!(
+                db.practitioners_of(session.office_id),
+                db.periods_with_free_slots(session.practitioner_id, purpose, &periods),
+                db.slots_between(
+                    session.practitioner_id,
+                    purpose,
+                    day_start.max(now),
+                    day_end,
+                ),
+            )?;
         }
         ReadCall::Booking(slots) => {
             db.gp_overview(session.person_id).await?;

@@ -324,6 +324,8 @@ pub(crate) struct PostgresReaders {
     slots: Vec<ReaderSlot>,
     /// Set by [`Database::close`]: reads fail from then on, as with the sqlx pool.
     closed: AtomicBool,
+    /// What the slots' times count from.
+    started: std::time::Instant,
 }
 
 /// One shared connection, opened on first use and again after the server ended it.
@@ -332,6 +334,9 @@ struct ReaderSlot {
     current: Mutex<Option<Arc<PostgresReader>>>,
     /// Reads sent on it and not yet answered (see [`PostgresReaders::choose`]).
     in_flight: AtomicUsize,
+    /// When it last answered a read, or began to work after it had none, in microseconds
+    /// from [`PostgresReaders::started`].
+    progress: AtomicU64,
     /// Held while the slot's connection is being opened, so that the reads waiting for it
     /// open one connection rather than one each.
     opening: tokio::sync::Mutex<()>,
@@ -363,7 +368,12 @@ impl PostgresReaders {
                 .map(|_| ReaderSlot::default())
                 .collect(),
             closed: AtomicBool::new(false),
+            started: std::time::Instant::now(),
         }))
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     fn close(&self) {
@@ -438,21 +448,31 @@ impl PostgresReaders {
     }
 
     /// Reads in flight on one connection before the next goes to another.
-    const FILL: usize = 64;
+    const FILL: usize = 256;
+
+    /// How long a connection may answer nothing while reads wait on it before it counts as
+    /// held up, in microseconds.
+    const HELD_UP: u64 = 10_000;
 
     /// The connection a read goes on. A kept statement (a read of a few rows by an index)
-    /// goes on the first connection with fewer than [`Self::FILL`] reads in flight, else on
-    /// the one with fewest: reads gather on one connection while it keeps up (the more
-    /// queries one write and one wake-up of the server carry, the less each costs), and a
-    /// connection held up by a slow query fills and the reads after it go elsewhere. A
+    /// goes on the first connection that has fewer than [`Self::FILL`] reads in flight and is
+    /// not held up (it answered something in the last [`Self::HELD_UP`]), else on the one with
+    /// fewest. So reads gather on one connection while it keeps up: the more queries one write
+    /// and one wake-up of the server carry, the less each costs, and on two cores that also
+    /// shared with the portal a second busy server process cost more than it added (the
+    /// slots page went from 6,000 to 4,000 requests a second when its reads spread over two).
+    /// A connection held up by a slow query stops taking new reads until it answers again. A
     /// statement planned for its values (a search, which takes milliseconds) goes on the
     /// connection with fewest reads in flight, so that such reads use every core of the
     /// server.
     fn choose(&self, keep_statement: bool) -> &ReaderSlot {
+        let now = self.now();
         let mut least = &self.slots[0];
         for slot in &self.slots {
             let in_flight = slot.in_flight.load(Ordering::Relaxed);
-            if keep_statement && in_flight < Self::FILL {
+            let held_up = in_flight > 0
+                && now.saturating_sub(slot.progress.load(Ordering::Relaxed)) > Self::HELD_UP;
+            if keep_statement && in_flight < Self::FILL && !held_up {
                 return slot;
             }
             if in_flight < least.in_flight.load(Ordering::Relaxed) {
@@ -469,7 +489,7 @@ impl PostgresReaders {
         keep_statement: bool,
     ) -> Result<Vec<tokio_postgres::Row>, StorageError> {
         let slot = self.choose(keep_statement);
-        let _in_flight = InFlight::count(&slot.in_flight);
+        let _in_flight = InFlight::count(slot, self);
         let (reader, reused) = self.reader(slot, None).await?;
         match reader.query(sql, args, keep_statement).await {
             Ok(rows) => Ok(rows),
@@ -485,19 +505,28 @@ impl PostgresReaders {
     }
 }
 
-/// Counts a read as in flight on its connection until it is answered or abandoned.
-struct InFlight<'a>(&'a AtomicUsize);
+/// Counts a read as in flight on its connection until it is answered or abandoned, and
+/// notes the connection's progress.
+struct InFlight<'a> {
+    slot: &'a ReaderSlot,
+    readers: &'a PostgresReaders,
+}
 
 impl<'a> InFlight<'a> {
-    fn count(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Self(counter)
+    fn count(slot: &'a ReaderSlot, readers: &'a PostgresReaders) -> Self {
+        if slot.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
+            slot.progress.store(readers.now(), Ordering::Relaxed);
+        }
+        Self { slot, readers }
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.slot
+            .progress
+            .store(self.readers.now(), Ordering::Relaxed);
+        self.slot.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -825,6 +854,7 @@ mod tests {
         let set = |counts: [usize; 3]| {
             for (slot, count) in readers.slots.iter().zip(counts) {
                 slot.in_flight.store(count, Ordering::Relaxed);
+                slot.progress.store(readers.now(), Ordering::Relaxed);
             }
         };
         set([0, 0, 0]);
@@ -841,16 +871,41 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_that_answers_nothing_for_a_while_takes_no_new_reads() {
+        let readers =
+            PostgresReaders::with_connections("postgres://portal@127.0.0.1/portal", 2).unwrap();
+        let first = &readers.slots[0];
+        // A read has waited on the first connection longer than it may without an answer.
+        std::thread::sleep(Duration::from_micros(PostgresReaders::HELD_UP + 1_000));
+        first.in_flight.store(1, Ordering::Relaxed);
+        assert!(std::ptr::eq(readers.choose(true), &readers.slots[1]));
+        // An answer, and it takes reads again.
+        first.progress.store(readers.now(), Ordering::Relaxed);
+        assert!(std::ptr::eq(readers.choose(true), first));
+        // Idle for long is not held up: nothing waits on it.
+        std::thread::sleep(Duration::from_micros(PostgresReaders::HELD_UP + 1_000));
+        first.in_flight.store(0, Ordering::Relaxed);
+        assert!(std::ptr::eq(readers.choose(true), first));
+    }
+
+    #[test]
     fn a_read_counts_as_in_flight_until_it_is_answered_or_dropped() {
-        let counter = AtomicUsize::new(0);
+        let readers =
+            PostgresReaders::with_connections("postgres://portal@127.0.0.1/portal", 1).unwrap();
+        let slot = &readers.slots[0];
+        std::thread::sleep(Duration::from_millis(2));
         {
-            let _first = InFlight::count(&counter);
-            let second = InFlight::count(&counter);
-            assert_eq!(counter.load(Ordering::Relaxed), 2);
+            let _first = InFlight::count(slot, &readers);
+            // A connection that had nothing to do begins to work now, not when it last
+            // answered.
+            let began = slot.progress.load(Ordering::Relaxed);
+            assert!(began >= 2_000, "{began}");
+            let second = InFlight::count(slot, &readers);
+            assert_eq!(slot.in_flight.load(Ordering::Relaxed), 2);
             drop(second);
-            assert_eq!(counter.load(Ordering::Relaxed), 1);
+            assert_eq!(slot.in_flight.load(Ordering::Relaxed), 1);
         }
-        assert_eq!(counter.load(Ordering::Relaxed), 0);
+        assert_eq!(slot.in_flight.load(Ordering::Relaxed), 0);
     }
 
     #[test]

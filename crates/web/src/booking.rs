@@ -276,11 +276,6 @@ async fn calendar(
     if !offers_slots(&office, service) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let practitioners = state.db.practitioners_of(office.id).await?;
-    let practitioner = practitioners
-        .iter()
-        .find(|p| p.id == practitioner_id)
-        .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
     let lang = citizen.citizen.lang;
     let today = oslo_date(state.now());
     let chosen_day: Option<Date> = match query.dag.as_deref().filter(|d| !d.is_empty()) {
@@ -306,10 +301,37 @@ async fn calendar(
         .unwrap_or(month_start);
     let days = storage::days_left_in_month(month_start, state.now())?;
     let periods: Vec<storage::Period> = days.iter().map(|(_, period)| *period).collect();
-    let free_starts = state
-        .db
-        .periods_with_free_slots(practitioner.id, service.purpose, &periods)
-        .await?;
+    let chosen_bounds = chosen_day
+        .map(|day| storage::day_bounds(day).map_err(|_| AppError::bad_request()))
+        .transpose()?;
+    // The office's practitioners, the month's free days and the chosen day's slots do not
+    // depend on each other, so they are asked for at once: on PostgreSQL the three go out in
+    // one write. The practitioner is checked against the office before anything is shown.
+    let (practitioners, free_starts, day_slots) = tokio::try_join!(
+        state.db.practitioners_of(office.id),
+        state
+            .db
+            .periods_with_free_slots(practitioner_id, service.purpose, &periods),
+        async {
+            match chosen_bounds {
+                Some((day_start, day_end)) => state
+                    .db
+                    .slots_between(
+                        practitioner_id,
+                        service.purpose,
+                        day_start.max(state.now()),
+                        day_end,
+                    )
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
+    let practitioner = practitioners
+        .iter()
+        .find(|p| p.id == practitioner_id)
+        .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
     let free_days: Vec<Date> = days
         .iter()
         .filter(|(_, (start, _))| free_starts.contains(start))
@@ -344,19 +366,8 @@ async fn calendar(
                 .collect()
         })
         .collect();
-    let (free, later) = match chosen_day {
-        Some(day) => {
-            let (day_start, day_end) =
-                storage::day_bounds(day).map_err(|_| AppError::bad_request())?;
-            let slots = state
-                .db
-                .slots_between(
-                    practitioner.id,
-                    service.purpose,
-                    day_start.max(state.now()),
-                    day_end,
-                )
-                .await?;
+    let (free, later) = match day_slots {
+        Some(slots) => {
             let of_day: Vec<&Slot> = slots.iter().filter(|s| !s.taken).collect();
             (
                 of_day
