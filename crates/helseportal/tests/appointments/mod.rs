@@ -903,8 +903,27 @@ mod booking_pages {
             .unwrap()
             .into_iter()
             .find(|s| s.released)
+            .unwrap();
+        // Also with a day of his free slots: the page's reads run before the practitioner is
+        // checked against the office, and none of what they found is shown.
+        let day = jiff::Timestamp::from_second(rolf_slot.starts_at)
             .unwrap()
-            .id;
+            .to_zoned_datetime(domain::norway_time_zone())
+            .date();
+        let with_day = app
+            .get(&format!(
+                "/bestill-time/behandler/{rolf}?maaned={}&dag={day}",
+                day.strftime("%Y-%m")
+            ))
+            .await;
+        assert_eq!(
+            with_day.status(),
+            StatusCode::NOT_FOUND,
+            "another office's day"
+        );
+        let body = with_day.text().await.unwrap();
+        assert!(!body.contains(r#"name="time""#), "{body}");
+        let rolf_slot = rolf_slot.id;
         let forged = app
             .get(&format!("/bestill-time/se-gjennom?time={rolf_slot}"))
             .await;
