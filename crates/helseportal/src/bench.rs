@@ -219,6 +219,9 @@ impl PopulationRun<'_> {
         let login_started = Instant::now();
         let sessions = login_all(&base, &db, &plan, &citizens).await?;
         let heavy_sessions = login_all(&base, &db, &plan, &heavy).await?;
+        db.refresh_session_statistics()
+            .await
+            .map_err(|e| e.to_string())?;
         println!(
             "{} sessions logged in ({} with 10,000 threads) in {:.1} s",
             sessions.len() + heavy_sessions.len(),

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use sqlx::Row;
 
 use crate::appointments::at_oslo;
-use crate::messages::{SearchRow, bulk_search_writes, search_row_shape};
+use crate::messages::{SearchRow, SearchValue, derive_search_entries, search_row_shape};
 use crate::{Backend, Database, PARAMS_PER_STATEMENT, StorageError, insert_sql};
 
 /// About 1,100 patients on a GP's list, as in Norway (5.5 million people, about 5,000 GPs).
@@ -460,12 +460,12 @@ impl Database {
             prescription: next_id(self, "prescription").await?,
             slot: next_id(self, "slot").await?,
         };
-        bulk_search_writes(self.pool(), self.backend(), true).await?;
-        let written = self.write_population(plan, &ids, now, today).await;
-        // Also after a failure: every search would read the whole pending list from then on.
-        let merged = bulk_search_writes(self.pool(), self.backend(), false).await;
-        let report = written?;
-        merged?;
+        let report = self.write_population(plan, &ids, now, today).await?;
+        if self.backend() == Backend::Postgres {
+            // The search rows' entries in activity order and the terms' counts, from all the
+            // rows at once: a few set-wise statements instead of one per thread.
+            derive_search_entries(self.pool()).await?;
+        }
         // Fresh statistics, so the planner sees a national population and not an empty one.
         // On PostgreSQL also a vacuum, which marks the new rows visible to all in the
         // visibility map, as in a database that has been in service: until then an
@@ -1057,8 +1057,13 @@ impl ThreadRows {
         let backend = writer.db.backend();
         let (columns, shape) = search_row_shape(backend);
         let mut search = Vec::with_capacity(self.search.len() * columns.len());
-        for row in self.search {
-            search.extend([Value::from(row.key(backend)?), Value::from(row.terms)]);
+        for row in &self.search {
+            for value in row.values(backend)? {
+                search.push(match value {
+                    SearchValue::Int(value) => Value::from(value),
+                    SearchValue::Text(value) => Value::from(value.to_owned()),
+                });
+            }
         }
         writer
             .insert_shaped("inbox_search", columns, shape, search)

@@ -43,7 +43,6 @@ pub use generate::{
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor,
     InboxListing, Message, MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary,
-    full_text_query,
 };
 pub use notifications::{
     ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,

@@ -20,6 +20,8 @@ enum Step {
     BackfillInboxSearch,
     /// On SQLite, the search rows again, under keys in activity order (0010).
     RekeyInboxSearch,
+    /// On PostgreSQL, the search entries and term counts of the rows written before 0011.
+    DeriveSearchEntries,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -83,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_inbox_search_in_activity_order.sql"),
         then: Some(Step::RekeyInboxSearch),
     },
+    Migration {
+        version: 11,
+        sqlite: include_str!("../migrations/sqlite/0011_inbox_search_in_activity_order.sql"),
+        postgres: include_str!("../migrations/postgres/0011_inbox_search_in_activity_order.sql"),
+        then: Some(Step::DeriveSearchEntries),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.
@@ -144,6 +152,10 @@ async fn apply_pending(
                 crate::messages::backfill_search(&mut tx, backend).await?;
             }
             Some(Step::RekeyInboxSearch) => {}
+            Some(Step::DeriveSearchEntries) if backend == Backend::Postgres => {
+                crate::messages::derive_search_entries(&mut *tx).await?;
+            }
+            Some(Step::DeriveSearchEntries) => {}
             None => {}
         }
         sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")

@@ -197,7 +197,6 @@ pub(crate) struct Read<'d, 'a> {
     db: &'d Database,
     sql: &'a str,
     args: Vec<Arg<'a>>,
-    keep_statement: bool,
 }
 
 impl Database {
@@ -207,7 +206,6 @@ impl Database {
             db: self,
             sql,
             args: Vec::new(),
-            keep_statement: true,
         }
     }
 
@@ -226,12 +224,6 @@ impl Database {
 impl<'a> Read<'_, 'a> {
     pub(crate) fn bind(mut self, arg: impl Into<Arg<'a>>) -> Self {
         self.args.push(arg.into());
-        self
-    }
-
-    /// Whether the prepared statement is kept for the next read of the same SQL (the default).
-    pub(crate) fn keep_statement(mut self, keep: bool) -> Self {
-        self.keep_statement = keep;
         self
     }
 
@@ -279,13 +271,9 @@ impl<'a> Read<'_, 'a> {
         mut visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
     ) -> Result<(), StorageError> {
         match &self.db.readers {
-            Readers::Sqlite(readers) => {
-                readers.each(self.sql, &self.args, self.keep_statement, visit)
-            }
+            Readers::Sqlite(readers) => readers.each(self.sql, &self.args, visit),
             Readers::Postgres(readers) => {
-                let rows = readers
-                    .fetch_all(self.sql, &self.args, self.keep_statement)
-                    .await?;
+                let rows = readers.fetch_all(self.sql, &self.args).await?;
                 for row in &rows {
                     if !visit(&DbRow::Postgres(row))? {
                         break;
@@ -454,25 +442,21 @@ impl PostgresReaders {
     /// held up, in microseconds.
     const HELD_UP: u64 = 10_000;
 
-    /// The connection a read goes on. A kept statement (a read of a few rows by an index)
-    /// goes on the first connection that has fewer than [`Self::FILL`] reads in flight and is
-    /// not held up (it answered something in the last [`Self::HELD_UP`]), else on the one with
-    /// fewest. So reads gather on one connection while it keeps up: the more queries one write
-    /// and one wake-up of the server carry, the less each costs, and on two cores that also
-    /// shared with the portal a second busy server process cost more than it added (the
-    /// slots page went from 6,000 to 4,000 requests a second when its reads spread over two).
-    /// A connection held up by a slow query stops taking new reads until it answers again. A
-    /// statement planned for its values (a search, which takes milliseconds) goes on the
-    /// connection with fewest reads in flight, so that such reads use every core of the
-    /// server.
-    fn choose(&self, keep_statement: bool) -> &ReaderSlot {
+    /// The connection a read goes on: the first that has fewer than [`Self::FILL`] reads in
+    /// flight and is not held up (it answered something in the last [`Self::HELD_UP`]), else
+    /// the one with fewest. So reads gather on one connection while it keeps up: the more
+    /// queries one write and one wake-up of the server carry, the less each costs, and on two
+    /// cores also shared with the portal a second busy server process cost more than it added
+    /// (the slots page went from 6,000 to 4,000 requests a second when its reads spread over
+    /// two). A connection held up by a slow query takes no new reads until it answers again.
+    fn choose(&self) -> &ReaderSlot {
         let now = self.now();
         let mut least = &self.slots[0];
         for slot in &self.slots {
             let in_flight = slot.in_flight.load(Ordering::Relaxed);
             let held_up = in_flight > 0
                 && now.saturating_sub(slot.progress.load(Ordering::Relaxed)) > Self::HELD_UP;
-            if keep_statement && in_flight < Self::FILL && !held_up {
+            if in_flight < Self::FILL && !held_up {
                 return slot;
             }
             if in_flight < least.in_flight.load(Ordering::Relaxed) {
@@ -486,19 +470,18 @@ impl PostgresReaders {
         &self,
         sql: &str,
         args: &[Arg<'_>],
-        keep_statement: bool,
     ) -> Result<Vec<tokio_postgres::Row>, StorageError> {
-        let slot = self.choose(keep_statement);
+        let slot = self.choose();
         let _in_flight = InFlight::count(slot, self);
         let (reader, reused) = self.reader(slot, None).await?;
-        match reader.query(sql, args, keep_statement).await {
+        match reader.query(sql, args).await {
             Ok(rows) => Ok(rows),
             // A kept connection the server has ended meanwhile (it restarted, or ended idle
             // sessions) fails on its first use; a read may run again on a new one.
             Err(error) if reused && ended_postgres_connection(&error) => {
                 tracing::info!(%error, "a kept database connection was gone; reading on a new one");
                 let (reader, _) = self.reader(slot, Some(&reader)).await?;
-                Ok(reader.query(sql, args, keep_statement).await?)
+                Ok(reader.query(sql, args).await?)
             }
             Err(error) => Err(error.into()),
         }
@@ -531,21 +514,12 @@ impl Drop for InFlight<'_> {
 }
 
 impl PostgresReader {
+    /// Runs `sql` with a statement prepared on this connection once and kept.
     async fn query(
         &self,
         sql: &str,
         args: &[Arg<'_>],
-        keep_statement: bool,
     ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
-        if !keep_statement {
-            // An unnamed statement, parsed, planned for these values and run in one round
-            // trip.
-            let typed: Vec<(&(dyn ToSql + Sync), Type)> = args
-                .iter()
-                .map(|arg| (arg as _, arg.postgres_type()))
-                .collect();
-            return self.client.query_typed(sql, &typed).await;
-        }
         let kept = self
             .statements
             .lock()
@@ -677,36 +651,32 @@ impl SqliteReaders {
         &self,
         sql: &str,
         args: &[Arg<'_>],
-        keep_statement: bool,
         visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
     ) -> Result<(), StorageError> {
         let connection = self.take()?;
-        let result = run(&connection, sql, args, keep_statement, visit, &self.replans);
+        let result = run(&connection, sql, args, visit, &self.replans);
         self.give_back(connection);
         result
     }
 }
 
+/// Runs `sql` with a statement kept in the connection's cache, counting how often SQLite
+/// planned it again (see [`Database::sqlite_read_replans`]).
 fn run(
     connection: &rusqlite::Connection,
     sql: &str,
     args: &[Arg<'_>],
-    keep_statement: bool,
     visit: impl FnMut(&DbRow<'_, '_>) -> Result<bool, StorageError>,
     replans: &AtomicU64,
 ) -> Result<(), StorageError> {
-    if keep_statement {
-        let mut statement = connection.prepare_cached(sql)?;
-        let result = query_rows(&mut statement, args, visit);
-        let planned_again = statement.get_status(rusqlite::StatementStatus::RePrepare);
-        if planned_again > 0 {
-            replans.fetch_add(planned_again as u64, Ordering::Relaxed);
-            statement.reset_status(rusqlite::StatementStatus::RePrepare);
-        }
-        result
-    } else {
-        query_rows(&mut connection.prepare(sql)?, args, visit)
+    let mut statement = connection.prepare_cached(sql)?;
+    let result = query_rows(&mut statement, args, visit);
+    let planned_again = statement.get_status(rusqlite::StatementStatus::RePrepare);
+    if planned_again > 0 {
+        replans.fetch_add(planned_again as u64, Ordering::Relaxed);
+        statement.reset_status(rusqlite::StatementStatus::RePrepare);
     }
+    result
 }
 
 fn query_rows(
@@ -786,7 +756,7 @@ mod tests {
     fn names(readers: &SqliteReaders, sql: &str, args: &[Arg<'_>]) -> Vec<String> {
         let mut out = Vec::new();
         readers
-            .each(sql, args, true, |row| {
+            .each(sql, args, |row| {
                 out.push(row.value::<String>("name")?);
                 Ok(true)
             })
@@ -804,9 +774,7 @@ mod tests {
             names(&readers, sql, &[Arg::Int(2), Arg::Int(1)]),
             vec!["en", "to"]
         );
-        let missing = readers
-            .each(sql, &[Arg::Int(2)], true, |_| Ok(true))
-            .unwrap_err();
+        let missing = readers.each(sql, &[Arg::Int(2)], |_| Ok(true)).unwrap_err();
         assert!(missing.to_string().contains("$2"), "{missing}");
     }
 
@@ -819,7 +787,6 @@ mod tests {
             .each(
                 "SELECT name, id, name || '!' AS shout FROM t WHERE id = $1",
                 &[Arg::Int(3)],
-                true,
                 |row| {
                     read.push((
                         row.value::<i64>("id")?,
@@ -832,7 +799,7 @@ mod tests {
             .unwrap();
         assert_eq!(read, vec![(3, "tre!".to_owned(), "tre".to_owned())]);
         let unknown = readers
-            .each("SELECT name FROM t", &[], true, |row| {
+            .each("SELECT name FROM t", &[], |row| {
                 row.value::<String>("navn").map(|_| true)
             })
             .unwrap_err();
@@ -840,11 +807,11 @@ mod tests {
     }
 
     #[test]
-    fn kept_reads_fill_one_connection_and_planned_reads_spread() {
+    fn reads_fill_one_connection_then_go_to_the_least_busy() {
         let readers =
             PostgresReaders::with_connections("postgres://portal@127.0.0.1/portal", 3).unwrap();
-        let chosen = |keep: bool| {
-            let slot = readers.choose(keep);
+        let chosen = || {
+            let slot = readers.choose();
             readers
                 .slots
                 .iter()
@@ -858,16 +825,16 @@ mod tests {
             }
         };
         set([0, 0, 0]);
-        assert_eq!((chosen(true), chosen(false)), (0, 0));
+        assert_eq!(chosen(), 0);
         set([PostgresReaders::FILL - 1, 0, 5]);
-        assert_eq!((chosen(true), chosen(false)), (0, 1));
-        // The first is full: the next with room takes the kept read.
+        assert_eq!(chosen(), 0);
+        // The first is full: the next with room.
         set([PostgresReaders::FILL, 7, 0]);
-        assert_eq!((chosen(true), chosen(false)), (1, 2));
+        assert_eq!(chosen(), 1);
         // All full: the least busy.
         let full = PostgresReaders::FILL;
         set([full + 9, full + 2, full + 4]);
-        assert_eq!((chosen(true), chosen(false)), (1, 1));
+        assert_eq!(chosen(), 1);
     }
 
     #[test]
@@ -878,14 +845,14 @@ mod tests {
         // A read has waited on the first connection longer than it may without an answer.
         std::thread::sleep(Duration::from_micros(PostgresReaders::HELD_UP + 1_000));
         first.in_flight.store(1, Ordering::Relaxed);
-        assert!(std::ptr::eq(readers.choose(true), &readers.slots[1]));
+        assert!(std::ptr::eq(readers.choose(), &readers.slots[1]));
         // An answer, and it takes reads again.
         first.progress.store(readers.now(), Ordering::Relaxed);
-        assert!(std::ptr::eq(readers.choose(true), first));
+        assert!(std::ptr::eq(readers.choose(), first));
         // Idle for long is not held up: nothing waits on it.
         std::thread::sleep(Duration::from_micros(PostgresReaders::HELD_UP + 1_000));
         first.in_flight.store(0, Ordering::Relaxed);
-        assert!(std::ptr::eq(readers.choose(true), first));
+        assert!(std::ptr::eq(readers.choose(), first));
     }
 
     #[test]
@@ -940,14 +907,13 @@ mod tests {
             .each(
                 "UPDATE t SET name = $1 RETURNING name",
                 &[Arg::Text("x")],
-                true,
                 |_| Ok(true),
             )
             .unwrap_err();
         assert!(write.to_string().contains("readonly"), "{write}");
         readers.close();
         let closed = readers
-            .each("SELECT name FROM t", &[], true, |_| Ok(true))
+            .each("SELECT name FROM t", &[], |_| Ok(true))
             .unwrap_err();
         assert!(closed.is_unavailable(), "{closed}");
     }

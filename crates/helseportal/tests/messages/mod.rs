@@ -1296,6 +1296,108 @@ async fn a_search_follows_the_latest_activity(backend: Backend) {
     assert_eq!(pages, [older, third, newer]);
 }
 
+/// On PostgreSQL a search reads entries kept beside each thread's search row (one per term, at
+/// the thread's last activity) and each term's count of threads (migration 0011). Whatever is
+/// written, and also when one citizen's threads are answered at the same moment, they stay
+/// exactly what the rows hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_search_entries_and_counts_follow_the_threads() {
+    use sqlx::{Connection, Row};
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
+    let kurt = crate::support::person_id(&app.db, DemoPersons::KURT_HAKON).await;
+    let mut threads = Vec::new();
+    for n in 0..6 {
+        let citizen = if n % 3 == 2 { kurt } else { kari };
+        let subject = format!("Blodprøve {n}");
+        threads.push(thread_with_answer(&app, citizen, &subject, "Når kan jeg komme?", None).await);
+    }
+    app.clock.advance(60);
+    // Kari's threads answered at once, each answer with words of its own and some in common.
+    let sara = crate::support::staff(&app.db, DemoPersons::SARA_SOLBAKKEN).await;
+    let mut answers = tokio::task::JoinSet::new();
+    for (n, &thread) in threads.iter().enumerate() {
+        let (db, staff, now) = (app.db.clone(), sara.id, app.clock_now());
+        answers.spawn(async move {
+            let body = format!("Kom fastende klokka {n}, ta med prøveglass nummer {n}.");
+            db.answer_thread(&storage::NewAnswer {
+                thread_id: thread,
+                office_id: 1,
+                staff_id: staff,
+                staff_name: "Sara Solbakken",
+                body: &body,
+                copayment_nok: None,
+                now,
+            })
+            .await
+        });
+    }
+    while let Some(answered) = answers.join_next().await {
+        assert_eq!(answered.unwrap().unwrap(), storage::Answered::Done);
+    }
+
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let count = async |conn: &mut sqlx::AnyConnection, sql: &str| -> i64 {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM ({sql}) x"
+        )))
+        .fetch_one(conn)
+        .await
+        .unwrap()
+        .get("n")
+    };
+    let derived = "SELECT entry.term, s.last_activity_at, s.thread_id FROM inbox_search s \
+                   CROSS JOIN LATERAL unnest(tsvector_to_array(s.terms)) AS entry(term)";
+    let kept = "SELECT term, last_activity_at, thread_id FROM inbox_search_entry";
+    assert!(count(&mut conn, kept).await > 0);
+    assert_eq!(
+        count(&mut conn, &format!("{derived} EXCEPT {kept}")).await,
+        0
+    );
+    assert_eq!(
+        count(&mut conn, &format!("{kept} EXCEPT {derived}")).await,
+        0
+    );
+    // At each thread's last activity, which the answers moved on.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT 1 FROM inbox_search_entry e JOIN message_thread t ON t.id = e.thread_id \
+             WHERE e.last_activity_at <> t.last_activity_at"
+        )
+        .await,
+        0
+    );
+    // Every term's count is its threads; a term no thread holds any more counts none.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT term FROM inbox_search_terms v FULL JOIN \
+             (SELECT term, COUNT(*) AS threads FROM inbox_search_entry GROUP BY term) e USING (term) \
+             WHERE COALESCE(v.doc, 0) <> COALESCE(e.threads, 0)"
+        )
+        .await,
+        0
+    );
+    let blodprove: i64 = sqlx::query("SELECT doc FROM inbox_search_terms WHERE term = $1")
+        .bind(format!("{kari}xblodprøve"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("doc");
+    assert_eq!(blodprove, 4);
+    let listing = app
+        .db
+        .inbox(kari, Some("fastende 3"), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(listing.total, 1);
+    assert_eq!(listing.threads[0].id, threads[3]);
+}
+
 async fn search_never_shows_threads_of_others(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
