@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use sqlx::Row;
 
 use crate::appointments::at_oslo;
-use crate::messages::{SearchRow, SearchValue, derive_search_entries, search_row_shape};
+use crate::messages::{SearchRow, derive_search_entries, search_row_shape};
 use crate::{Backend, Database, PARAMS_PER_STATEMENT, StorageError, insert_sql};
 
 /// About 1,100 patients on a GP's list, as in Norway (5.5 million people, about 5,000 GPs).
@@ -1057,13 +1057,13 @@ impl ThreadRows {
         let backend = writer.db.backend();
         let (columns, shape) = search_row_shape(backend);
         let mut search = Vec::with_capacity(self.search.len() * columns.len());
-        for row in &self.search {
-            for value in row.values(backend)? {
-                search.push(match value {
-                    SearchValue::Int(value) => Value::from(value),
-                    SearchValue::Text(value) => Value::from(value.to_owned()),
-                });
+        for row in self.search {
+            // In the order of `search_row_shape`'s columns.
+            search.push(Value::from(row.key(backend)?));
+            if backend == Backend::Postgres {
+                search.push(Value::from(row.last_activity_at));
             }
+            search.push(Value::from(row.terms));
         }
         writer
             .insert_shaped("inbox_search", columns, shape, search)

@@ -263,7 +263,19 @@ pub fn random_token() -> String {
 pub fn hash_token(token: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&digest)
+}
+
+/// Lowercase hexadecimal of `bytes`. Every citizen page hashes its session token, and writing
+/// each byte through `format!` cost an allocation per byte.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -317,6 +329,11 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_hashes_stable() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_ne!(random_token(), random_token());
         assert_eq!(hash_token("a"), hash_token("a"));
         assert_eq!(hash_token("a").len(), 64);

@@ -584,29 +584,6 @@ pub(crate) fn search_row_shape(
     }
 }
 
-impl SearchRow {
-    /// The row's values in the order of `search_row_shape`'s columns.
-    pub(crate) fn values(&self, backend: Backend) -> Result<Vec<SearchValue<'_>>, StorageError> {
-        Ok(match backend {
-            Backend::Sqlite => vec![
-                SearchValue::Int(self.key(backend)?),
-                SearchValue::Text(&self.terms),
-            ],
-            Backend::Postgres => vec![
-                SearchValue::Int(self.thread_id),
-                SearchValue::Int(self.last_activity_at),
-                SearchValue::Text(&self.terms),
-            ],
-        })
-    }
-}
-
-/// A value of a search row (`SearchRow::values`).
-pub(crate) enum SearchValue<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
 /// On PostgreSQL, the entries of every search row in activity order (`inbox_search_entry`) and
 /// each term's count of threads (`inbox_search_terms`), derived from the rows at once, where
 /// the entries and counts are still empty: after migration 0011 and after a population was

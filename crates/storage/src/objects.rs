@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::{StorageError, random_token};
+use crate::{StorageError, hex, random_token};
 
 /// Where attachment bytes are kept.
 #[derive(Debug, Clone)]
@@ -168,10 +168,6 @@ impl ObjectStore {
             },
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {

@@ -37,14 +37,27 @@ pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
 pub use i18n::{Lang, catalog_keys};
 
 /// Everything a handler may need, shared by all requests of one app process.
+/// What every handler may use, behind one `Arc`: axum clones the state for every request
+/// (each extractor and handler takes its own), and a clone of the parts themselves copied the
+/// object store's folder path each time.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+pub struct AppParts {
     pub db: storage::Database,
     /// Where attachment bytes are kept.
     pub objects: storage::ObjectStore,
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
     oidc: Arc<oidc::OidcClient>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -56,13 +69,13 @@ impl AppState {
     ) -> Self {
         let config = Arc::new(config);
         let oidc = Arc::new(oidc::OidcClient::new(config.clone()));
-        Self {
+        Self(Arc::new(AppParts {
             db,
             objects,
             config,
             clock,
             oidc,
-        }
+        }))
     }
 
     pub(crate) fn now(&self) -> i64 {
