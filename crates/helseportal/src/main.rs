@@ -288,6 +288,9 @@ struct ServeArgs {
     econsultation_copayment_nok: i64,
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(runtime_threads())

@@ -429,6 +429,14 @@ impl PostgresReaders {
         client
             .batch_execute(crate::POSTGRES_SESSION_SETTINGS)
             .await?;
+        // A kept statement is planned once, for any values. PostgreSQL otherwise plans it for
+        // each run's values as long as those plans look cheaper than the generic one, which
+        // for a citizen with 10,000 threads they always did: the Innboks page then spent 2 ms
+        // planning its joins before it ran for 0.2 ms (2,000 requests a second instead of
+        // 8,000). The frequent reads are written so that one plan serves every citizen.
+        client
+            .batch_execute("SET plan_cache_mode = force_generic_plan")
+            .await?;
         Ok(PostgresReader {
             client,
             statements: Mutex::new(HashMap::new()),
