@@ -217,21 +217,16 @@ fn attachment_from_row(row: &AnyRow) -> Result<Attachment, StorageError> {
     })
 }
 
-const SUMMARY_COLUMNS: &str = "t.id, t.citizen_id, p.given_name || ' ' || p.family_name AS citizen_name, t.kind, \
-     t.subject, t.status, o.name AS office_name, \
-     pr.given_name || ' ' || pr.family_name AS practitioner_name, t.received_at, t.due_date, \
-     t.last_activity_at, t.citizen_unread";
-
-/// The joins of the names a summary shows to the thread `t` (a macro, so that both constants
-/// below are built at compile time).
-macro_rules! summary_name_joins {
-    () => {
-        "JOIN person p ON p.id = t.citizen_id JOIN gp_office o ON o.id = t.office_id \
-         LEFT JOIN practitioner pr ON pr.id = t.practitioner_id"
-    };
-}
-const SUMMARY_NAME_JOINS: &str = summary_name_joins!();
-const SUMMARY_JOINS: &str = concat!("FROM message_thread t ", summary_name_joins!());
+/// The columns of a thread's summary from the thread `t`. The names are each looked up by
+/// their key for the thread's row, not joined: PostgreSQL's generic plan for a kept statement
+/// takes every citizen for an average one with a handful of threads, and joined the names of a
+/// page of a search by hashing all of the citizen's 10,000 threads, or all offices for each of
+/// the page's threads (4 ms instead of 0.3 ms at 1,000,000 citizens).
+const SUMMARY_COLUMNS: &str = "t.id, t.citizen_id, \
+     (SELECT p.given_name || ' ' || p.family_name FROM person p WHERE p.id = t.citizen_id) AS citizen_name, \
+     t.kind, t.subject, t.status, (SELECT o.name FROM gp_office o WHERE o.id = t.office_id) AS office_name, \
+     (SELECT pr.given_name || ' ' || pr.family_name FROM practitioner pr WHERE pr.id = t.practitioner_id) \
+     AS practitioner_name, t.received_at, t.due_date, t.last_activity_at, t.citizen_unread";
 
 fn summary_from_row(row: &impl ReadRow) -> Result<ThreadSummary, StorageError> {
     let kind: String = row.value("kind")?;
@@ -1254,7 +1249,7 @@ impl Database {
         // citizen for an average one with a handful of threads, which joined all 10,000 of a
         // large inbox before sorting them when the page was one query.
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, ({INBOX_COUNT_SQL}) AS total {SUMMARY_JOINS} WHERE t.id IN (SELECT t.id FROM message_thread t \
+            "SELECT {SUMMARY_COLUMNS}, ({INBOX_COUNT_SQL}) AS total FROM message_thread t WHERE t.id IN (SELECT t.id FROM message_thread t \
              WHERE t.citizen_id = $1 {cursor_sql} {order} LIMIT {limit}) {order}"
         );
         let cursor = cursor.unwrap_or(InboxCursor {
@@ -1296,7 +1291,7 @@ impl Database {
             "SELECT {SUMMARY_COLUMNS}, {count} AS total \
              FROM (SELECT rowid AS search_key FROM inbox_search WHERE inbox_search MATCH $2 AND rowid <= $3 \
              ORDER BY rowid DESC LIMIT {limit}) found \
-             JOIN message_thread t ON t.id = found.search_key & {SEARCH_KEY_THREAD_BITS} {SUMMARY_NAME_JOINS} \
+             JOIN message_thread t ON t.id = found.search_key & {SEARCH_KEY_THREAD_BITS} \
              WHERE t.citizen_id = $1 ORDER BY found.search_key DESC"
         );
         let mut total = query.threads;
@@ -1338,12 +1333,15 @@ impl Database {
             Some(_) => "NULL".to_owned(),
             None => format!("({})", matched.count_sql()),
         };
-        let order = "ORDER BY t.last_activity_at DESC, t.id DESC";
+        // Each entry found gives its thread by the key, which a lateral subquery the planner
+        // may not flatten (`OFFSET 0`) keeps so: the generic plan of a join otherwise read all
+        // of a large inbox's threads and hashed them against the page's 21.
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, {count} AS total {SUMMARY_JOINS} WHERE t.id IN (SELECT found.thread_id FROM \
+            "SELECT {SUMMARY_COLUMNS}, {count} AS total FROM \
              (SELECT {}e.last_activity_at, e.thread_id FROM inbox_search_entry e WHERE {} {cursor_sql} \
-             ORDER BY e.last_activity_at DESC, e.thread_id DESC LIMIT {limit}) found) \
-             AND t.citizen_id = $1 {order}",
+             ORDER BY e.last_activity_at DESC, e.thread_id DESC LIMIT {limit}) found \
+             CROSS JOIN LATERAL (SELECT * FROM message_thread m WHERE m.id = found.thread_id AND m.citizen_id = $1 \
+             OFFSET 0) t ORDER BY found.last_activity_at DESC, found.thread_id DESC",
             matched.distinct, matched.condition
         );
         let mut read = self.read(&sql).bind(citizen_id);
@@ -1445,7 +1443,7 @@ impl Database {
         citizen_id: i64,
     ) -> Result<Option<ThreadSummary>, StorageError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id = $1 AND t.citizen_id = $2"
+            "SELECT {SUMMARY_COLUMNS} FROM message_thread t WHERE t.id = $1 AND t.citizen_id = $2"
         )))
         .bind(thread_id)
         .bind(citizen_id)
@@ -1462,7 +1460,7 @@ impl Database {
         office_id: i64,
     ) -> Result<Option<ThreadSummary>, StorageError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.id = $1 AND t.office_id = $2"
+            "SELECT {SUMMARY_COLUMNS} FROM message_thread t WHERE t.id = $1 AND t.office_id = $2"
         )))
         .bind(thread_id)
         .bind(office_id)
@@ -1565,7 +1563,7 @@ impl Database {
             .collect::<Vec<_>>()
             .join(", ");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE t.office_id = $1 AND t.status = 'open' \
+            "SELECT {SUMMARY_COLUMNS} FROM message_thread t WHERE t.office_id = $1 AND t.status = 'open' \
              AND t.kind IN ({kinds_sql}) AND ($2 = 0 OR t.practitioner_id = $3) \
              ORDER BY t.due_date, t.received_at, t.id LIMIT 500"
         )))

@@ -337,7 +337,8 @@ struct PostgresReader {
 }
 
 impl PostgresReaders {
-    /// One connection per core: more only queue inside the server for the same cores.
+    /// One connection per core. Reads go to the others only when the first is full or held
+    /// up (`choose`); more than that would only queue inside the server for the same cores.
     fn connections() -> usize {
         std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8))
     }
@@ -433,7 +434,7 @@ impl PostgresReaders {
         // each run's values as long as those plans look cheaper than the generic one, which
         // for a citizen with 10,000 threads they always did: the Innboks page then spent 2 ms
         // planning its joins before it ran for 0.2 ms (2,000 requests a second instead of
-        // 8,000). The frequent reads are written so that one plan serves every citizen.
+        // 7,000). The frequent reads are written so that one plan serves every citizen.
         client
             .batch_execute("SET plan_cache_mode = force_generic_plan")
             .await?;
