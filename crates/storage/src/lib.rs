@@ -87,9 +87,13 @@ pub struct Database {
 
 /// What every PostgreSQL connection sets first. Every query of the portal is short: a
 /// parallel worker costs more to start (8 ms in the Innboks search) than the query takes, and
-/// a mis-estimated plan would compile itself on every request with JIT.
+/// a mis-estimated plan would compile itself on every request with JIT. A random read costs
+/// the planner about what a sequential one does, as for a database held in memory or on SSD
+/// (PostgreSQL's default of 4 is for spinning disks): with the default, a thread's office was
+/// found by reading all 182 offices of 1,000,000 citizens rather than by its key, once for
+/// each line of an Innboks page.
 pub(crate) const POSTGRES_SESSION_SETTINGS: &str =
-    "SET max_parallel_workers_per_gather = 0; SET jit = off";
+    "SET max_parallel_workers_per_gather = 0; SET jit = off; SET random_page_cost = 1.1";
 
 impl Database {
     /// Connects to the database the URL names. A SQLite file (and its folder) is created when
