@@ -228,8 +228,7 @@ async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backe
     }
     // What each citizen's reads give one at a time: the session with the person, the GP with
     // the office, the front page's facts, and the first page of Innboks and of a search in it
-    // (the heavy citizen's are 10,000 threads and 1,250 matches; a search is planned for its
-    // values on PostgreSQL).
+    // (the heavy citizen's are 10,000 threads and 1,250 matches).
     let db = app.db.clone();
     let answers = move |(citizen, token): (i64, String)| {
         let db = db.clone();
