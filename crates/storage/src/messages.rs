@@ -535,6 +535,24 @@ fn sqlite_match_count_sql(param: &str) -> String {
     format!("SELECT COUNT(*) FROM inbox_search WHERE inbox_search MATCH {param}")
 }
 
+/// The summaries a page's read finds, and the count of all: `known`, or else the count each
+/// row carries in its `total` column (none when the page is empty).
+async fn summaries_with_total(
+    read: crate::reads::Read<'_, '_>,
+    known: Option<i64>,
+) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
+    let mut total = known;
+    let threads = read
+        .all(|row| {
+            if known.is_none() {
+                total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
+            }
+            summary_from_row(row)
+        })
+        .await?;
+    Ok((threads, total))
+}
+
 /// The search row of a thread: the distinct words of its subject and of all its messages, in
 /// the inbox of its citizen.
 pub(crate) struct SearchRow {
@@ -1256,18 +1274,12 @@ impl Database {
             last_activity_at: 0,
             id: 0,
         });
-        let mut total = None;
-        let threads = self
+        let read = self
             .read(&sql)
             .bind(citizen_id)
             .bind(cursor.last_activity_at)
-            .bind(cursor.id)
-            .all(|row| {
-                total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
-                summary_from_row(row)
-            })
-            .await?;
-        Ok((threads, total))
+            .bind(cursor.id);
+        summaries_with_total(read, None).await
     }
 
     /// A page of a search on SQLite: the first rows of the search index after the cursor, in
@@ -1294,21 +1306,13 @@ impl Database {
              JOIN message_thread t ON t.id = found.search_key & {SEARCH_KEY_THREAD_BITS} \
              WHERE t.citizen_id = $1 ORDER BY found.search_key DESC"
         );
-        let mut total = query.threads;
         let text = query.fts5_text();
-        let threads = self
+        let read = self
             .read(&sql)
             .bind(citizen_id)
             .bind(text.as_str())
-            .bind(search_key_bound(cursor))
-            .all(|row| {
-                if query.threads.is_none() {
-                    total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
-                }
-                summary_from_row(row)
-            })
-            .await?;
-        Ok((threads, total))
+            .bind(search_key_bound(cursor));
+        summaries_with_total(read, query.threads).await
     }
 
     /// A page of a search on PostgreSQL: the first entries of the word read first after the
@@ -1351,16 +1355,7 @@ impl Database {
         for arg in &matched.args {
             read = read.bind(arg.as_str());
         }
-        let mut total = query.threads;
-        let threads = read
-            .all(|row| {
-                if query.threads.is_none() {
-                    total = Some(row.value::<Option<i64>>("total")?.unwrap_or(0));
-                }
-                summary_from_row(row)
-            })
-            .await?;
-        Ok((threads, total))
+        summaries_with_total(read, query.threads).await
     }
 
     /// The count of [`Database::inbox`]; `query` is `search_query`'s.
