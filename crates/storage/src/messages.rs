@@ -468,17 +468,16 @@ impl Database {
                 WordMatch::Terms(terms)
             });
         }
-        let threads = match words.as_slice() {
+        let holds_nothing = |word: &WordMatch| matches!(word, WordMatch::Terms(t) if t.is_empty());
+        let threads = if words.iter().any(holds_nothing) {
             // A word no thread holds: nothing is found.
-            words
-                if words
-                    .iter()
-                    .any(|w| matches!(w, WordMatch::Terms(t) if t.is_empty())) =>
-            {
-                Some(0)
-            }
-            [WordMatch::Terms(terms)] if terms.len() == 1 => Some(terms[0].1),
-            _ => None,
+            Some(0)
+        } else if let [WordMatch::Terms(terms)] = words.as_slice()
+            && let [(_, threads)] = terms.as_slice()
+        {
+            Some(*threads)
+        } else {
+            None
         };
         Ok(Some(SearchQuery { words, threads }))
     }
@@ -1219,6 +1218,7 @@ impl Database {
         limit: i64,
     ) -> Result<InboxListing, StorageError> {
         let query = self.search_query(citizen_id, search).await?;
+        let limit = limit.max(1);
         if query.as_ref().is_some_and(|query| query.threads == Some(0)) {
             return Ok(InboxListing {
                 threads: Vec::new(),
@@ -1255,15 +1255,14 @@ impl Database {
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
-        let limit = limit.max(1);
         let cursor_sql = if cursor.is_some() {
             "AND (t.last_activity_at < $2 OR (t.last_activity_at = $2 AND t.id < $3))"
         } else {
             "AND $2 = $2 AND $3 = $3"
         };
         let order = "ORDER BY t.last_activity_at DESC, t.id DESC";
-        // The page's threads are chosen first, from the inbox index alone, and only they are
-        // joined with the names: PostgreSQL's generic plan for a kept statement takes every
+        // The page's threads are chosen first, from the inbox index alone, and only they get
+        // their names: PostgreSQL's generic plan for a kept statement takes every
         // citizen for an average one with a handful of threads, which joined all 10,000 of a
         // large inbox before sorting them when the page was one query.
         let sql = format!(
@@ -1294,7 +1293,6 @@ impl Database {
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
-        let limit = limit.max(1);
         let count = match query.threads {
             Some(_) => "NULL".to_owned(),
             None => format!("({})", sqlite_match_count_sql("$2")),
@@ -1326,7 +1324,6 @@ impl Database {
         cursor: Option<InboxCursor>,
         limit: i64,
     ) -> Result<(Vec<ThreadSummary>, Option<i64>), StorageError> {
-        let limit = limit.max(1);
         let (cursor_sql, first) = if cursor.is_some() {
             ("AND (e.last_activity_at, e.thread_id) < ($2, $3)", 4)
         } else {
