@@ -794,7 +794,6 @@ async fn page_calls(
             db.inbox(session.person_id, *search, None, 21).await?;
         }
         ReadCall::FreeSlots(day) => {
-            db.gp_overview(session.person_id).await?;
             let periods: Vec<storage::Period> =
                 storage::days_left_in_month(day.first_of_month(), now)?
                     .into_iter()
@@ -804,7 +803,8 @@ async fn page_calls(
             let (day_start, day_end) = storage::day_bounds(*day)?;
             // At once, as the calendar page asks for them.
             tokio::try_join!(
-                db.practitioners_of(session.office_id),
+                db.gp_overview(session.person_id),
+                db.practitioner(session.practitioner_id),
                 db.periods_with_free_slots(session.practitioner_id, purpose, &periods),
                 db.slots_between(
                     session.practitioner_id,

@@ -253,6 +253,21 @@ impl Database {
         .await
     }
 
+    /// The practitioner with this id, of whichever office.
+    #[tracing::instrument(skip_all)]
+    pub async fn practitioner(
+        &self,
+        practitioner_id: i64,
+    ) -> Result<Option<Practitioner>, StorageError> {
+        self.read(
+            "SELECT id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id \
+             FROM practitioner WHERE id = $1",
+        )
+        .bind(practitioner_id)
+        .optional(|row| practitioner_from_row(row))
+        .await
+    }
+
     /// The staff membership of the person with this number. A person employed at several
     /// offices gets the first; choosing among offices comes with a later change.
     #[tracing::instrument(skip_all)]

@@ -11,7 +11,7 @@ use domain::text::{CharLimited, TextError};
 use domain::{ConsentLevel, GpService, working_days};
 use jiff::civil::Date;
 use serde::Deserialize;
-use storage::{BookingOutcome, NewBooking, Office, Practitioner, Slot};
+use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot};
 
 use crate::AppState;
 use crate::econsultation::{consent_needed, oslo_date};
@@ -90,14 +90,11 @@ fn type_name(lang: Lang, kind: AppointmentType) -> String {
     i18n::text(lang, &format!("booking-type-{}", kind.code()), &[])
 }
 
-/// The citizen's GP office, when it offers the service; else the reason to stop.
-async fn office_for(
-    state: &AppState,
-    citizen: &ConsentedCitizen,
-    service: Service,
-) -> Result<Result<Office, Response>, AppError> {
+/// Whether the citizen may book for themselves: `Some` is the page to send instead (the
+/// consent page); a child under 16 is refused.
+fn refusal(state: &AppState, citizen: &ConsentedCitizen) -> Result<Option<Response>, AppError> {
     if !citizen.consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(Err(consent_needed(
+        return Ok(Some(consent_needed(
             state,
             &citizen.citizen,
             ConsentLevel::FullTilgang,
@@ -106,11 +103,28 @@ async fn office_for(
     if citizen.citizen.person.fnr.age_on(oslo_date(state.now())) < 16 {
         return Err(AppError::forbidden());
     }
-    let gp = state.db.gp_overview(citizen.citizen.person.id).await?;
+    Ok(None)
+}
+
+/// The office of the citizen's GP, when it offers the service.
+fn office_offering(gp: Option<GpOverview>, service: Service) -> Result<Office, AppError> {
     match gp {
-        Some(gp) if gp.services.contains(&service.service) => Ok(Ok(gp.office)),
+        Some(gp) if gp.services.contains(&service.service) => Ok(gp.office),
         _ => Err(AppError::new(ErrorKind::NotFound)),
     }
+}
+
+/// The citizen's GP office, when it offers the service; else the reason to stop.
+async fn office_for(
+    state: &AppState,
+    citizen: &ConsentedCitizen,
+    service: Service,
+) -> Result<Result<Office, Response>, AppError> {
+    if let Some(response) = refusal(state, citizen)? {
+        return Ok(Err(response));
+    }
+    let gp = state.db.gp_overview(citizen.citizen.person.id).await?;
+    office_offering(gp, service).map(Ok)
 }
 
 /// An office that takes enquiries books by hand: its slots are not for citizens to choose.
@@ -269,12 +283,8 @@ async fn calendar(
     practitioner_id: i64,
     query: CalendarQuery,
 ) -> Result<Response, AppError> {
-    let office = match office_for(&state, &citizen, service).await? {
-        Ok(office) => office,
-        Err(response) => return Ok(response),
-    };
-    if !offers_slots(&office, service) {
-        return Err(AppError::new(ErrorKind::NotFound));
+    if let Some(response) = refusal(&state, &citizen)? {
+        return Ok(response);
     }
     let lang = citizen.citizen.lang;
     let today = oslo_date(state.now());
@@ -304,11 +314,13 @@ async fn calendar(
     let chosen_bounds = chosen_day
         .map(|day| storage::day_bounds(day).map_err(|_| AppError::bad_request()))
         .transpose()?;
-    // The office's practitioners, the month's free days and the chosen day's slots do not
-    // depend on each other, so they are asked for at once: on PostgreSQL the three go out in
-    // one write. The practitioner is checked against the office before anything is shown.
-    let (practitioners, free_starts, day_slots) = tokio::try_join!(
-        state.db.practitioners_of(office.id),
+    // The GP's office, the practitioner, the month's free days and the chosen day's slots do
+    // not depend on each other, so they are asked for at once: on PostgreSQL the four go out
+    // in one write, and the page waits for one round trip after the session's. The office and
+    // the practitioner are checked before anything found is shown.
+    let (gp, practitioner, free_starts, day_slots) = tokio::try_join!(
+        state.db.gp_overview(citizen.citizen.person.id),
+        state.db.practitioner(practitioner_id),
         state
             .db
             .periods_with_free_slots(practitioner_id, service.purpose, &periods),
@@ -328,9 +340,12 @@ async fn calendar(
             }
         },
     )?;
-    let practitioner = practitioners
-        .iter()
-        .find(|p| p.id == practitioner_id)
+    let office = office_offering(gp, service)?;
+    if !offers_slots(&office, service) {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
+    let practitioner = practitioner
+        .filter(|p| p.office_id == office.id)
         .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
     let free_days: Vec<Date> = days
         .iter()
@@ -388,7 +403,7 @@ async fn calendar(
     let month_label = format!("{month} {}", month_start.year());
     let page = CalendarPage {
         heading: l.title.clone(),
-        practitioner: practitioner_label(&l, practitioner),
+        practitioner: practitioner_label(&l, &practitioner),
         caption: l.t1("booking-calendar-caption", "month", &month_label),
         month_label,
         weekdays: (1..=7)
@@ -489,10 +504,12 @@ async fn review_page(
     let ReviewInput { key, reason, error } = input;
     let l = layout(state, citizen, service);
     let lang = l.lang;
-    let practitioners = state.db.practitioners_of(office.id).await?;
-    let practitioner = practitioners
-        .iter()
-        .find(|p| p.id == slot.practitioner_id)
+    // The slot was found among the office's own, so its practitioner is the office's.
+    let practitioner = state
+        .db
+        .practitioner(slot.practitioner_id)
+        .await?
+        .filter(|p| p.office_id == office.id)
         .ok_or_else(|| AppError::new(ErrorKind::Internal))?;
     let day = local(slot.starts_at).date();
     Ok(ReviewPage {
@@ -501,7 +518,7 @@ async fn review_page(
             lang,
             "booking-review-with",
             &[
-                ("practitioner", &practitioner_label(&l, practitioner)),
+                ("practitioner", &practitioner_label(&l, &practitioner)),
                 ("office", &office.name),
             ],
         ),

@@ -884,12 +884,22 @@ mod booking_pages {
             );
         }
         let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+        let found = app.db.practitioner(rolf).await.unwrap().unwrap();
+        assert_eq!((found.id, found.office_id), (rolf, 1));
+        assert!(app.db.practitioner(i64::MAX).await.unwrap().is_none());
         assert_eq!(
             app.get(&format!("/bestill-time/behandler/{rolf}"))
                 .await
                 .status(),
             StatusCode::NOT_FOUND,
             "another office"
+        );
+        assert_eq!(
+            app.get(&format!("/bestill-time/behandler/{}", i64::MAX))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "no such practitioner"
         );
         let rolf_slot = app
             .db
