@@ -101,6 +101,9 @@ fn staff_from_row(row: &AnyRow) -> Result<StaffMember, StorageError> {
 const OFFICE_COLUMNS: &str = "o.id AS office_id, o.name AS office_name, o.street, o.postal_code, o.city, \
      o.phone, o.her_id, o.kind AS office_kind, o.cancel_notice_hours, \
      o.booking_mode";
+/// The columns `practitioner_from_row` reads, from the `practitioner` table itself.
+const PRACTITIONER_COLUMNS: &str =
+    "id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id";
 const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, practitioner_id";
 
 impl Database {
@@ -244,13 +247,15 @@ impl Database {
         &self,
         office_id: i64,
     ) -> Result<Vec<Practitioner>, StorageError> {
-        self.read(
-            "SELECT id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id \
-             FROM practitioner WHERE office_id = $1 ORDER BY id",
-        )
-        .bind(office_id)
-        .all(|row| practitioner_from_row(row))
-        .await
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {PRACTITIONER_COLUMNS} FROM practitioner WHERE office_id = $1 ORDER BY id"
+            )
+        });
+        self.read(&SQL)
+            .bind(office_id)
+            .all(|row| practitioner_from_row(row))
+            .await
     }
 
     /// The practitioner with this id, of whichever office.
@@ -259,13 +264,13 @@ impl Database {
         &self,
         practitioner_id: i64,
     ) -> Result<Option<Practitioner>, StorageError> {
-        self.read(
-            "SELECT id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id \
-             FROM practitioner WHERE id = $1",
-        )
-        .bind(practitioner_id)
-        .optional(|row| practitioner_from_row(row))
-        .await
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!("SELECT {PRACTITIONER_COLUMNS} FROM practitioner WHERE id = $1")
+        });
+        self.read(&SQL)
+            .bind(practitioner_id)
+            .optional(|row| practitioner_from_row(row))
+            .await
     }
 
     /// The staff membership of the person with this number. A person employed at several

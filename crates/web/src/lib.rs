@@ -36,13 +36,13 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
 pub use i18n::{Lang, catalog_keys};
 
-/// Everything a handler may need, shared by all requests of one app process.
-/// What every handler may use, behind one `Arc`: axum clones the state for every request
-/// (each extractor and handler takes its own), and a clone of the parts themselves copied the
-/// object store's folder path each time.
+/// Everything a handler may need, shared by all requests of one app process, behind one
+/// `Arc`: axum clones the state for every request (each extractor and handler takes its own),
+/// and a clone of the parts themselves copied the object store's folder path each time.
 #[derive(Clone)]
 pub struct AppState(Arc<AppParts>);
 
+/// What an [`AppState`] holds.
 pub struct AppParts {
     pub db: storage::Database,
     /// Where attachment bytes are kept.
