@@ -15,6 +15,7 @@
 //!
 //! Writes, and reads inside a transaction, stay with the sqlx pool.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -144,15 +145,23 @@ impl<T: PostgresValue> PostgresValue for Option<T> {
 pub(crate) struct SqliteRow<'r, 's> {
     row: &'r rusqlite::Row<'s>,
     columns: &'r [String],
+    /// Where the search for the next column starts: the one after the last found. Mapping
+    /// functions mostly read the columns in the order they are selected, so a read finds its
+    /// column at the first comparison instead of after all the columns before it.
+    next: Cell<usize>,
 }
 
 impl ReadRow for SqliteRow<'_, '_> {
     fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
-        let index = self
-            .columns
+        let start = self.next.get().min(self.columns.len());
+        let (before, after) = self.columns.split_at(start);
+        let index = after
             .iter()
             .position(|column| column == name)
+            .map(|i| start + i)
+            .or_else(|| before.iter().position(|column| column == name))
             .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))?;
+        self.next.set(index + 1);
         Ok(self.row.get(index)?)
     }
 }
@@ -704,6 +713,7 @@ fn query_rows(
         let row = SqliteRow {
             row,
             columns: &columns,
+            next: Cell::new(0),
         };
         if !visit(&DbRow::Sqlite(row))? {
             break;
@@ -797,16 +807,21 @@ mod tests {
                 "SELECT name, id, name || '!' AS shout FROM t WHERE id = $1",
                 &[Arg::Int(3)],
                 |row| {
+                    // Out of the selected order, and one column twice in a row.
                     read.push((
                         row.value::<i64>("id")?,
                         row.value::<String>("shout")?,
+                        row.value::<String>("name")?,
                         row.value::<String>("name")?,
                     ));
                     Ok(true)
                 },
             )
             .unwrap();
-        assert_eq!(read, vec![(3, "tre!".to_owned(), "tre".to_owned())]);
+        assert_eq!(
+            read,
+            vec![(3, "tre!".to_owned(), "tre".to_owned(), "tre".to_owned())]
+        );
         let unknown = readers
             .each("SELECT name FROM t", &[], |row| {
                 row.value::<String>("navn").map(|_| true)
