@@ -256,23 +256,65 @@ pub struct CalendarQuery {
     dag: Option<String>,
 }
 
-fn slot_line(lang: Lang, slot: &Slot) -> SlotLine {
-    let start = local(slot.starts_at);
-    let end = local(slot.starts_at + slot.duration_minutes * 60);
-    SlotLine {
-        id: slot.id,
-        time: format!(
-            "{} - {}",
-            start.time().strftime("%H:%M"),
-            end.time().strftime("%H:%M")
-        ),
-        kind: type_name(lang, slot.appointment_type),
-        explanation: i18n::text(
+/// The texts of a day's slot lines, each looked up once a page: a day lists a dozen slots of
+/// one or two kinds at one place, and the place's line is formatted with an argument.
+struct SlotTexts {
+    lang: Lang,
+    /// By appointment type: its name and its explanation.
+    kinds: Vec<(AppointmentType, String, String)>,
+    /// By place: the "Oppmøtested" line.
+    places: Vec<(String, String)>,
+}
+
+impl SlotTexts {
+    fn new(lang: Lang) -> Self {
+        Self {
             lang,
-            &format!("booking-explain-{}", slot.appointment_type.code()),
-            &[],
-        ),
-        place: i18n::text(lang, "booking-place", &[("place", &slot.place)]),
+            kinds: Vec::new(),
+            places: Vec::new(),
+        }
+    }
+
+    fn line(&mut self, slot: &Slot) -> SlotLine {
+        let lang = self.lang;
+        let start = local(slot.starts_at);
+        let end = local(slot.starts_at + slot.duration_minutes * 60);
+        let kind_at = match self
+            .kinds
+            .iter()
+            .position(|(k, ..)| *k == slot.appointment_type)
+        {
+            Some(index) => index,
+            None => {
+                let kind = slot.appointment_type;
+                let explanation =
+                    i18n::text(lang, &format!("booking-explain-{}", kind.code()), &[]);
+                self.kinds.push((kind, type_name(lang, kind), explanation));
+                self.kinds.len() - 1
+            }
+        };
+        let place_at = match self.places.iter().position(|(p, _)| *p == slot.place) {
+            Some(index) => index,
+            None => {
+                let line = i18n::text(lang, "booking-place", &[("place", &slot.place)]);
+                self.places.push((slot.place.clone(), line));
+                self.places.len() - 1
+            }
+        };
+        let (_, kind, explanation) = &self.kinds[kind_at];
+        SlotLine {
+            id: slot.id,
+            time: format!(
+                "{:02}:{:02} - {:02}:{:02}",
+                start.hour(),
+                start.minute(),
+                end.hour(),
+                end.minute()
+            ),
+            kind: kind.clone(),
+            explanation: explanation.clone(),
+            place: self.places[place_at].1.clone(),
+        }
     }
 }
 
@@ -366,11 +408,16 @@ async fn calendar(
                         let has_free = free_days.contains(&day);
                         let mut label = date_in_month(day, &month);
                         if has_free {
-                            label = format!("{label}, {has_free_note}");
+                            label.push_str(", ");
+                            label.push_str(&has_free_note);
                         }
                         DayCell {
                             day: day.day(),
-                            href: format!("{base}?maaned={month_param}&dag={day}"),
+                            // The day in ISO form, as `Date` shows it, from the month's.
+                            href: format!(
+                                "{base}?maaned={month_param}&dag={month_param}-{:02}",
+                                day.day()
+                            ),
                             has_free,
                             selected: Some(day) == chosen_day,
                             today: day == today,
@@ -381,24 +428,16 @@ async fn calendar(
                 .collect()
         })
         .collect();
-    let (free, later) = match day_slots {
-        Some(slots) => {
-            let of_day: Vec<&Slot> = slots.iter().filter(|s| !s.taken).collect();
-            (
-                of_day
-                    .iter()
-                    .filter(|s| s.released)
-                    .map(|s| slot_line(lang, s))
-                    .collect(),
-                of_day
-                    .iter()
-                    .filter(|s| !s.released)
-                    .map(|s| slot_line(lang, s))
-                    .collect(),
-            )
+    let mut texts = SlotTexts::new(lang);
+    let (mut free, mut later) = (Vec::new(), Vec::new());
+    for slot in day_slots.iter().flatten().filter(|s| !s.taken) {
+        let line = texts.line(slot);
+        if slot.released {
+            free.push(line);
+        } else {
+            later.push(line);
         }
-        None => (Vec::new(), Vec::new()),
-    };
+    }
     let l = layout(&state, &citizen.citizen, service);
     let month_label = format!("{month} {}", month_start.year());
     let page = CalendarPage {
