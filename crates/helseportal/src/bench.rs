@@ -26,6 +26,8 @@ pub struct BenchOptions {
     pub connections: u64,
     pub sessions: u64,
     pub heavy_inbox_citizens: u64,
+    /// Only the page loads whose name holds this text, and none of the others.
+    pub only: Option<String>,
     pub work_dir: PathBuf,
     pub report: PathBuf,
 }
@@ -167,6 +169,13 @@ pub async fn run(mut options: BenchOptions) -> Result<(), String> {
     }
 }
 
+impl BenchOptions {
+    /// Whether a page load is measured in this run.
+    fn wanted(&self, load: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| load.contains(only))
+    }
+}
+
 struct PopulationRun<'a> {
     options: &'a BenchOptions,
     engine: &'static str,
@@ -273,6 +282,9 @@ impl PopulationRun<'_> {
         std::fs::create_dir_all(&static_dir).map_err(|e| e.to_string())?;
         let nginx_port = free_port()?;
         for (index, (name, scenario_targets, call)) in scenarios.into_iter().enumerate() {
+            if !options.wanted(name) {
+                continue;
+            }
             // nginx serves the bytes the portal answers for the first target.
             let file_name = format!("page{index}.html");
             let bytes = fetch(&base, &scenario_targets[0]).await?;
@@ -322,6 +334,13 @@ impl PopulationRun<'_> {
                 storage,
                 peak_memory_mb: peak,
             });
+        }
+
+        // A run of one page's loads ends here.
+        if options.only.is_some() {
+            drop(server);
+            db.close().await;
+            return Ok(());
         }
 
         // 1,000 connections at once, one per session: the memory at 1,000 concurrent sessions.

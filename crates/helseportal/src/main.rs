@@ -70,6 +70,11 @@ struct BenchArgs {
     /// Citizens with 10,000 threads in Innboks.
     #[arg(long, default_value_t = 10)]
     heavy_inbox_citizens: u64,
+    /// Measure only the page loads whose name holds this text (e.g. "Ledige timer"), to look
+    /// at one page; such a run leaves out 1,000 connections, the morning rush and the two
+    /// processes.
+    #[arg(long)]
+    only: Option<String>,
     /// Folder for databases, scripts and logs.
     #[arg(long, default_value = "target/bench")]
     work_dir: std::path::PathBuf,
@@ -338,6 +343,7 @@ async fn run() -> ExitCode {
                 connections: args.connections,
                 sessions: args.sessions,
                 heavy_inbox_citizens: args.heavy_inbox_citizens,
+                only: args.only,
                 work_dir: args.work_dir,
                 report: args.report,
             })
