@@ -104,12 +104,27 @@ struct Session {
     practitioner_id: i64,
 }
 
+/// The page loads, each with its own page and storage ceiling; `--only` picks among them.
+const FRONT_PAGE: &str = "Forside (innlogget)";
+const GP_PAGE: &str = "Din fastlege";
+const INBOX_PAGE: &str = "Innboks, første side (10 000 tråder)";
+const INBOX_SEARCH: &str = "Innboks, søk (10 000 tråder)";
+const FREE_SLOTS: &str = "Ledige timer en dag";
+const PAGE_LOADS: [&str; 5] = [FRONT_PAGE, GP_PAGE, INBOX_PAGE, INBOX_SEARCH, FREE_SLOTS];
+
 pub async fn run(mut options: BenchOptions) -> Result<(), String> {
     std::fs::create_dir_all(&options.work_dir)
         .map_err(|e| format!("cannot create {}: {e}", options.work_dir.display()))?;
     // nginx reads paths from its own prefix, so every path it gets is absolute.
     options.work_dir = std::fs::canonicalize(&options.work_dir)
         .map_err(|e| format!("{}: {e}", options.work_dir.display()))?;
+    // A text that names no load would measure nothing after minutes of generating.
+    if !PAGE_LOADS.iter().any(|load| options.wanted(load)) {
+        return Err(format!(
+            "--only names none of the page loads: {}",
+            PAGE_LOADS.join("; ")
+        ));
+    }
     for tool in ["wrk", "nginx"] {
         if which(tool).is_none() {
             return Err(format!(
@@ -253,27 +268,27 @@ impl PopulationRun<'_> {
         let search = "blodpr%C3%B8ve";
         let scenarios: Vec<(&'static str, Vec<Target>, Option<ReadCall>)> = vec![
             (
-                "Forside (innlogget)",
+                FRONT_PAGE,
                 targets(&sessions, |_| "/".into()),
                 Some(ReadCall::FrontPage),
             ),
             (
-                "Din fastlege",
+                GP_PAGE,
                 targets(&sessions, |_| "/fastlege".into()),
                 Some(ReadCall::GpPage),
             ),
             (
-                "Innboks, første side (10 000 tråder)",
+                INBOX_PAGE,
                 targets(&heavy_sessions, |_| "/innboks".into()),
                 Some(ReadCall::Inbox(None)),
             ),
             (
-                "Innboks, søk (10 000 tråder)",
+                INBOX_SEARCH,
                 targets(&heavy_sessions, |_| format!("/innboks?q={search}")),
                 Some(ReadCall::Inbox(Some("blodprøve"))),
             ),
             (
-                "Ledige timer en dag",
+                FREE_SLOTS,
                 targets(&sessions, slots_path),
                 Some(ReadCall::FreeSlots(open_day)),
             ),

@@ -1001,6 +1001,28 @@ async fn unknown_database_scheme_is_refused_clearly() {
     );
 }
 
+/// `bench --only` with a text that names no page load is refused before anything is
+/// generated, with the loads it could name.
+#[tokio::test]
+async fn bench_only_naming_no_load_is_refused() {
+    let dir = support::temp_dir();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_helseportal"))
+        .args(["bench", "--citizens", "10000", "--only", "Ledige timar"])
+        .arg("--work-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--only names none of the page loads")
+            && stderr.contains("Ledige timer en dag"),
+        "{stderr}"
+    );
+    let made: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(made.is_empty(), "the refused run wrote {made:?}");
+}
+
 #[tokio::test]
 async fn binary_serves_with_demo_data_and_environment_overrides() {
     let dir = support::temp_dir();
