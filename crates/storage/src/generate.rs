@@ -461,11 +461,9 @@ impl Database {
             slot: next_id(self, "slot").await?,
         };
         let report = self.write_population(plan, &ids, now, today).await?;
-        if self.backend() == Backend::Postgres {
-            // The search rows' entries in activity order and the terms' counts, from all the
-            // rows at once: a few set-wise statements instead of one per thread.
-            derive_search_entries(self.pool()).await?;
-        }
+        // The terms' counts (and on PostgreSQL the search rows' entries in activity order),
+        // from all the rows at once: a few set-wise statements instead of one per thread.
+        derive_search_entries(self.pool(), self.backend()).await?;
         // Fresh statistics, so the planner sees a national population and not an empty one.
         // On PostgreSQL also a vacuum, which marks the new rows visible to all in the
         // visibility map, as in a database that has been in service: until then an

@@ -596,37 +596,48 @@ pub(crate) fn search_row_shape(
     }
 }
 
-/// On PostgreSQL, the entries of every search row in activity order (`inbox_search_entry`) and
-/// each term's count of threads (`inbox_search_terms`), derived from the rows at once, where
-/// the entries and counts are still empty: after migration 0011 and after a population was
-/// written in bulk.
-pub(crate) async fn derive_search_entries<'c, E>(executor: E) -> Result<(), StorageError>
+/// Each term's count of threads (`inbox_search_terms`), and on PostgreSQL the entries of every
+/// search row in activity order (`inbox_search_entry`), derived from the rows at once, where
+/// the entries and counts are still empty: after migration 0011 (PostgreSQL) and after a
+/// population was written in bulk. SQLite counts with FTS5's own vocabulary view, made for this
+/// and dropped again (migration 0012).
+pub(crate) async fn derive_search_entries<'c, E>(
+    executor: E,
+    backend: Backend,
+) -> Result<(), StorageError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    sqlx::raw_sql(
-        "INSERT INTO inbox_search_entry (term, last_activity_at, thread_id) \
-         SELECT entry.term, s.last_activity_at, s.thread_id FROM inbox_search s \
-         CROSS JOIN LATERAL unnest(tsvector_to_array(s.terms)) AS entry(term); \
-         INSERT INTO inbox_search_terms (term, doc) \
-         SELECT term, COUNT(*) FROM inbox_search_entry GROUP BY term",
-    )
-    .execute(executor)
-    .await?;
+    let sql = match backend {
+        Backend::Sqlite => {
+            "CREATE VIRTUAL TABLE temp.inbox_search_vocabulary USING fts5vocab (main, inbox_search, 'row'); \
+             INSERT INTO inbox_search_terms (term, doc) SELECT term, doc FROM temp.inbox_search_vocabulary; \
+             DROP TABLE temp.inbox_search_vocabulary"
+        }
+        Backend::Postgres => {
+            "INSERT INTO inbox_search_entry (term, last_activity_at, thread_id) \
+             SELECT entry.term, s.last_activity_at, s.thread_id FROM inbox_search s \
+             CROSS JOIN LATERAL unnest(tsvector_to_array(s.terms)) AS entry(term); \
+             INSERT INTO inbox_search_terms (term, doc) \
+             SELECT term, COUNT(*) FROM inbox_search_entry GROUP BY term"
+        }
+    };
+    sqlx::raw_sql(sql).execute(executor).await?;
     Ok(())
 }
 
 /// Writes the search row of a thread from what it holds now (its subject and every message),
-/// in place of the row it had: after every message added to it. `replaced_key` is the key the
-/// row had on SQLite, before the message moved the thread's activity on.
+/// in place of the row it had: after `added_message` was added to it. `replaced_key` is the key
+/// the row had on SQLite, before the message moved the thread's activity on.
 async fn index_thread(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     thread_id: i64,
+    added_message: i64,
     replaced_key: Option<i64>,
 ) -> Result<(), StorageError> {
     let rows = sqlx::query(
-        "SELECT t.citizen_id, t.subject, t.last_activity_at, m.body FROM message_thread t \
+        "SELECT t.citizen_id, t.subject, t.last_activity_at, m.id, m.body FROM message_thread t \
          JOIN message m ON m.thread_id = t.id WHERE t.id = $1 ORDER BY m.id",
     )
     .bind(thread_id)
@@ -639,40 +650,113 @@ async fn index_thread(
     };
     let owner: i64 = first.try_get("citizen_id")?;
     let last_activity_at: i64 = first.try_get("last_activity_at")?;
-    let mut texts: Vec<String> = vec![first.try_get("subject")?];
+    let subject: String = first.try_get("subject")?;
+    let mut bodies = Vec::with_capacity(rows.len());
     for row in &rows {
-        texts.push(row.try_get("body")?);
+        bodies.push((
+            row.try_get::<i64, _>("id")?,
+            row.try_get::<String, _>("body")?,
+        ));
     }
-    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let texts: Vec<&str> = std::iter::once(subject.as_str())
+        .chain(bodies.iter().map(|(_, body)| body.as_str()))
+        .collect();
     let row = SearchRow::new(owner, thread_id, last_activity_at, &texts);
-    if let Some(replaced_key) = replaced_key
-        && replaced_key != row.key(backend)?
-    {
-        // The row moves to the thread's new key (a contentless table with
-        // `contentless_delete` deletes a row by its rowid).
-        sqlx::query("DELETE FROM inbox_search WHERE rowid = $1")
-            .bind(replaced_key)
-            .execute(&mut *conn)
-            .await?;
+    match (backend, replaced_key) {
+        (Backend::Sqlite, Some(replaced_key)) => {
+            // The row as it was written before the message: SQLite's index is contentless and
+            // cannot tell, and the terms' counts change by what the message brought.
+            let before: Vec<&str> = std::iter::once(subject.as_str())
+                .chain(
+                    bodies
+                        .iter()
+                        .filter(|(id, _)| *id != added_message)
+                        .map(|(_, body)| body.as_str()),
+                )
+                .collect();
+            let replaced = ReplacedRow {
+                key: replaced_key,
+                terms: search_terms(owner, &before),
+            };
+            write_sqlite_search_row(conn, &row, Some(&replaced)).await
+        }
+        _ => write_search_row(conn, backend, &row).await,
     }
-    write_search_row(conn, backend, &row).await
 }
 
-/// Writes a thread's search row in place of the one it had under the same key, if any.
+/// Writes the search row of a new thread.
 async fn write_search_row(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     row: &SearchRow,
 ) -> Result<(), StorageError> {
-    if backend == Backend::Postgres {
-        return write_postgres_search_row(conn, row).await;
+    match backend {
+        Backend::Sqlite => write_sqlite_search_row(conn, row, None).await,
+        Backend::Postgres => write_postgres_search_row(conn, row).await,
+    }
+}
+
+/// A SQLite search row that a thread's new row takes the place of.
+struct ReplacedRow {
+    key: i64,
+    /// Its entries, as `search_terms` gives them.
+    terms: String,
+}
+
+/// Writes a thread's search row on SQLite in place of `replaced`, and changes the counts of the
+/// terms it gained or lost (migration 0012).
+async fn write_sqlite_search_row(
+    conn: &mut sqlx::AnyConnection,
+    row: &SearchRow,
+    replaced: Option<&ReplacedRow>,
+) -> Result<(), StorageError> {
+    let key = row.key(Backend::Sqlite)?;
+    if let Some(replaced) = replaced
+        && replaced.key != key
+    {
+        // The row moves to the thread's new key (a contentless table with
+        // `contentless_delete` deletes a row by its rowid).
+        sqlx::query("DELETE FROM inbox_search WHERE rowid = $1")
+            .bind(replaced.key)
+            .execute(&mut *conn)
+            .await?;
     }
     // A contentless FTS5 table with `contentless_delete` replaces a row by its rowid.
     sqlx::query("INSERT OR REPLACE INTO inbox_search (rowid, terms) VALUES ($1, $2)")
-        .bind(row.key(backend)?)
+        .bind(key)
         .bind(row.terms.as_str())
         .execute(&mut *conn)
         .await?;
+    let old_terms: std::collections::BTreeSet<&str> = replaced
+        .map(|replaced| {
+            replaced
+                .terms
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let new_terms: std::collections::BTreeSet<&str> =
+        row.terms.split(' ').filter(|t| !t.is_empty()).collect();
+    for (terms, change) in [
+        (new_terms.difference(&old_terms), 1_i64),
+        (old_terms.difference(&new_terms), -1),
+    ] {
+        let terms: Vec<&str> = terms.copied().collect();
+        if terms.is_empty() {
+            continue;
+        }
+        // `WHERE true` tells SQLite's parser that `ON CONFLICT` is the upsert's and not the
+        // join's.
+        sqlx::query(
+            "INSERT INTO inbox_search_terms (term, doc) SELECT value, $2 FROM json_each($1) WHERE true \
+             ON CONFLICT (term) DO UPDATE SET doc = inbox_search_terms.doc + excluded.doc",
+        )
+        .bind(serde_json::to_string(&terms).map_err(|e| StorageError::Corrupt(e.to_string()))?)
+        .bind(change)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -974,7 +1058,7 @@ pub(crate) async fn add_message(
     if unread == 1 {
         crate::notifications::enqueue_message_notifications(tx, thread_id, message_id, now).await?;
     }
-    index_thread(tx, backend, thread_id, replaced_key).await?;
+    index_thread(tx, backend, thread_id, message_id, replaced_key).await?;
     Ok(())
 }
 

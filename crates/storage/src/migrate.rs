@@ -91,6 +91,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_inbox_search_in_activity_order.sql"),
         then: Some(Step::DeriveSearchEntries),
     },
+    Migration {
+        version: 12,
+        sqlite: include_str!("../migrations/sqlite/0012_inbox_search_term_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0012_inbox_search_term_counts.sql"),
+        then: None,
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.
@@ -153,7 +159,7 @@ async fn apply_pending(
             }
             Some(Step::RekeyInboxSearch) => {}
             Some(Step::DeriveSearchEntries) if backend == Backend::Postgres => {
-                crate::messages::derive_search_entries(&mut *tx).await?;
+                crate::messages::derive_search_entries(&mut *tx, backend).await?;
             }
             Some(Step::DeriveSearchEntries) => {}
             None => {}

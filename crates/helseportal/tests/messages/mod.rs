@@ -24,6 +24,7 @@ on_both_databases!(
     a_search_follows_the_latest_activity,
     threads_written_before_the_search_index_are_found,
     search_rows_written_before_0010_are_found_once,
+    search_counts_follow_the_threads,
     alternative_entry_through_inbox_to_a_specialist,
     services_need_the_right_consent,
     children_cannot_use_gp_services_alone,
@@ -1296,15 +1297,15 @@ async fn a_search_follows_the_latest_activity(backend: Backend) {
     assert_eq!(pages, [older, third, newer]);
 }
 
-/// On PostgreSQL a search reads entries kept beside each thread's search row (one per term, at
-/// the thread's last activity) and each term's count of threads (migration 0011). Whatever is
-/// written, and also when one citizen's threads are answered at the same moment, they stay
-/// exactly what the rows hold.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_search_entries_and_counts_follow_the_threads() {
+/// A search reads each term's count of threads, kept as threads are written (migrations 0011
+/// and 0012), and on PostgreSQL entries kept beside each thread's search row (one per term, at
+/// the thread's last activity). Whatever is written, and also when one citizen's threads are
+/// answered at the same moment, they stay exactly what the rows hold: on SQLite the counts are
+/// compared with FTS5's own.
+async fn search_counts_follow_the_threads(backend: Backend) {
     use sqlx::{Connection, Row};
 
-    let app = TestApp::spawn(Backend::Postgres).await;
+    let app = TestApp::spawn(backend).await;
     let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
     let kurt = crate::support::person_id(&app.db, DemoPersons::KURT_HAKON).await;
     let mut threads = Vec::new();
@@ -1349,39 +1350,65 @@ async fn postgres_search_entries_and_counts_follow_the_threads() {
         .unwrap()
         .get("n")
     };
-    let derived = "SELECT entry.term, s.last_activity_at, s.thread_id FROM inbox_search s \
-                   CROSS JOIN LATERAL unnest(tsvector_to_array(s.terms)) AS entry(term)";
-    let kept = "SELECT term, last_activity_at, thread_id FROM inbox_search_entry";
+    let threads_per_term = match backend {
+        Backend::Postgres => {
+            let derived = "SELECT entry.term, s.last_activity_at, s.thread_id FROM inbox_search s \
+                           CROSS JOIN LATERAL unnest(tsvector_to_array(s.terms)) AS entry(term)";
+            let kept = "SELECT term, last_activity_at, thread_id FROM inbox_search_entry";
+            assert!(count(&mut conn, kept).await > 0);
+            assert_eq!(
+                count(&mut conn, &format!("{derived} EXCEPT {kept}")).await,
+                0
+            );
+            assert_eq!(
+                count(&mut conn, &format!("{kept} EXCEPT {derived}")).await,
+                0
+            );
+            // At each thread's last activity, which the answers moved on.
+            assert_eq!(
+                count(
+                    &mut conn,
+                    "SELECT 1 FROM inbox_search_entry e JOIN message_thread t ON t.id = e.thread_id \
+                     WHERE e.last_activity_at <> t.last_activity_at"
+                )
+                .await,
+                0
+            );
+            "SELECT term, COUNT(*) AS threads FROM inbox_search_entry GROUP BY term"
+        }
+        Backend::Sqlite => {
+            sqlx::raw_sql(
+                "CREATE VIRTUAL TABLE temp.fts_counts USING fts5vocab (main, inbox_search, 'row')",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            // Each thread's row once, at its new key.
+            assert_eq!(
+                count(&mut conn, "SELECT rowid FROM inbox_search").await,
+                count(&mut conn, "SELECT id FROM message_thread").await
+            );
+            "SELECT term, doc AS threads FROM temp.fts_counts"
+        }
+    };
+    // Every term's count is its threads; a term no thread holds any more counts none. (SQLite
+    // has no FULL JOIN before 3.39, so both ways are a LEFT JOIN.)
+    let kept = "SELECT term, doc AS threads FROM inbox_search_terms";
     assert!(count(&mut conn, kept).await > 0);
-    assert_eq!(
-        count(&mut conn, &format!("{derived} EXCEPT {kept}")).await,
-        0
-    );
-    assert_eq!(
-        count(&mut conn, &format!("{kept} EXCEPT {derived}")).await,
-        0
-    );
-    // At each thread's last activity, which the answers moved on.
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT 1 FROM inbox_search_entry e JOIN message_thread t ON t.id = e.thread_id \
-             WHERE e.last_activity_at <> t.last_activity_at"
-        )
-        .await,
-        0
-    );
-    // Every term's count is its threads; a term no thread holds any more counts none.
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT term FROM inbox_search_terms v FULL JOIN \
-             (SELECT term, COUNT(*) AS threads FROM inbox_search_entry GROUP BY term) e USING (term) \
-             WHERE COALESCE(v.doc, 0) <> COALESCE(e.threads, 0)"
-        )
-        .await,
-        0
-    );
+    for (left, right) in [(kept, threads_per_term), (threads_per_term, kept)] {
+        assert_eq!(
+            count(
+                &mut conn,
+                &format!(
+                    "SELECT a.term FROM ({left}) a LEFT JOIN ({right}) b ON b.term = a.term \
+                     WHERE a.threads <> COALESCE(b.threads, 0)"
+                )
+            )
+            .await,
+            0,
+            "{left} against {right}"
+        );
+    }
     let blodprove: i64 = sqlx::query("SELECT doc FROM inbox_search_terms WHERE term = $1")
         .bind(format!("{kari}xblodprøve"))
         .fetch_one(&mut conn)
