@@ -1082,6 +1082,7 @@ async fn write_slots(
         let mut slots = Vec::new();
         for (day_index, day) in days.iter().enumerate() {
             let released = i64::from(day_index >= HELD_BACK_DAYS);
+            let day_start = at_oslo(*day, 0, 0)?;
             for n in 0..SLOTS_PER_GP_DAY {
                 // Ten 20-minute consultations from 08:00, six phone slots from 12:30.
                 let (hour, minute, kind) = if n < 10 {
@@ -1104,6 +1105,7 @@ async fn write_slots(
                     Value::from(ids.office(office)),
                     Value::from(ids.gp(gp)),
                     Value::from(at_oslo(*day, hour, minute)?),
+                    Value::from(day_start),
                     Value::from(20),
                     Value::from(kind.code()),
                     Value::from(place),
@@ -1123,6 +1125,7 @@ async fn write_slots(
                     "office_id",
                     "practitioner_id",
                     "starts_at",
+                    "day_start",
                     "duration_minutes",
                     "appointment_type",
                     "place",

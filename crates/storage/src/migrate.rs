@@ -22,6 +22,8 @@ enum Step {
     RekeyInboxSearch,
     /// On PostgreSQL, the search entries and term counts of the rows written before 0011.
     DeriveSearchEntries,
+    /// Each slot's day in Oslo (0013).
+    SlotDays,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -97,6 +99,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0012_inbox_search_term_counts.sql"),
         then: None,
     },
+    Migration {
+        version: 13,
+        sqlite: include_str!("../migrations/sqlite/0013_slot_days.sql"),
+        postgres: include_str!("../migrations/postgres/0013_slot_days.sql"),
+        then: Some(Step::SlotDays),
+    },
+    Migration {
+        version: 14,
+        sqlite: include_str!("../migrations/sqlite/0014_free_slot_days.sql"),
+        postgres: include_str!("../migrations/postgres/0014_free_slot_days.sql"),
+        then: None,
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that keeps two processes from migrating at once.
@@ -162,6 +176,7 @@ async fn apply_pending(
                 crate::messages::derive_search_entries(&mut *tx, backend).await?;
             }
             Some(Step::DeriveSearchEntries) => {}
+            Some(Step::SlotDays) => crate::appointments::backfill_slot_days(&mut tx).await?,
             None => {}
         }
         sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")

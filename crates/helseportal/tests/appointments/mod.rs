@@ -12,6 +12,8 @@ on_both_databases!(
     unreleased_past_or_removed_slots_cannot_be_booked,
     the_same_request_twice_is_one_booking,
     a_period_is_free_while_a_released_slot_in_it_is_untaken,
+    free_day_counts_follow_every_write_of_slots_and_bookings,
+    slots_written_before_the_day_counts_are_counted,
 );
 
 /// A bookable slot for Rolf Rolfsen tomorrow at the office; returns its id.
@@ -406,6 +408,293 @@ async fn the_same_request_twice_is_one_booking(backend: Backend) {
         .unwrap();
     assert_eq!(thread.subject, "Bestill time");
     assert_eq!(thread.kind, domain::GpService::BestillTime);
+}
+
+/// The three days in Oslo around the next spring change to summer time (the middle one is 23
+/// hours long), each as its period.
+fn days_around_summer_time(now: i64) -> [(i64, i64); 3] {
+    let today = jiff::Timestamp::from_second(now)
+        .unwrap()
+        .to_zoned_datetime(domain::norway_time_zone())
+        .date();
+    // The last Sunday of March, in this year or the next.
+    let change = [today.year(), today.year() + 1]
+        .into_iter()
+        .map(|year| {
+            let mut day = jiff::civil::date(year, 3, 31);
+            while day.weekday() != jiff::civil::Weekday::Sunday {
+                day = day.yesterday().unwrap();
+            }
+            day
+        })
+        .find(|day| *day > today.tomorrow().unwrap())
+        .unwrap();
+    let bounds = |day: jiff::civil::Date| storage::day_bounds(day).unwrap();
+    let days = [
+        bounds(change.yesterday().unwrap()),
+        bounds(change),
+        bounds(change.tomorrow().unwrap()),
+    ];
+    assert_eq!(days[1].1 - days[1].0, 23 * 3600);
+    days
+}
+
+/// The days of `days` with a free slot of the practitioner, as the month's calendar reads them
+/// from the kept counts, after checking the counts against the slots themselves: every count
+/// is the number of the day's free slots, and probing each day's slots (a period a second short
+/// of the day, which is no whole day) finds the same days.
+async fn free_days(app: &TestApp, practitioner: i64, days: &[(i64, i64)]) -> Vec<i64> {
+    use sqlx::{Connection, Row};
+
+    let counted = app
+        .db
+        .periods_with_free_slots(practitioner, SlotPurpose::Ordinary, days)
+        .await
+        .unwrap();
+    let short: Vec<(i64, i64)> = days.iter().map(|&(start, end)| (start, end - 1)).collect();
+    let probed = app
+        .db
+        .periods_with_free_slots(practitioner, SlotPurpose::Ordinary, &short)
+        .await
+        .unwrap();
+    assert_eq!(counted, probed, "counted and probed free days");
+
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let recount = "SELECT s.practitioner_id, s.purpose, s.day_start, COUNT(*) AS free FROM slot s \
+                   WHERE s.removed = 0 AND s.released = 1 AND NOT EXISTS (SELECT 1 FROM booking b \
+                   WHERE b.slot_id = s.id AND b.status IN ('forespurt', 'tildelt')) \
+                   GROUP BY s.practitioner_id, s.purpose, s.day_start";
+    let kept =
+        "SELECT practitioner_id, purpose, day_start, free FROM free_slot_day WHERE free <> 0";
+    for (left, right) in [(recount, kept), (kept, recount)] {
+        let differing: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM ({left} EXCEPT {right}) d"
+        )))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("n");
+        assert_eq!(differing, 0, "{left} EXCEPT {right}");
+    }
+    conn.close().await.unwrap();
+    counted
+}
+
+/// The calendar's free days are read from counts kept by the database with every write of a
+/// slot or a booking: publishing, releasing and removing slots, and requesting, rejecting,
+/// confirming and cancelling bookings, by the citizen and by the office. The days include
+/// one of 23 hours.
+async fn free_day_counts_follow_every_write_of_slots_and_bookings(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let days = days_around_summer_time(app.clock_now());
+    let [first, change, last] = days;
+    let slot = |day: (i64, i64), hour: i64, released: bool| NewSlot {
+        office_id: 1,
+        practitioner_id: rolf,
+        // The last slot of the short day is at 22:00, an hour before its end.
+        starts_at: day.0 + hour * 3600,
+        duration_minutes: 20,
+        appointment_type: AppointmentType::Konsultasjon,
+        place: "Legekontoret",
+        released,
+        purpose: SlotPurpose::Ordinary,
+    };
+    app.db
+        .add_slots(
+            &[
+                slot(first, 9, true),
+                slot(first, 10, true),
+                slot(change, 21, true),
+                slot(change, 9, false),
+                slot(last, 9, false),
+            ],
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+    let slot_at = async |day: (i64, i64), hour: i64| {
+        app.db
+            .slots_between(rolf, SlotPurpose::Ordinary, day.0 + hour * 3600, day.1)
+            .await
+            .unwrap()[0]
+            .id
+    };
+    assert_eq!(free_days(&app, rolf, &days).await, [first.0, change.0]);
+    // Only the days asked about.
+    assert_eq!(free_days(&app, rolf, &[first, last]).await, [first.0]);
+
+    app.db
+        .release_held_slots(&[1], last.0, last.1)
+        .await
+        .unwrap();
+    assert_eq!(
+        free_days(&app, rolf, &days).await,
+        [first.0, change.0, last.0]
+    );
+
+    // Requested, rejected, requested again, confirmed and cancelled by the citizen.
+    let late = slot_at(change, 21).await;
+    let booking = requested(&app, late, kari, "late-1").await;
+    assert_eq!(free_days(&app, rolf, &days).await, [first.0, last.0]);
+    assert!(reject(&app, booking).await);
+    assert_eq!(
+        free_days(&app, rolf, &days).await,
+        [first.0, change.0, last.0]
+    );
+    let booking = requested(&app, late, kari, "late-2").await;
+    assert!(
+        app.db
+            .change_booking(
+                booking,
+                BookingStatus::Requested,
+                BookingStatus::Confirmed,
+                None,
+                app.clock_now()
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(free_days(&app, rolf, &days).await, [first.0, last.0]);
+    assert!(
+        app.db
+            .cancel_booking(
+                booking,
+                kari,
+                "Kari Nordmann",
+                "Kan ikke komme",
+                app.clock_now()
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        free_days(&app, rolf, &days).await,
+        [first.0, change.0, last.0]
+    );
+
+    // The first day: one slot removed, the other requested and cancelled by the office.
+    assert!(
+        app.db
+            .remove_slot(slot_at(first, 9).await, 1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        free_days(&app, rolf, &days).await,
+        [first.0, change.0, last.0]
+    );
+    let BookingOutcome::Requested { thread_id, .. } = app
+        .db
+        .request_booking(&request(&app, slot_at(first, 10).await, kari, "first"))
+        .await
+        .unwrap()
+    else {
+        panic!("the slot was free");
+    };
+    assert_eq!(free_days(&app, rolf, &days).await, [change.0, last.0]);
+    let sara = crate::support::staff(&app.db, storage::DemoPersons::SARA_SOLBAKKEN).await;
+    assert!(
+        app.db
+            .office_cancel_booking(
+                thread_id,
+                1,
+                sara.id,
+                "Sara Solbakken",
+                "Legen er syk",
+                app.clock_now()
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        free_days(&app, rolf, &days).await,
+        [first.0, change.0, last.0]
+    );
+}
+
+/// Slots and bookings written before the counts (migrations 0013 and 0014) get their day in
+/// Oslo and are counted: held-back, removed and held slots are not free.
+async fn slots_written_before_the_day_counts_are_counted(backend: Backend) {
+    use sqlx::{Connection, Row};
+
+    let url = crate::support::fresh_database(backend).await;
+    let db = storage::Database::connect(&url).await.unwrap();
+    db.migrate_up_to(12).await.unwrap();
+    assert!(storage::seed_demo(&db).await.unwrap());
+    let kari = crate::support::person_id(&db, storage::DemoPersons::KARI_NORDMANN).await;
+    let rolf = db.practitioners_of(1).await.unwrap()[0].id;
+    let days = days_around_summer_time(jiff::Timestamp::now().as_second());
+    let [first, change, last] = days;
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    // (day, hours after its midnight, released, removed).
+    let written = [
+        (first, 0, 1, 0),
+        (first, 23, 0, 0),
+        (change, 9, 1, 0),
+        (change, 10, 1, 1),
+        (change, 22, 1, 0),
+        (last, 9, 1, 0),
+    ];
+    let mut ids = Vec::new();
+    for (day, hour, released, removed) in written {
+        let id: i64 = sqlx::query(
+            "INSERT INTO slot (office_id, practitioner_id, starts_at, duration_minutes, appointment_type, place, \
+             released, purpose, removed, created_at) VALUES (1, $1, $2, 20, 'konsultasjon', 'Legekontoret', $3, 'time', $4, 0) \
+             RETURNING id",
+        )
+        .bind(rolf)
+        .bind(day.0 + hour * 3600)
+        .bind(released)
+        .bind(removed)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("id");
+        ids.push(id);
+    }
+    // The slot of the last day is requested; the one at 09:00 on the short day was rejected.
+    for (slot, status, key) in [(ids[5], "forespurt", "held"), (ids[2], "avvist", "gone")] {
+        sqlx::query(
+            "INSERT INTO booking (slot_id, citizen_id, booked_by_person_id, reason, status, requested_at, \
+             idempotency_key) VALUES ($1, $2, $2, '', $3, 0, $4)",
+        )
+        .bind(slot)
+        .bind(kari)
+        .bind(status)
+        .bind(key)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    conn.close().await.unwrap();
+
+    db.migrate().await.unwrap();
+    let app = TestApp::spawn_on(db, url).await;
+    for (slot, (day, hour, _, _)) in ids.iter().zip(written) {
+        let day_start: i64 = {
+            let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("SELECT day_start FROM slot WHERE id = $1")
+                .bind(*slot)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+                .get("day_start")
+        };
+        assert_eq!(day_start, day.0, "slot at {hour}:00");
+    }
+    assert_eq!(free_days(&app, rolf, &days).await, [first.0, change.0]);
 }
 
 mod booking_pages {
