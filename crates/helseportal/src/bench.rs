@@ -835,10 +835,10 @@ async fn page_calls(
                     .collect();
             let purpose = domain::appointment::SlotPurpose::Ordinary;
             let (day_start, day_end) = storage::day_bounds(*day)?;
-            // At once, as the calendar page asks for them.
+            // At once, as the calendar page asks for them; the practitioner is the GP, whom
+            // the office's row brings along.
             tokio::try_join!(
                 db.gp_overview(session.person_id),
-                db.practitioner(session.practitioner_id),
                 db.periods_with_free_slots(session.practitioner_id, purpose, &periods),
                 db.slots_between(
                     session.practitioner_id,

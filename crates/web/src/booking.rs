@@ -356,13 +356,13 @@ async fn calendar(
     let chosen_bounds = chosen_day
         .map(|day| storage::day_bounds(day).map_err(|_| AppError::bad_request()))
         .transpose()?;
-    // The GP's office, the practitioner, the month's free days and the chosen day's slots do
-    // not depend on each other, so they are asked for at once: on PostgreSQL the four go out
-    // in one write, and the page waits for one round trip after the session's. The office and
-    // the practitioner are checked before anything found is shown.
-    let (gp, practitioner, free_starts, day_slots) = tokio::try_join!(
+    // The GP's office, the month's free days and the chosen day's slots do not depend on each
+    // other, so they are asked for at once: on PostgreSQL the three go out in one write, and
+    // the page waits for one round trip after the session's. The practitioner is usually the
+    // GP, whom the office's row brings along; another of the office's practitioners is read
+    // after it. The office and the practitioner are checked before anything found is shown.
+    let (gp, free_starts, day_slots) = tokio::try_join!(
         state.db.gp_overview(citizen.citizen.person.id),
-        state.db.practitioner(practitioner_id),
         state
             .db
             .periods_with_free_slots(practitioner_id, service.purpose, &periods),
@@ -382,10 +382,15 @@ async fn calendar(
             }
         },
     )?;
+    let gp_practitioner = gp.as_ref().map(|gp| gp.practitioner.clone());
     let office = office_offering(gp, service)?;
     if !offers_slots(&office, service) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
+    let practitioner = match gp_practitioner {
+        Some(gp) if gp.id == practitioner_id => Some(gp),
+        _ => state.db.practitioner(practitioner_id).await?,
+    };
     let practitioner = practitioner
         .filter(|p| p.office_id == office.id)
         .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
