@@ -295,6 +295,9 @@ impl Database {
         purpose: SlotPurpose,
         periods: &[crate::Period],
     ) -> Result<Vec<i64>, StorageError> {
+        if periods.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut whole_days = std::collections::BTreeSet::new();
         let mut probed = Vec::new();
         for &(start, end) in periods {
