@@ -489,13 +489,7 @@ async fn free_days(app: &TestApp, practitioner: i64, days: &[(i64, i64)]) -> Vec
 async fn free_day_counts_follow_every_write_of_slots_and_bookings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
-    let kari = app
-        .db
-        .person_by_fnr(&crate::support::kari())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let kari = crate::support::person_id(&app.db, storage::DemoPersons::KARI_NORDMANN).await;
     let days = days_around_summer_time(app.clock_now());
     let [first, change, last] = days;
     let slot = |day: (i64, i64), hour: i64, released: bool| NewSlot {
