@@ -154,6 +154,23 @@ pub struct FrontPageFacts {
     pub contact_confirmed_at: Option<i64>,
 }
 
+/// The columns of the front page's facts about the citizen whose id is the SQL `citizen`.
+pub(crate) fn front_page_facts_columns(citizen: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM message_thread WHERE citizen_id = {citizen} AND citizen_unread = 1) AS unread, \
+         (SELECT confirmed_at FROM contact_details WHERE person_id = {citizen}) AS contact_confirmed_at"
+    )
+}
+
+pub(crate) fn front_page_facts_from_row(
+    row: &impl ReadRow,
+) -> Result<FrontPageFacts, StorageError> {
+    Ok(FrontPageFacts {
+        unread: row.value("unread")?,
+        contact_confirmed_at: row.value("contact_confirmed_at")?,
+    })
+}
+
 /// What answering did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answered {
@@ -1540,18 +1557,12 @@ impl Database {
     /// when the contact details were last confirmed (none saved: `None`).
     #[tracing::instrument(skip_all)]
     pub async fn front_page_facts(&self, citizen_id: i64) -> Result<FrontPageFacts, StorageError> {
-        self.read(
-            "SELECT (SELECT COUNT(*) FROM message_thread WHERE citizen_id = $1 AND citizen_unread = 1) AS unread, \
-             (SELECT confirmed_at FROM contact_details WHERE person_id = $1) AS contact_confirmed_at",
-        )
-        .bind(citizen_id)
-        .one(|row| {
-            Ok(FrontPageFacts {
-                unread: row.value("unread")?,
-                contact_confirmed_at: row.value("contact_confirmed_at")?,
-            })
-        })
-        .await
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| format!("SELECT {}", front_page_facts_columns("$1")));
+        self.read(&SQL)
+            .bind(citizen_id)
+            .one(|row| front_page_facts_from_row(row))
+            .await
     }
 
     /// A thread of this citizen (threads of others are not found).

@@ -19,7 +19,7 @@ use crate::security::{
     AnonymousCsrf, CSRF_COOKIE, LANG_COOKIE, RequestLang, SESSION_COOKIE, clear_cookie, set_cookie,
     tokens_match,
 };
-use crate::session::{Citizen, ConsentedCitizen, MaybeCitizen};
+use crate::session::{Citizen, ConsentedCitizen, MaybeCitizen, MaybeCitizenWithFrontPageFacts};
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
@@ -52,10 +52,10 @@ struct FrontPage {
 
 pub async fn front_page(
     State(state): State<AppState>,
-    MaybeCitizen(citizen): MaybeCitizen,
+    MaybeCitizenWithFrontPageFacts(found): MaybeCitizenWithFrontPageFacts,
     RequestLang(lang): RequestLang,
 ) -> Result<Response, AppError> {
-    let Some(citizen) = citizen else {
+    let Some((citizen, facts)) = found else {
         return Ok(html(&PublicFrontPage {
             l: Layout::new(lang, "front-title"),
         })?
@@ -66,7 +66,11 @@ pub async fn front_page(
     }
     let l = Layout::new(lang, "front-title").with_user(citizen.header_user(&state));
     let greeting = l.t1("front-greeting", "name", citizen.person.name.greeting());
-    let facts = state.db.front_page_facts(citizen.person.id).await?;
+    // Read with the session; a live session always brings them.
+    let facts = match facts {
+        Some(facts) => facts,
+        None => state.db.front_page_facts(citizen.person.id).await?,
+    };
     let inbox = citizen
         .consent
         .is_some_and(|c| c.allows(ConsentLevel::BasisPluss))

@@ -7,7 +7,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ConsentLevel;
 use storage::{
-    CitizenLookup, CitizenSession, Office, Person, Session, SessionKind, SessionLookup, StaffMember,
+    CitizenLookup, CitizenSession, FrontPageFacts, Office, Person, Session, SessionKind,
+    SessionLookup, StaffMember,
 };
 
 use crate::AppState;
@@ -47,19 +48,46 @@ impl Citizen {
 /// Loads the citizen session of a request, if there is a live one. `Err` is the response to
 /// send instead (an expired session goes to the inactivity page; a database error to 503).
 pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, Response> {
+    Ok(lookup_citizen(parts, state, false)
+        .await?
+        .map(|(citizen, _)| citizen))
+}
+
+/// [`find_citizen`] with the front page's own facts, read in the same statement as the
+/// session.
+pub async fn find_citizen_with_front_page_facts(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<(Citizen, Option<FrontPageFacts>)>, Response> {
+    lookup_citizen(parts, state, true).await
+}
+
+async fn lookup_citizen(
+    parts: &Parts,
+    state: &AppState,
+    with_front_page_facts: bool,
+) -> Result<Option<(Citizen, Option<FrontPageFacts>)>, Response> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let lookup = state
-        .db
-        .citizen_by_session(
-            token,
-            state.now(),
-            state.config.session_idle_seconds,
-            touch_every(state),
-        )
-        .await
-        .map_err(|e| AppError::from(e).into_response())?;
+    let (now, idle, touch) = (
+        state.now(),
+        state.config.session_idle_seconds,
+        touch_every(state),
+    );
+    let found = if with_front_page_facts {
+        state
+            .db
+            .citizen_by_session_with_front_page_facts(token, now, idle, touch)
+            .await
+    } else {
+        state
+            .db
+            .citizen_by_session(token, now, idle, touch)
+            .await
+            .map(|lookup| (lookup, None))
+    };
+    let (lookup, facts) = found.map_err(|e| AppError::from(e).into_response())?;
     let (session, person, consent) = match lookup {
         CitizenLookup::Active(found) => {
             let CitizenSession {
@@ -79,13 +107,16 @@ pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citi
         }
         CitizenLookup::Missing => return Ok(None),
     };
-    Ok(Some(Citizen {
-        person,
-        consent: consent.map(|c| c.level),
-        session,
-        token: token.to_owned(),
-        lang: lang_of(&parts.headers),
-    }))
+    Ok(Some((
+        Citizen {
+            person,
+            consent: consent.map(|c| c.level),
+            session,
+            token: token.to_owned(),
+            lang: lang_of(&parts.headers),
+        },
+        facts,
+    )))
 }
 
 /// Any logged-in citizen; a visitor who is not logged in is sent to login.
@@ -222,6 +253,23 @@ impl FromRequestParts<AppState> for MaybeCitizen {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         Ok(Self(find_citizen(parts, state).await?))
+    }
+}
+
+/// The citizen if logged in, with the front page's facts when the session is live (the front
+/// page shows either a public page or the citizen's).
+pub struct MaybeCitizenWithFrontPageFacts(pub Option<(Citizen, Option<FrontPageFacts>)>);
+
+impl FromRequestParts<AppState> for MaybeCitizenWithFrontPageFacts {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            find_citizen_with_front_page_facts(parts, state).await?,
+        ))
     }
 }
 
