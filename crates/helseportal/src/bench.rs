@@ -824,6 +824,7 @@ async fn page_calls(
     db.citizen_by_session(&session.token, now, 3_600, 60)
         .await?;
     match call {
+        // Its facts came with the session, above.
         ReadCall::FrontPage => {}
         ReadCall::GpPage => {
             db.gp_overview(session.person_id).await?;
