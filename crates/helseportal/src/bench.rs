@@ -815,20 +815,25 @@ async fn page_calls(
     n: usize,
 ) -> Result<(), storage::StorageError> {
     let now = jiff::Timestamp::now().as_second();
-    if let ReadCall::FrontPage = call {
-        // The front page reads its facts with the session, as the portal does.
-        db.citizen_by_session_with_front_page_facts(&session.token, now, 3_600, 60)
-            .await?;
-        return Ok(());
-    }
-    db.citizen_by_session(&session.token, now, 3_600, 60)
-        .await?;
-    match call {
-        // Its facts came with the session, above.
-        ReadCall::FrontPage => {}
-        ReadCall::GpPage => {
-            db.gp_overview(session.person_id).await?;
+    // The pages that read their own data with the session, as the portal does.
+    let page_read = match call {
+        ReadCall::FrontPage => Some(storage::PageRead::FrontPageFacts),
+        ReadCall::GpPage | ReadCall::FreeSlots(_) => Some(storage::PageRead::GpOverview),
+        ReadCall::Inbox(_) | ReadCall::Booking(_) => None,
+    };
+    match page_read {
+        Some(read) => {
+            db.citizen_by_session_with(&session.token, now, 3_600, 60, read)
+                .await?;
         }
+        None => {
+            db.citizen_by_session(&session.token, now, 3_600, 60)
+                .await?;
+        }
+    }
+    match call {
+        // Their data came with the session, above.
+        ReadCall::FrontPage | ReadCall::GpPage => {}
         ReadCall::Inbox(search) => {
             db.inbox(session.person_id, *search, None, 21).await?;
         }
@@ -840,10 +845,9 @@ async fn page_calls(
                     .collect();
             let purpose = domain::appointment::SlotPurpose::Ordinary;
             let (day_start, day_end) = storage::day_bounds(*day)?;
-            // At once, as the calendar page asks for them; the practitioner is the GP, whom
-            // the office's row brings along.
+            // At once, as the calendar page asks for them; the GP and the office came with
+            // the session, and the practitioner is the GP.
             tokio::try_join!(
-                db.gp_overview(session.person_id),
                 db.periods_with_free_slots(session.practitioner_id, purpose, &periods),
                 db.slots_between(
                     session.practitioner_id,

@@ -53,8 +53,8 @@ pub use offices::{GpOverview, Office, Practitioner, StaffMember};
 pub use persons::{ConsentRecord, Person, PersonSummary};
 pub use prescriptions::{Dispensation, NewPrescription, Prescription};
 pub use sessions::{
-    CitizenLookup, CitizenSession, IdpCode, LoginAttempt, NewSession, Session, SessionKind,
-    SessionLookup,
+    CitizenLookup, CitizenSession, IdpCode, LoginAttempt, NewSession, PageData, PageRead, Session,
+    SessionKind, SessionLookup,
 };
 
 /// Which database engine a URL points at.

@@ -6,7 +6,7 @@ use domain::{GpService, PersonName, PractitionerKind, StaffRole};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::reads::ReadRow;
+use crate::reads::{ColumnValue, ReadRow};
 use crate::{Database, StorageError};
 
 #[derive(Debug, Clone)]
@@ -106,6 +106,89 @@ const PRACTITIONER_COLUMNS: &str =
     "id AS practitioner_id, office_id, given_name, family_name, kind, locum_for_id";
 const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, practitioner_id";
 
+/// The columns of a GP overview, each named with `gp_` before the name its mapping function
+/// reads, so that they can stand beside a person's and a session's in one statement (see
+/// [`gp_overview_joins`]): the practitioner as `gp`, the office as `o` and its services as
+/// `svc`.
+pub(crate) static GP_OVERVIEW_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    // The practitioner's office is the office's `office_id`.
+    let columns = format!(
+        "gp.id AS practitioner_id, gp.given_name, gp.family_name, gp.kind, gp.locum_for_id, \
+         {OFFICE_COLUMNS}, svc.service"
+    );
+    columns
+        .split(", ")
+        .map(|column| match column.split_once(" AS ") {
+            Some((expression, name)) => format!("{expression} AS gp_{name}"),
+            None => {
+                let name = column.rsplit('.').next().unwrap_or(column);
+                format!("{column} AS gp_{name}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// The joins that bring [`GP_OVERVIEW_COLUMNS`] for the person whose id is `person_id` (SQL),
+/// and a row of NULLs for a person without a GP.
+pub(crate) fn gp_overview_joins(person_id: &str) -> String {
+    format!(
+        "LEFT JOIN gp_list_entry l ON l.person_id = {person_id} \
+         LEFT JOIN practitioner gp ON gp.id = l.practitioner_id \
+         LEFT JOIN gp_office o ON o.id = gp.office_id \
+         LEFT JOIN office_service svc ON svc.office_id = o.id"
+    )
+}
+
+/// A GP overview gathered from the rows of [`GP_OVERVIEW_COLUMNS`]: one per service the
+/// office offers, or one with no service when it offers none.
+#[derive(Default)]
+pub(crate) struct GpOverviewRows {
+    gp: Option<(Practitioner, Office)>,
+    services: Vec<String>,
+}
+
+impl GpOverviewRows {
+    pub(crate) fn add(&mut self, row: &impl ReadRow) -> Result<(), StorageError> {
+        let row = Prefixed { prefix: "gp_", row };
+        if self.gp.is_none() {
+            // A person without a GP: the joins found nothing.
+            if row.value::<Option<i64>>("practitioner_id")?.is_none() {
+                return Ok(());
+            }
+            self.gp = Some((practitioner_from_row(&row)?, office_from_row(&row)?));
+        }
+        if let Some(service) = row.value::<Option<String>>("service")? {
+            self.services.push(service);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Option<GpOverview> {
+        let (practitioner, office) = self.gp?;
+        Some(GpOverview {
+            practitioner,
+            office,
+            services: GpService::ALL
+                .into_iter()
+                .filter(|s| self.services.iter().any(|c| c == s.code()))
+                .collect(),
+        })
+    }
+}
+
+/// A row whose columns are read with a prefix before their names.
+struct Prefixed<'r, R> {
+    prefix: &'static str,
+    row: &'r R,
+}
+
+impl<R: ReadRow> ReadRow for Prefixed<'_, R> {
+    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
+        self.row.value(&format!("{}{name}", self.prefix))
+    }
+}
+
 impl Database {
     /// The citizen's GP with office and offered services, or `None` without a GP.
     #[tracing::instrument(skip_all)]
@@ -114,37 +197,20 @@ impl Database {
         // none), so that the page needs one round trip.
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT p.id AS practitioner_id, p.given_name, p.family_name, p.kind, p.locum_for_id, {OFFICE_COLUMNS}, \
-                 s.service \
-                 FROM gp_list_entry l \
-                 JOIN practitioner p ON p.id = l.practitioner_id \
-                 JOIN gp_office o ON o.id = p.office_id \
-                 LEFT JOIN office_service s ON s.office_id = o.id \
-                 WHERE l.person_id = $1"
+                "SELECT {} FROM gp_list_entry l \
+                 JOIN practitioner gp ON gp.id = l.practitioner_id \
+                 JOIN gp_office o ON o.id = gp.office_id \
+                 LEFT JOIN office_service svc ON svc.office_id = o.id \
+                 WHERE l.person_id = $1",
+                *GP_OVERVIEW_COLUMNS
             )
         });
-        let mut first: Option<(Practitioner, Office)> = None;
-        let codes: Vec<Option<String>> = self
-            .read(&SQL)
+        let mut gathered = GpOverviewRows::default();
+        self.read(&SQL)
             .bind(person_id)
-            .all(|row| {
-                if first.is_none() {
-                    first = Some((practitioner_from_row(row)?, office_from_row(row)?));
-                }
-                row.value("service")
-            })
+            .all(|row| gathered.add(row))
             .await?;
-        let Some((practitioner, office)) = first else {
-            return Ok(None);
-        };
-        Ok(Some(GpOverview {
-            practitioner,
-            office,
-            services: GpService::ALL
-                .into_iter()
-                .filter(|s| codes.iter().flatten().any(|c| c == s.code()))
-                .collect(),
-        }))
+        Ok(gathered.finish())
     }
 
     #[tracing::instrument(skip_all)]

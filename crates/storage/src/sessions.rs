@@ -11,7 +11,8 @@ use sqlx::Row;
 use crate::persons::{PERSON_COLUMNS, consent_from_row, person_from_row};
 use crate::reads::ReadRow;
 use crate::{
-    ConsentRecord, Database, FrontPageFacts, Person, StorageError, hash_token, random_token,
+    ConsentRecord, Database, FrontPageFacts, GpOverview, Person, StorageError, hash_token,
+    random_token,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +71,24 @@ pub enum CitizenLookup {
     /// The session existed but was idle too long; it is now deleted.
     Expired,
     Missing,
+}
+
+/// A page's own read that can be done in the statement that finds the session
+/// ([`Database::citizen_by_session_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRead {
+    /// The front page's facts ([`Database::front_page_facts`]).
+    FrontPageFacts,
+    /// The citizen's GP ([`Database::gp_overview`]): "Din fastlege" and the calendars.
+    GpOverview,
+}
+
+/// What a [`PageRead`] found.
+#[derive(Debug, Clone)]
+pub enum PageData {
+    FrontPageFacts(FrontPageFacts),
+    /// Boxed: an office's row is ten times the size of the front page's facts.
+    GpOverview(Box<Option<GpOverview>>),
 }
 
 /// What a session lookup found.
@@ -176,24 +195,24 @@ impl Database {
         touch_every: i64,
     ) -> Result<CitizenLookup, StorageError> {
         let (lookup, _) = self
-            .citizen_lookup(token, now, idle_limit, touch_every, false)
+            .citizen_lookup(token, now, idle_limit, touch_every, None)
             .await?;
         Ok(lookup)
     }
 
-    /// [`Database::citizen_by_session`] with the front page's own facts
-    /// ([`Database::front_page_facts`]) read in the same statement: the front page, the one
-    /// every visit begins with, then waits for one round trip instead of two. The facts come
-    /// with a live session only.
+    /// [`Database::citizen_by_session`] with a page's own read done in the same statement: the
+    /// page then waits for one round trip instead of two. What it found comes with a live
+    /// session only.
     #[tracing::instrument(skip_all)]
-    pub async fn citizen_by_session_with_front_page_facts(
+    pub async fn citizen_by_session_with(
         &self,
         token: &str,
         now: i64,
         idle_limit: i64,
         touch_every: i64,
-    ) -> Result<(CitizenLookup, Option<FrontPageFacts>), StorageError> {
-        self.citizen_lookup(token, now, idle_limit, touch_every, true)
+        read: PageRead,
+    ) -> Result<(CitizenLookup, Option<PageData>), StorageError> {
+        self.citizen_lookup(token, now, idle_limit, touch_every, Some(read))
             .await
     }
 
@@ -203,9 +222,9 @@ impl Database {
         now: i64,
         idle_limit: i64,
         touch_every: i64,
-        with_front_page_facts: bool,
-    ) -> Result<(CitizenLookup, Option<FrontPageFacts>), StorageError> {
-        fn sql(extra_columns: &str) -> String {
+        page_read: Option<PageRead>,
+    ) -> Result<(CitizenLookup, Option<PageData>), StorageError> {
+        fn sql(extra_columns: &str, extra_joins: &str) -> String {
             let person_columns = PERSON_COLUMNS
                 .split(", ")
                 .map(|c| format!("p.{c}"))
@@ -215,47 +234,67 @@ impl Database {
                 "SELECT s.kind, s.subject_id, s.csrf_token, s.created_at, s.last_seen_at, {person_columns}, \
                  c.level AS consent_level, c.given_at AS consent_given_at{extra_columns} \
                  FROM web_session s JOIN person p ON p.id = s.subject_id \
-                 LEFT JOIN consent c ON c.person_id = p.id \
+                 LEFT JOIN consent c ON c.person_id = p.id{extra_joins} \
                  WHERE s.token_hash = $1 AND s.kind = $2"
             )
         }
-        static SQL: LazyLock<String> = LazyLock::new(|| sql(""));
-        static SQL_WITH_FACTS: LazyLock<String> = LazyLock::new(|| {
-            sql(&format!(
-                ", {}",
-                crate::messages::front_page_facts_columns("s.subject_id")
-            ))
+        static SQL: LazyLock<String> = LazyLock::new(|| sql("", ""));
+        static SQL_WITH_FRONT_PAGE_FACTS: LazyLock<String> = LazyLock::new(|| {
+            sql(
+                &format!(
+                    ", {}",
+                    crate::messages::front_page_facts_columns("s.subject_id")
+                ),
+                "",
+            )
+        });
+        // One row per service of the GP's office: the session's columns repeat on each.
+        static SQL_WITH_GP_OVERVIEW: LazyLock<String> = LazyLock::new(|| {
+            sql(
+                &format!(", {}", *crate::offices::GP_OVERVIEW_COLUMNS),
+                &format!(" {}", crate::offices::gp_overview_joins("p.id")),
+            )
         });
         let token_hash = hash_token(token);
-        let statement = if with_front_page_facts {
-            &SQL_WITH_FACTS
-        } else {
-            &SQL
+        let statement = match page_read {
+            None => &SQL,
+            Some(PageRead::FrontPageFacts) => &SQL_WITH_FRONT_PAGE_FACTS,
+            Some(PageRead::GpOverview) => &SQL_WITH_GP_OVERVIEW,
         };
-        let found = self
-            .read(statement)
+        let mut found = None;
+        let mut front_page_facts = None;
+        let mut gp_overview = crate::offices::GpOverviewRows::default();
+        self.read(statement)
             .bind(token_hash.as_str())
             .bind(SessionKind::Citizen.code())
-            .optional(|row| {
-                let consent = match row.value::<Option<String>>("consent_level")? {
-                    Some(_) => Some(consent_from_row(row, "consent_level", "consent_given_at")?),
-                    None => None,
-                };
-                let facts = if with_front_page_facts {
-                    Some(crate::messages::front_page_facts_from_row(row)?)
-                } else {
-                    None
-                };
-                Ok((
-                    session_from_row(row)?,
-                    person_from_row(row)?,
-                    consent,
-                    facts,
-                ))
+            .all(|row| {
+                if found.is_none() {
+                    let consent = match row.value::<Option<String>>("consent_level")? {
+                        Some(_) => {
+                            Some(consent_from_row(row, "consent_level", "consent_given_at")?)
+                        }
+                        None => None,
+                    };
+                    found = Some((session_from_row(row)?, person_from_row(row)?, consent));
+                    if page_read == Some(PageRead::FrontPageFacts) {
+                        front_page_facts = Some(crate::messages::front_page_facts_from_row(row)?);
+                    }
+                }
+                if page_read == Some(PageRead::GpOverview) {
+                    gp_overview.add(row)?;
+                }
+                Ok(())
             })
             .await?;
-        let Some((session, person, consent, facts)) = found else {
+        let Some((session, person, consent)) = found else {
             return Ok((CitizenLookup::Missing, None));
+        };
+        let page_data = match page_read {
+            None => None,
+            Some(PageRead::FrontPageFacts) => front_page_facts.map(PageData::FrontPageFacts),
+            Some(PageRead::GpOverview) => {
+                Some(PageData::GpOverview(Box::new(gp_overview.finish())))
+            }
         };
         Ok(
             match self
@@ -268,7 +307,7 @@ impl Database {
                         person,
                         consent,
                     })),
-                    facts,
+                    page_data,
                 ),
                 SessionLookup::Expired => (CitizenLookup::Expired, None),
                 SessionLookup::Missing => (CitizenLookup::Missing, None),

@@ -21,7 +21,7 @@ use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::login::MessagePage;
 use crate::security::tokens_match;
-use crate::session::{Citizen, ConsentedCitizen};
+use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 
 /// The two services that book slots, and where their pages are.
 #[derive(Debug, Clone, Copy)]
@@ -320,11 +320,12 @@ impl SlotTexts {
 
 async fn calendar(
     state: AppState,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     service: Service,
     practitioner_id: i64,
     query: CalendarQuery,
 ) -> Result<Response, AppError> {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if let Some(response) = refusal(&state, &citizen)? {
         return Ok(response);
     }
@@ -356,13 +357,13 @@ async fn calendar(
     let chosen_bounds = chosen_day
         .map(|day| storage::day_bounds(day).map_err(|_| AppError::bad_request()))
         .transpose()?;
-    // The GP's office, the month's free days and the chosen day's slots do not depend on each
-    // other, so they are asked for at once: on PostgreSQL the three go out in one write, and
-    // the page waits for one round trip after the session's. The practitioner is usually the
-    // GP, whom the office's row brings along; another of the office's practitioners is read
-    // after it. The office and the practitioner are checked before anything found is shown.
-    let (gp, free_starts, day_slots) = tokio::try_join!(
-        state.db.gp_overview(citizen.citizen.person.id),
+    // The GP's office came with the session. The month's free days and the chosen day's slots
+    // do not depend on each other, so they are asked for at once: on PostgreSQL the two go out
+    // in one write, and the page waits for one round trip after the session's. The
+    // practitioner is usually the GP, whom the office's row brings along; another of the
+    // office's practitioners is read after it. The office and the practitioner are checked
+    // before anything found is shown.
+    let (free_starts, day_slots) = tokio::try_join!(
         state
             .db
             .periods_with_free_slots(practitioner_id, service.purpose, &periods),
@@ -476,7 +477,7 @@ async fn calendar(
 
 pub async fn ordinary_calendar(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Path(practitioner): Path<i64>,
     Query(query): Query<CalendarQuery>,
 ) -> Result<Response, AppError> {
@@ -485,7 +486,7 @@ pub async fn ordinary_calendar(
 
 pub async fn flu_calendar(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Path(practitioner): Path<i64>,
     Query(query): Query<CalendarQuery>,
 ) -> Result<Response, AppError> {

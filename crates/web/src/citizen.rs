@@ -19,7 +19,9 @@ use crate::security::{
     AnonymousCsrf, CSRF_COOKIE, LANG_COOKIE, RequestLang, SESSION_COOKIE, clear_cookie, set_cookie,
     tokens_match,
 };
-use crate::session::{Citizen, ConsentedCitizen, MaybeCitizen, MaybeCitizenWithFrontPageFacts};
+use crate::session::{
+    Citizen, ConsentedCitizen, ConsentedCitizenWithGp, MaybeCitizen, MaybeCitizenWithFrontPageFacts,
+};
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
@@ -299,12 +301,14 @@ struct GpPage {
 
 pub async fn gp_page(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
 ) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
+    let ConsentedCitizenWithGp {
+        citizen: ConsentedCitizen { citizen, consent },
+        gp: overview,
+    } = citizen;
     let lang = citizen.lang;
     let l = Layout::new(lang, "gp-title").with_user(citizen.header_user(&state));
-    let overview = state.db.gp_overview(citizen.person.id).await?;
     let needed = GpService::BestillTime.required_consent();
     let consent_note = (!consent.allows(needed)).then(|| {
         l.t1(

@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ConsentLevel;
 use storage::{
-    CitizenLookup, CitizenSession, FrontPageFacts, Office, Person, Session, SessionKind,
-    SessionLookup, StaffMember,
+    CitizenLookup, CitizenSession, FrontPageFacts, GpOverview, Office, PageData, PageRead, Person,
+    Session, SessionKind, SessionLookup, StaffMember,
 };
 
 use crate::AppState;
@@ -48,25 +48,16 @@ impl Citizen {
 /// Loads the citizen session of a request, if there is a live one. `Err` is the response to
 /// send instead (an expired session goes to the inactivity page; a database error to 503).
 pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, Response> {
-    Ok(lookup_citizen(parts, state, false)
+    Ok(lookup_citizen(parts, state, None)
         .await?
         .map(|(citizen, _)| citizen))
-}
-
-/// [`find_citizen`] with the front page's own facts, read in the same statement as the
-/// session.
-pub async fn find_citizen_with_front_page_facts(
-    parts: &Parts,
-    state: &AppState,
-) -> Result<Option<(Citizen, Option<FrontPageFacts>)>, Response> {
-    lookup_citizen(parts, state, true).await
 }
 
 async fn lookup_citizen(
     parts: &Parts,
     state: &AppState,
-    with_front_page_facts: bool,
-) -> Result<Option<(Citizen, Option<FrontPageFacts>)>, Response> {
+    page_read: Option<PageRead>,
+) -> Result<Option<(Citizen, Option<PageData>)>, Response> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -75,19 +66,20 @@ async fn lookup_citizen(
         state.config.session_idle_seconds,
         touch_every(state),
     );
-    let found = if with_front_page_facts {
-        state
-            .db
-            .citizen_by_session_with_front_page_facts(token, now, idle, touch)
-            .await
-    } else {
-        state
+    let found = match page_read {
+        Some(read) => {
+            state
+                .db
+                .citizen_by_session_with(token, now, idle, touch, read)
+                .await
+        }
+        None => state
             .db
             .citizen_by_session(token, now, idle, touch)
             .await
-            .map(|lookup| (lookup, None))
+            .map(|lookup| (lookup, None)),
     };
-    let (lookup, facts) = found.map_err(|e| AppError::from(e).into_response())?;
+    let (lookup, page_data) = found.map_err(|e| AppError::from(e).into_response())?;
     let (session, person, consent) = match lookup {
         CitizenLookup::Active(found) => {
             let CitizenSession {
@@ -115,7 +107,7 @@ async fn lookup_citizen(
             token: token.to_owned(),
             lang: lang_of(&parts.headers),
         },
-        facts,
+        page_data,
     )))
 }
 
@@ -147,10 +139,47 @@ impl FromRequestParts<AppState> for ConsentedCitizen {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let citizen = Citizen::from_request_parts(parts, state).await?;
-        match citizen.consent {
-            Some(consent) => Ok(Self { citizen, consent }),
-            None => Err(Redirect::to("/samtykke").into_response()),
-        }
+        Self::of(citizen).ok_or_else(|| Redirect::to("/samtykke").into_response())
+    }
+}
+
+impl ConsentedCitizen {
+    /// The citizen, if they have given consent.
+    fn of(citizen: Citizen) -> Option<Self> {
+        let consent = citizen.consent?;
+        Some(Self { citizen, consent })
+    }
+}
+
+/// [`ConsentedCitizen`] with the citizen's GP, read in the session's statement: "Din fastlege"
+/// and the calendars show the GP's office first.
+pub struct ConsentedCitizenWithGp {
+    pub citizen: ConsentedCitizen,
+    pub gp: Option<GpOverview>,
+}
+
+impl FromRequestParts<AppState> for ConsentedCitizenWithGp {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (citizen, page_data) = lookup_citizen(parts, state, Some(PageRead::GpOverview))
+            .await?
+            .ok_or_else(|| Redirect::to("/logg-inn").into_response())?;
+        let citizen = ConsentedCitizen::of(citizen)
+            .ok_or_else(|| Redirect::to("/samtykke").into_response())?;
+        let gp = match page_data {
+            Some(PageData::GpOverview(gp)) => *gp,
+            // A live session always brings it; read it apart if not.
+            _ => state
+                .db
+                .gp_overview(citizen.citizen.person.id)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?,
+        };
+        Ok(Self { citizen, gp })
     }
 }
 
@@ -267,9 +296,14 @@ impl FromRequestParts<AppState> for MaybeCitizenWithFrontPageFacts {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            find_citizen_with_front_page_facts(parts, state).await?,
-        ))
+        let found = lookup_citizen(parts, state, Some(PageRead::FrontPageFacts)).await?;
+        Ok(Self(found.map(|(citizen, page_data)| {
+            let facts = match page_data {
+                Some(PageData::FrontPageFacts(facts)) => Some(facts),
+                _ => None,
+            };
+            (citizen, facts)
+        })))
     }
 }
 

@@ -244,6 +244,29 @@ async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backe
             let person = session.person;
             let gp = db.gp_overview(citizen).await.unwrap();
             let facts = db.front_page_facts(citizen).await.unwrap();
+            // The same, read in the session's statement, as the pages read them.
+            for read in [
+                storage::PageRead::GpOverview,
+                storage::PageRead::FrontPageFacts,
+            ] {
+                let (lookup, page_data) = db
+                    .citizen_by_session_with(&token, now, 3_600, 3_600, read)
+                    .await
+                    .unwrap();
+                let storage::CitizenLookup::Active(with_page) = lookup else {
+                    panic!("the session is active");
+                };
+                assert_eq!(with_page.person.id, citizen);
+                let apart = match read {
+                    storage::PageRead::GpOverview => {
+                        format!("{:?}", storage::PageData::GpOverview(Box::new(gp.clone())))
+                    }
+                    storage::PageRead::FrontPageFacts => {
+                        format!("{:?}", storage::PageData::FrontPageFacts(facts))
+                    }
+                };
+                assert_eq!(format!("{:?}", page_data.unwrap()), apart);
+            }
             let inbox = db.inbox(citizen, None, None, 20).await.unwrap();
             let search = db
                 .inbox(citizen, Some("blodprøve"), None, 20)
