@@ -92,6 +92,18 @@ struct Row {
     nginx: Option<LoadResult>,
     storage: Option<CeilingResult>,
     peak_memory_mb: f64,
+    /// The CPU time the portal and the database spent per answer, where measured.
+    cpu: Option<CpuPerRequest>,
+}
+
+/// CPU time (user and system) per answer, in microseconds: the portal's process and the
+/// database server's processes. Unlike the rates it does not count time in which a shared
+/// machine ran other work, so it compares runs made in different phases of the machine.
+#[derive(Debug, Clone, Copy)]
+struct CpuPerRequest {
+    portal_us: f64,
+    /// `None` on SQLite, whose work is the portal's.
+    database_us: Option<f64>,
 }
 
 /// A logged-in citizen.
@@ -296,6 +308,12 @@ impl PopulationRun<'_> {
         let static_dir = options.work_dir.join("static");
         std::fs::create_dir_all(&static_dir).map_err(|e| e.to_string())?;
         let nginx_port = free_port()?;
+        // PostgreSQL's processes are the children of the one that started them.
+        let database_pid = db
+            .server_process_id()
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(parent_pid);
         for (index, (name, scenario_targets, call)) in scenarios.into_iter().enumerate() {
             if !options.wanted(name) {
                 continue;
@@ -304,7 +322,10 @@ impl PopulationRun<'_> {
             let file_name = format!("page{index}.html");
             let bytes = fetch(&base, &scenario_targets[0]).await?;
             std::fs::write(static_dir.join(&file_name), &bytes).map_err(|e| e.to_string())?;
+            let cpu_before = CpuTimes::now(server.pid(), database_pid);
             let portal = self.load(&base, &scenario_targets, None, options.connections, "GET")?;
+            let cpu = CpuTimes::now(server.pid(), database_pid)
+                .per_request_since(&cpu_before, portal.requests);
             let peak = peak_memory_mb(server.pid());
             let nginx_targets: Vec<Target> = scenario_targets
                 .iter()
@@ -339,6 +360,15 @@ impl PopulationRun<'_> {
             };
             check_no_5xx(&portal, name, self, failures);
             print_line(name, &portal, Some(&nginx), storage.as_ref(), peak);
+            if let Some(cpu) = cpu {
+                println!(
+                    "{:<40} CPU per answer: portal {:.0} µs, database {}",
+                    "",
+                    cpu.portal_us,
+                    cpu.database_us
+                        .map_or("in the portal".to_owned(), |us| format!("{us:.0} µs"))
+                );
+            }
             rows.push(Row {
                 engine: self.engine,
                 citizens: self.citizens,
@@ -348,6 +378,7 @@ impl PopulationRun<'_> {
                 nginx: Some(nginx),
                 storage,
                 peak_memory_mb: peak,
+                cpu,
             });
         }
 
@@ -374,6 +405,7 @@ impl PopulationRun<'_> {
             nginx: None,
             storage: None,
             peak_memory_mb: peak,
+            cpu: None,
         });
 
         // The morning rush: at 08:00 the offices release the day's slots, and the citizens race.
@@ -415,6 +447,7 @@ impl PopulationRun<'_> {
             nginx: None,
             storage: Some(ceiling),
             peak_memory_mb: peak,
+            cpu: None,
         });
 
         // Scale-out: a second app process on the same PostgreSQL database serves the same
@@ -441,6 +474,7 @@ impl PopulationRun<'_> {
                 nginx: None,
                 storage: None,
                 peak_memory_mb: peak,
+                cpu: None,
             });
             let rush_both = release(&db, &office_ids, days[2]).await?;
             let (a, b) =
@@ -460,6 +494,7 @@ impl PopulationRun<'_> {
                 nginx: None,
                 storage: None,
                 peak_memory_mb: peak,
+                cpu: None,
             });
             drop(second);
         }
@@ -952,11 +987,11 @@ fn render_report(options: &BenchOptions, rows: &[Row], failures: &[String]) -> S
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "| engine | citizens | load | conns | req/s | p50 ms | p99 ms | peak MB | nginx req/s | of nginx | storage ops/s | storage p99 ms | of storage |"
+        "| engine | citizens | load | conns | req/s | p50 ms | p99 ms | peak MB | nginx req/s | of nginx | storage ops/s | storage p99 ms | of storage | CPU µs portal | CPU µs database |"
     );
     let _ = writeln!(
         out,
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for row in rows {
         let nginx = row
@@ -980,9 +1015,20 @@ fn render_report(options: &BenchOptions, rows: &[Row], failures: &[String]) -> S
                 )
             })
             .unwrap_or_default();
+        let cpu = row
+            .cpu
+            .map(|cpu| {
+                (
+                    format!("{:.0}", cpu.portal_us),
+                    cpu.database_us
+                        .map(|us| format!("{us:.0}"))
+                        .unwrap_or_default(),
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
             row.engine,
             row.citizens,
             row.scenario,
@@ -995,7 +1041,9 @@ fn render_report(options: &BenchOptions, rows: &[Row], failures: &[String]) -> S
             nginx.1,
             storage.0,
             storage.1,
-            storage.2
+            storage.2,
+            cpu.0,
+            cpu.1
         );
     }
     if options.populations.len() > 1 {
@@ -1139,6 +1187,87 @@ async fn wait_until_healthy(base: &str) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(format!("the portal at {base} did not become healthy"))
+}
+
+/// The CPU time used so far by the portal's process and by the database server's processes.
+struct CpuTimes {
+    portal_ticks: u64,
+    database_ticks: Option<u64>,
+}
+
+impl CpuTimes {
+    fn now(portal_pid: u32, database_pid: Option<u32>) -> Self {
+        Self {
+            portal_ticks: process_ticks(portal_pid).unwrap_or(0),
+            database_ticks: database_pid.map(process_tree_ticks),
+        }
+    }
+
+    fn per_request_since(&self, before: &Self, requests: u64) -> Option<CpuPerRequest> {
+        if requests == 0 {
+            return None;
+        }
+        let per_request =
+            |ticks: u64| ticks as f64 * 1_000_000.0 / clock_ticks_per_second() / requests as f64;
+        Some(CpuPerRequest {
+            portal_us: per_request(self.portal_ticks.saturating_sub(before.portal_ticks)),
+            database_us: match (self.database_ticks, before.database_ticks) {
+                (Some(after), Some(before)) => Some(per_request(after.saturating_sub(before))),
+                _ => None,
+            },
+        })
+    }
+}
+
+/// The fields of `/proc/PID/stat` after the command's name (which may hold spaces): the
+/// state is the first, the parent the second, user and system time the twelfth and
+/// thirteenth.
+fn process_stat(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+fn parent_pid(pid: u32) -> Option<u32> {
+    process_stat(pid)?.get(1)?.parse().ok()
+}
+
+fn ticks_of(fields: &[String]) -> Option<u64> {
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+fn process_ticks(pid: u32) -> Option<u64> {
+    ticks_of(&process_stat(pid)?)
+}
+
+/// A process's CPU ticks with those of its children alive now (PostgreSQL's connections).
+fn process_tree_ticks(root: u32) -> u64 {
+    let children: u64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(process_stat)
+        .filter(|fields| fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(root))
+        .filter_map(|fields| ticks_of(&fields))
+        .sum();
+    children + process_ticks(root).unwrap_or(0)
+}
+
+/// The unit of `/proc`'s CPU times.
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    });
+    *TICKS
 }
 
 /// The server's peak resident memory (VmHWM), in MB.

@@ -168,6 +168,21 @@ impl Database {
         Ok(())
     }
 
+    /// The operating system's id of the PostgreSQL process that serves one of the pool's
+    /// connections (`None` on SQLite, which runs in this process): the benchmark reads the
+    /// database server's CPU time through its parent.
+    pub async fn server_process_id(&self) -> Result<Option<u32>, StorageError> {
+        match self.backend {
+            Backend::Sqlite => Ok(None),
+            Backend::Postgres => {
+                let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(u32::try_from(pid).ok())
+            }
+        }
+    }
+
     /// Closes the pool; further calls fail as if the database were unreachable.
     pub async fn close(&self) {
         self.pool.close().await;
