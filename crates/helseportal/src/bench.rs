@@ -900,7 +900,7 @@ async fn page_calls(
             let slot_id = list[(n.wrapping_mul(2_654_435_761)) % list.len()];
             db.slot_of_office(slot_id, session.office_id).await?;
             let today = jiff::Timestamp::now()
-                .to_zoned_datetime(domain::norway_time_zone())
+                .to_zoned_datetime(domain::norway_time_zone().clone())
                 .date();
             db.request_booking(&NewBooking {
                 slot_id,

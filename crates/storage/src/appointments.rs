@@ -133,11 +133,9 @@ fn taken_flag(row: &impl ReadRow) -> Result<bool, StorageError> {
 /// Unix seconds of a time of day in Oslo.
 pub(crate) fn at_oslo(day: Date, hour: i8, minute: i8) -> Result<i64, StorageError> {
     let time = Time::new(hour, minute, 0, 0).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    Ok(day
-        .to_datetime(time)
-        .to_zoned_datetime(domain::norway_time_zone())
+    Ok(domain::norway_time_zone()
+        .to_timestamp(day.to_datetime(time))
         .map_err(|e| StorageError::Corrupt(e.to_string()))?
-        .timestamp()
         .as_second())
 }
 
@@ -152,10 +150,8 @@ pub fn day_bounds(day: Date) -> Result<(i64, i64), StorageError> {
 /// The start (Unix seconds) of the day in Oslo that `at` falls in: what a slot's row keeps as
 /// its day (`slot.day_start`), by which the free slots of each day are counted.
 pub(crate) fn oslo_day_start(at: i64) -> Result<i64, StorageError> {
-    let day = jiff::Timestamp::from_second(at)
-        .map_err(|e| StorageError::Corrupt(e.to_string()))?
-        .to_zoned_datetime(domain::norway_time_zone())
-        .date();
+    let at = jiff::Timestamp::from_second(at).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let day = domain::norway_time_zone().to_datetime(at).date();
     at_oslo(day, 0, 0)
 }
 
@@ -300,11 +296,11 @@ impl Database {
         }
         let mut whole_days = std::collections::BTreeSet::new();
         let mut probed = Vec::new();
+        // Two of Oslo's midnights 23 to 25 hours apart are a day's start and end.
         for &(start, end) in periods {
-            if start < end
+            if (23 * 3_600..=25 * 3_600).contains(&(end - start))
                 && oslo_day_start(start)? == start
                 && oslo_day_start(end)? == end
-                && oslo_day_start(end - 1)? == start
             {
                 whole_days.insert(start);
             } else {

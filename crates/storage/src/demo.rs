@@ -570,7 +570,7 @@ pub async fn seed_demo_slots(db: &Database, now: i64) -> Result<u64, StorageErro
                     address.clone()
                 };
                 let starts = template
-                    .slots(first, last, &[], &tz)
+                    .slots(first, last, &[], tz)
                     .map_err(|e| StorageError::Corrupt(format!("{e:?}")))?;
                 for start in starts {
                     slots.push((
@@ -592,7 +592,7 @@ pub async fn seed_demo_slots(db: &Database, now: i64) -> Result<u64, StorageErro
                     length_minutes: 10,
                 };
                 let starts = flu
-                    .slots(first, last, &[], &tz)
+                    .slots(first, last, &[], tz)
                     .map_err(|e| StorageError::Corrupt(format!("{e:?}")))?;
                 for start in starts {
                     slots.push((

@@ -414,7 +414,7 @@ async fn next_id(db: &Database, table: &str) -> Result<i64, StorageError> {
 pub fn slot_days(now: i64) -> Result<Vec<Date>, StorageError> {
     let today = jiff::Timestamp::from_second(now)
         .map_err(|e| StorageError::Corrupt(e.to_string()))?
-        .to_zoned_datetime(domain::norway_time_zone())
+        .to_zoned_datetime(domain::norway_time_zone().clone())
         .date();
     let mut days = Vec::new();
     for offset in 1..=SLOT_WEEKS * 7 {
@@ -449,7 +449,7 @@ impl Database {
         }
         let today = jiff::Timestamp::from_second(now)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?
-            .to_zoned_datetime(domain::norway_time_zone())
+            .to_zoned_datetime(domain::norway_time_zone().clone())
             .date();
         let ids = Ids {
             office: next_id(self, "gp_office").await?,
@@ -960,7 +960,7 @@ impl ThreadRows {
         let last_activity = if answered { answer_at } else { seed.at };
         let received_day = jiff::Timestamp::from_second(seed.at)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?
-            .to_zoned_datetime(domain::norway_time_zone())
+            .to_zoned_datetime(domain::norway_time_zone().clone())
             .date();
         let due = working_days::add_working_days(
             received_day.min(today),

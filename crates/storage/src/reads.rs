@@ -57,14 +57,6 @@ impl ReadRow for AnyRow {
     }
 }
 
-impl ReadRow for tokio_postgres::Row {
-    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
-        let column = |message: String| StorageError::Corrupt(format!("column {name}: {message}"));
-        let raw: RawValue<'_> = self.try_get(name).map_err(|e| column(e.to_string()))?;
-        T::from_postgres(&raw.ty, raw.bytes).map_err(column)
-    }
-}
-
 /// A column's value as PostgreSQL sent it (binary format), whatever its type.
 struct RawValue<'r> {
     ty: Type,
@@ -166,9 +158,34 @@ impl ReadRow for SqliteRow<'_, '_> {
     }
 }
 
+/// A `tokio-postgres` row whose columns are found by name from the one after the last found,
+/// as in [`SqliteRow`]: `Row::try_get` by name compares the name with every column before it.
+pub(crate) struct PostgresRow<'r> {
+    row: &'r tokio_postgres::Row,
+    next: Cell<usize>,
+}
+
+impl ReadRow for PostgresRow<'_> {
+    fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
+        let columns = self.row.columns();
+        let start = self.next.get().min(columns.len());
+        let (before, after) = columns.split_at(start);
+        let index = after
+            .iter()
+            .position(|column| column.name() == name)
+            .map(|i| start + i)
+            .or_else(|| before.iter().position(|column| column.name() == name))
+            .ok_or_else(|| StorageError::Corrupt(format!("column {name}: no such column")))?;
+        self.next.set(index + 1);
+        let column = |message: String| StorageError::Corrupt(format!("column {name}: {message}"));
+        let raw: RawValue<'_> = self.row.try_get(index).map_err(|e| column(e.to_string()))?;
+        T::from_postgres(&raw.ty, raw.bytes).map_err(column)
+    }
+}
+
 /// The row a read hands to its mapping function.
 pub(crate) enum DbRow<'r, 's> {
-    Postgres(&'r tokio_postgres::Row),
+    Postgres(PostgresRow<'r>),
     Sqlite(SqliteRow<'r, 's>),
 }
 
@@ -284,7 +301,11 @@ impl<'a> Read<'_, 'a> {
             Readers::Postgres(readers) => {
                 let rows = readers.fetch_all(self.sql, &self.args).await?;
                 for row in &rows {
-                    if !visit(&DbRow::Postgres(row))? {
+                    let row = DbRow::Postgres(PostgresRow {
+                        row,
+                        next: Cell::new(0),
+                    });
+                    if !visit(&row)? {
                         break;
                     }
                 }

@@ -47,7 +47,7 @@ const FLU: Service = Service {
 
 fn local(unix: i64) -> jiff::civil::DateTime {
     jiff::Timestamp::from_second(unix)
-        .map(|t| t.to_zoned_datetime(domain::norway_time_zone()).datetime())
+        .map(|t| domain::norway_time_zone().to_datetime(t))
         .unwrap_or(jiff::civil::DateTime::MIN)
 }
 

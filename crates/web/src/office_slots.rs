@@ -336,7 +336,7 @@ pub async fn add_single(
     }
     let starts_at = day
         .to_datetime(time)
-        .to_zoned_datetime(domain::norway_time_zone())
+        .to_zoned_datetime(domain::norway_time_zone().clone())
         .map(|z| z.timestamp().as_second())
         .map_err(|_| AppError::bad_request())?;
     if starts_at <= state.now() {
@@ -446,7 +446,7 @@ pub async fn add_template(
         length_minutes: length,
     };
     let closed = state.db.closing_days(staff.office.id).await?;
-    let Ok(starts) = template.slots(from, to, &closed, &domain::norway_time_zone()) else {
+    let Ok(starts) = template.slots(from, to, &closed, domain::norway_time_zone()) else {
         return refuse(
             &state,
             &staff,

@@ -415,7 +415,7 @@ async fn the_same_request_twice_is_one_booking(backend: Backend) {
 fn days_around_summer_time(now: i64) -> [(i64, i64); 3] {
     let today = jiff::Timestamp::from_second(now)
         .unwrap()
-        .to_zoned_datetime(domain::norway_time_zone())
+        .to_zoned_datetime(domain::norway_time_zone().clone())
         .date();
     // The last Sunday of March, in this year or the next.
     let change = [today.year(), today.year() + 1]
@@ -717,7 +717,7 @@ mod booking_pages {
         // than the 24 hours of cancellation notice away, at whatever hour the tests run.
         let now = jiff::Timestamp::from_second(app.clock_now())
             .unwrap()
-            .to_zoned_datetime(domain::norway_time_zone());
+            .to_zoned_datetime(domain::norway_time_zone().clone());
         let mut seven = now
             .with()
             .time(jiff::civil::time(7, 0, 0, 0))
@@ -1201,7 +1201,7 @@ mod booking_pages {
         // checked against the office, and none of what they found is shown.
         let day = jiff::Timestamp::from_second(rolf_slot.starts_at)
             .unwrap()
-            .to_zoned_datetime(domain::norway_time_zone())
+            .to_zoned_datetime(domain::norway_time_zone().clone())
             .date();
         let with_day = app
             .get(&format!(
