@@ -12,6 +12,7 @@ pub mod fodselsnummer;
 pub mod ical;
 pub mod notification;
 pub mod office;
+pub mod oslo;
 pub mod person;
 pub mod prescription;
 pub mod text;

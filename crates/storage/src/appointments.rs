@@ -132,17 +132,10 @@ fn taken_flag(row: &impl ReadRow) -> Result<bool, StorageError> {
 
 /// Unix seconds of a time of day in Oslo.
 pub(crate) fn at_oslo(day: Date, hour: i8, minute: i8) -> Result<i64, StorageError> {
-    if hour == 0
-        && minute == 0
-        && let Some(midnight) = OsloMidnights::get().of(day)
-    {
-        return Ok(midnight);
+    if hour == 0 && minute == 0 {
+        return domain::oslo::midnight(day)
+            .ok_or_else(|| StorageError::Corrupt(format!("no midnight in Oslo on {day}")));
     }
-    in_oslo_time_zone(day, hour, minute)
-}
-
-/// [`at_oslo`] from the time zone's rules.
-fn in_oslo_time_zone(day: Date, hour: i8, minute: i8) -> Result<i64, StorageError> {
     let time = Time::new(hour, minute, 0, 0).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     Ok(domain::norway_time_zone()
         .to_timestamp(day.to_datetime(time))
@@ -161,69 +154,8 @@ pub fn day_bounds(day: Date) -> Result<(i64, i64), StorageError> {
 /// The start (Unix seconds) of the day in Oslo that `at` falls in: what a slot's row keeps as
 /// its day (`slot.day_start`), by which the free slots of each day are counted.
 pub(crate) fn oslo_day_start(at: i64) -> Result<i64, StorageError> {
-    if let Some(midnight) = OsloMidnights::get().day_start(at) {
-        return Ok(midnight);
-    }
-    let at = jiff::Timestamp::from_second(at).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let day = domain::norway_time_zone().to_datetime(at).date();
-    in_oslo_time_zone(day, 0, 0)
-}
-
-/// Oslo's midnights from 2000 to 2100, worked out once from the time zone's rules. The month
-/// calendar asks for about sixty of them on every page, and for a date past the time zone's
-/// listed changes each is worked out from its rule for summer time: that was a twentieth of
-/// the page. Outside these years the rules are asked.
-struct OsloMidnights {
-    /// The day number (days since 1970-01-01) of the first.
-    first_day: i64,
-    /// Unix seconds of each day's midnight, in order.
-    midnights: Vec<i64>,
-}
-
-impl OsloMidnights {
-    fn get() -> &'static Self {
-        static MIDNIGHTS: LazyLock<OsloMidnights> = LazyLock::new(|| {
-            let first = jiff::civil::date(2000, 1, 1);
-            let midnights = first
-                .series(jiff::Span::new().days(1))
-                .take_while(|day| day.year() < 2100)
-                .map(|day| in_oslo_time_zone(day, 0, 0).unwrap_or(i64::MIN))
-                .collect::<Vec<_>>();
-            OsloMidnights {
-                first_day: day_number(first),
-                // A midnight the rules could not give would stand out of order; with one, the
-                // rules are asked every time.
-                midnights: if midnights.is_sorted() && !midnights.contains(&i64::MIN) {
-                    midnights
-                } else {
-                    Vec::new()
-                },
-            }
-        });
-        &MIDNIGHTS
-    }
-
-    fn of(&self, day: Date) -> Option<i64> {
-        let index = usize::try_from(day_number(day) - self.first_day).ok()?;
-        self.midnights.get(index).copied()
-    }
-
-    /// The last midnight at or before `at`, when the one after it is in the table too.
-    fn day_start(&self, at: i64) -> Option<i64> {
-        let after = self.midnights.partition_point(|&midnight| midnight <= at);
-        if after == 0 || after == self.midnights.len() {
-            return None;
-        }
-        Some(self.midnights[after - 1])
-    }
-}
-
-/// Days since 1970-01-01 (UTC's calendar, which is the same for every date).
-fn day_number(day: Date) -> i64 {
-    let midnight = day.to_datetime(Time::midnight());
-    jiff::tz::Offset::UTC
-        .to_timestamp(midnight)
-        .map_or(i64::MIN / 2, |t| t.as_second().div_euclid(86_400))
+    domain::oslo::day_start(at)
+        .ok_or_else(|| StorageError::Corrupt(format!("no day in Oslo at {at}")))
 }
 
 /// Migration 0013: each slot's day in Oslo (`oslo_day_start`). Oslo's midnights fall on whole
@@ -992,42 +924,6 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn oslo_midnights_kept_are_the_time_zone_rules() {
-        let rules_day_start = |at: i64| {
-            let day = domain::norway_time_zone()
-                .to_datetime(jiff::Timestamp::from_second(at).unwrap())
-                .date();
-            in_oslo_time_zone(day, 0, 0).unwrap()
-        };
-        // Every hour's day, and each second on either side of each midnight, for three years
-        // (six changes to and from summer time), then each midnight to 2100.
-        let start = in_oslo_time_zone(jiff::civil::date(2025, 1, 1), 0, 0).unwrap();
-        for hour in 0..3 * 366 * 24 {
-            let at = start + hour * 3_600 + 1_800;
-            assert_eq!(oslo_day_start(at).unwrap(), rules_day_start(at), "{at}");
-        }
-        for day in jiff::civil::date(2000, 1, 1)
-            .series(jiff::Span::new().days(1))
-            .take_while(|day| day.year() < 2100)
-        {
-            let midnight = at_oslo(day, 0, 0).unwrap();
-            assert_eq!(midnight, in_oslo_time_zone(day, 0, 0).unwrap(), "{day}");
-            assert_eq!(oslo_day_start(midnight).unwrap(), midnight, "{day}");
-            assert_ne!(oslo_day_start(midnight - 1).unwrap(), midnight, "{day}");
-        }
-        assert!(OsloMidnights::get().midnights.len() > 36_000);
-        // Outside the kept years the rules answer.
-        for day in [jiff::civil::date(1999, 6, 1), jiff::civil::date(2100, 7, 1)] {
-            let noon = in_oslo_time_zone(day, 12, 0).unwrap();
-            assert_eq!(oslo_day_start(noon).unwrap(), rules_day_start(noon));
-            assert_eq!(
-                at_oslo(day, 0, 0).unwrap(),
-                in_oslo_time_zone(day, 0, 0).unwrap()
-            );
-        }
-    }
 
     #[test]
     fn days_left_in_month_are_the_days_in_oslo_from_now() {

@@ -46,9 +46,7 @@ const FLU: Service = Service {
 };
 
 fn local(unix: i64) -> jiff::civil::DateTime {
-    jiff::Timestamp::from_second(unix)
-        .map(|t| domain::norway_time_zone().to_datetime(t))
-        .unwrap_or(jiff::civil::DateTime::MIN)
+    domain::oslo::datetime(unix).unwrap_or(jiff::civil::DateTime::MIN)
 }
 
 fn month_name(lang: Lang, month: i8) -> String {
