@@ -97,8 +97,8 @@ struct Row {
 }
 
 /// CPU time (user and system) per answer, in microseconds: the portal's process and the
-/// database server's processes. Unlike the rates it does not count time in which a shared
-/// machine ran other work, so it compares runs made in different phases of the machine.
+/// database server's processes. It shows where a page's work is done. It counts no time in
+/// which a shared machine ran other work, but grows too when that work is heavy.
 #[derive(Debug, Clone, Copy)]
 struct CpuPerRequest {
     portal_us: f64,

@@ -236,8 +236,9 @@ fn attachment_from_row(row: &AnyRow) -> Result<Attachment, StorageError> {
 
 /// The columns of a thread's summary from the thread `t`, with the citizen whose name it
 /// shows given as SQL, and optionally the SQL of the office's and the practitioner's names.
-/// The names are each looked up by their key for the thread's row, not joined: PostgreSQL's generic plan for a kept statement takes every citizen for an average
-/// one with a handful of threads, and joined the names of a page of a search by hashing all of
+/// The names are each looked up by their key for the thread's row, not joined: PostgreSQL's
+/// generic plan for a kept statement takes every citizen for an average one with a handful of
+/// threads, and joined the names of a page of a search by hashing all of
 /// the citizen's 10,000 threads, or all offices for each of the page's threads (4 ms instead
 /// of 0.3 ms at 1,000,000 citizens).
 macro_rules! summary_columns {

@@ -68,11 +68,6 @@ pub async fn front_page(
     }
     let l = Layout::new(lang, "front-title").with_user(citizen.header_user(&state));
     let greeting = l.t1("front-greeting", "name", citizen.person.name.greeting());
-    // Read with the session; a live session always brings them.
-    let facts = match facts {
-        Some(facts) => facts,
-        None => state.db.front_page_facts(citizen.person.id).await?,
-    };
     let inbox = citizen
         .consent
         .is_some_and(|c| c.allows(ConsentLevel::BasisPluss))

@@ -170,16 +170,10 @@ impl FromRequestParts<AppState> for ConsentedCitizenWithGp {
             .ok_or_else(|| Redirect::to("/logg-inn").into_response())?;
         let citizen = ConsentedCitizen::of(citizen)
             .ok_or_else(|| Redirect::to("/samtykke").into_response())?;
-        let gp = match page_data {
-            Some(PageData::GpOverview(gp)) => *gp,
-            // A live session always brings it; read it apart if not.
-            _ => state
-                .db
-                .gp_overview(citizen.citizen.person.id)
-                .await
-                .map_err(|e| AppError::from(e).into_response())?,
+        let Some(PageData::GpOverview(gp)) = page_data else {
+            return Err(page_data_missing());
         };
-        Ok(Self { citizen, gp })
+        Ok(Self { citizen, gp: *gp })
     }
 }
 
@@ -285,9 +279,9 @@ impl FromRequestParts<AppState> for MaybeCitizen {
     }
 }
 
-/// The citizen if logged in, with the front page's facts when the session is live (the front
-/// page shows either a public page or the citizen's).
-pub struct MaybeCitizenWithFrontPageFacts(pub Option<(Citizen, Option<FrontPageFacts>)>);
+/// The citizen if logged in, with the front page's facts (the front page shows either a public
+/// page or the citizen's).
+pub struct MaybeCitizenWithFrontPageFacts(pub Option<(Citizen, FrontPageFacts)>);
 
 impl FromRequestParts<AppState> for MaybeCitizenWithFrontPageFacts {
     type Rejection = Response;
@@ -296,15 +290,23 @@ impl FromRequestParts<AppState> for MaybeCitizenWithFrontPageFacts {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let found = lookup_citizen(parts, state, Some(PageRead::FrontPageFacts)).await?;
-        Ok(Self(found.map(|(citizen, page_data)| {
-            let facts = match page_data {
-                Some(PageData::FrontPageFacts(facts)) => Some(facts),
-                _ => None,
-            };
-            (citizen, facts)
-        })))
+        match lookup_citizen(parts, state, Some(PageRead::FrontPageFacts)).await? {
+            None => Ok(Self(None)),
+            Some((citizen, Some(PageData::FrontPageFacts(facts)))) => {
+                Ok(Self(Some((citizen, facts))))
+            }
+            Some(_) => Err(page_data_missing()),
+        }
     }
+}
+
+/// A live session's statement always brings what the page asked for
+/// (`citizen_by_session_with`); without it the page cannot be shown.
+fn page_data_missing() -> Response {
+    AppError::from(storage::StorageError::Corrupt(
+        "a live session came without the page's own read".into(),
+    ))
+    .into_response()
 }
 
 /// Staff if logged in (the office start page shows either).
