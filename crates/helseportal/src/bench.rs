@@ -66,6 +66,10 @@ struct LoadResult {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    seconds: f64,
+    /// The latency in microseconds at each thousandth of the answers (0.1 %, 0.2 %, …,
+    /// 100 %), so that two loads of the same page can be told as one.
+    quantiles_us: Vec<u64>,
     status_2xx: u64,
     status_3xx: u64,
     status_4xx: u64,
@@ -322,11 +326,6 @@ impl PopulationRun<'_> {
             let file_name = format!("page{index}.html");
             let bytes = fetch(&base, &scenario_targets[0]).await?;
             std::fs::write(static_dir.join(&file_name), &bytes).map_err(|e| e.to_string())?;
-            let cpu_before = CpuTimes::now(server.pid(), database_pid);
-            let portal = self.load(&base, &scenario_targets, None, options.connections, "GET")?;
-            let cpu = CpuTimes::now(server.pid(), database_pid)
-                .per_request_since(&cpu_before, portal.requests);
-            let peak = peak_memory_mb(server.pid());
             let nginx_targets: Vec<Target> = scenario_targets
                 .iter()
                 .map(|t| Target {
@@ -334,17 +333,27 @@ impl PopulationRun<'_> {
                     ..t.clone()
                 })
                 .collect();
-            let nginx = {
-                let _nginx = start_nginx(&options.work_dir, &static_dir, nginx_port)?;
-                wait_for_port(nginx_port).await?;
-                self.load(
-                    &format!("http://127.0.0.1:{nginx_port}"),
-                    &nginx_targets,
-                    None,
-                    options.connections,
-                    "GET",
-                )?
-            };
+            // The portal's load is split in two halves around nginx's, so that both are
+            // measured over the same stretch of time on a machine whose speed drifts.
+            let half = options.seconds.div_ceil(2).max(1);
+            let nginx_server = start_nginx(&options.work_dir, &static_dir, nginx_port)?;
+            wait_for_port(nginx_port).await?;
+            let cpu_before = CpuTimes::now(server.pid(), database_pid);
+            let first = self.load_for(&base, &scenario_targets, options.connections, half)?;
+            let mut cpu_spent = CpuTimes::now(server.pid(), database_pid).since(&cpu_before);
+            let nginx = self.load_for(
+                &format!("http://127.0.0.1:{nginx_port}"),
+                &nginx_targets,
+                options.connections,
+                2 * half,
+            )?;
+            let cpu_before = CpuTimes::now(server.pid(), database_pid);
+            let second = self.load_for(&base, &scenario_targets, options.connections, half)?;
+            cpu_spent.add(&CpuTimes::now(server.pid(), database_pid).since(&cpu_before));
+            drop(nginx_server);
+            let portal = first.followed_by(&second);
+            let cpu = cpu_spent.per_request(portal.requests);
+            let peak = peak_memory_mb(server.pid());
             let storage = match call {
                 Some(call) => Some(
                     storage_ceiling(
@@ -552,6 +561,18 @@ impl PopulationRun<'_> {
         run_wrk(base, &script, connections, self.options.seconds)
     }
 
+    /// Pages fetched with GET for `seconds`.
+    fn load_for(
+        &self,
+        base: &str,
+        targets: &[Target],
+        connections: u64,
+        seconds: u64,
+    ) -> Result<LoadResult, String> {
+        let script = write_script(&self.options.work_dir, "load", targets, None, "GET")?;
+        run_wrk(base, &script, connections, seconds)
+    }
+
     /// The same load against two app processes at once.
     fn load_pair(
         &self,
@@ -589,18 +610,92 @@ fn check_no_5xx(
     }
 }
 
+/// Two loads at the same time (on two processes) told as one: their rates add up.
 fn combine(a: &LoadResult, b: &LoadResult) -> LoadResult {
     LoadResult {
-        requests: a.requests + b.requests,
         rps: a.rps + b.rps,
-        p50_ms: a.p50_ms.max(b.p50_ms),
-        p99_ms: a.p99_ms.max(b.p99_ms),
+        seconds: a.seconds.max(b.seconds),
+        ..joined(a, b)
+    }
+}
+
+impl LoadResult {
+    /// This load and a later one of the same page told as one: the rate over both.
+    fn followed_by(&self, later: &Self) -> Self {
+        let seconds = self.seconds + later.seconds;
+        let requests = self.requests + later.requests;
+        Self {
+            rps: if seconds > 0.0 {
+                requests as f64 / seconds
+            } else {
+                0.0
+            },
+            seconds,
+            ..joined(self, later)
+        }
+    }
+}
+
+/// The counts of two loads added up, and their latencies as one distribution; the rate and
+/// the duration are left to the caller.
+fn joined(a: &LoadResult, b: &LoadResult) -> LoadResult {
+    let latency = |percent: f64, own: fn(&LoadResult) -> f64| {
+        merged_percentile_us(&[a, b], percent)
+            .map_or_else(|| own(a).max(own(b)), |us| us as f64 / 1000.0)
+    };
+    LoadResult {
+        requests: a.requests + b.requests,
+        rps: 0.0,
+        p50_ms: latency(50.0, |l| l.p50_ms),
+        p99_ms: latency(99.0, |l| l.p99_ms),
+        seconds: 0.0,
+        quantiles_us: merged_quantiles(&[a, b]),
         status_2xx: a.status_2xx + b.status_2xx,
         status_3xx: a.status_3xx + b.status_3xx,
         status_4xx: a.status_4xx + b.status_4xx,
         status_5xx: a.status_5xx + b.status_5xx,
         socket_errors: a.socket_errors + b.socket_errors,
     }
+}
+
+/// The latency in microseconds under which `percent` of the answers of all `loads` came: each
+/// load's thousandths stand for its answers in equal shares. `None` when a load with answers
+/// has no thousandths.
+fn merged_percentile_us(loads: &[&LoadResult], percent: f64) -> Option<u64> {
+    let loads: Vec<&LoadResult> = loads.iter().copied().filter(|l| l.requests > 0).collect();
+    if loads.is_empty() || loads.iter().any(|l| l.quantiles_us.is_empty()) {
+        return None;
+    }
+    let total: f64 = loads.iter().map(|l| l.requests as f64).sum();
+    let wanted = percent / 100.0 * total;
+    let mut candidates: Vec<u64> = loads
+        .iter()
+        .flat_map(|l| l.quantiles_us.iter().copied())
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    // The share of a load's answers at or under `x` is the share of its thousandths there.
+    let at_or_under = |x: u64| -> f64 {
+        loads
+            .iter()
+            .map(|l| {
+                let under = l.quantiles_us.partition_point(|&q| q <= x);
+                l.requests as f64 * under as f64 / l.quantiles_us.len() as f64
+            })
+            .sum()
+    };
+    // A tolerance for the rounding of the shares, so that 99 % of 1,000 thousandths is met
+    // at the 990th.
+    let index = candidates.partition_point(|&x| at_or_under(x) < wanted - 1e-6);
+    Some(candidates[index.min(candidates.len() - 1)])
+}
+
+/// The thousandths of all `loads` as one distribution (empty when one of them has none).
+fn merged_quantiles(loads: &[&LoadResult]) -> Vec<u64> {
+    (1..=1000)
+        .map(|i| merged_percentile_us(loads, f64::from(i) / 10.0))
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default()
 }
 
 /// The slots released for a rush, by office.
@@ -722,6 +817,9 @@ function done(summary, latency, requests)
   io.write(string.format("BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d s2=%d s3=%d s4=%d s5=%d errors=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), c2, c3, c4, c5,
     e.connect + e.read + e.write + e.timeout))
+  local q = {}
+  for i = 1, 1000 do q[i] = latency:percentile(i / 10) end
+  io.write("BENCH_QUANTILES " .. table.concat(q, ",") .. "\n")
 end
 "#;
 
@@ -759,11 +857,24 @@ fn run_wrk(
             .unwrap_or(0)
     };
     let duration = field("duration_us").max(1) as f64 / 1e6;
+    let quantiles_us = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH_QUANTILES "))
+        .map(|list| {
+            list.split(',')
+                .map(|v| v.trim().parse::<u64>())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(|e| format!("wrk gave broken quantiles: {e}"))?
+        .unwrap_or_default();
     Ok(LoadResult {
         requests: field("requests"),
         rps: field("requests") as f64 / duration,
         p50_ms: field("p50_us") as f64 / 1000.0,
         p99_ms: field("p99_us") as f64 / 1000.0,
+        seconds: duration,
+        quantiles_us,
         status_2xx: field("s2"),
         status_3xx: field("s3"),
         status_4xx: field("s4"),
@@ -1203,18 +1314,36 @@ impl CpuTimes {
         }
     }
 
-    fn per_request_since(&self, before: &Self, requests: u64) -> Option<CpuPerRequest> {
+    /// The CPU time spent from `before` to this.
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            portal_ticks: self.portal_ticks.saturating_sub(before.portal_ticks),
+            database_ticks: match (self.database_ticks, before.database_ticks) {
+                (Some(after), Some(before)) => Some(after.saturating_sub(before)),
+                _ => None,
+            },
+        }
+    }
+
+    /// Adds a span of CPU time measured with [`Self::since`].
+    fn add(&mut self, spent: &Self) {
+        self.portal_ticks += spent.portal_ticks;
+        self.database_ticks = match (self.database_ticks, spent.database_ticks) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+    }
+
+    /// A span of CPU time shared out over the answers given in it.
+    fn per_request(&self, requests: u64) -> Option<CpuPerRequest> {
         if requests == 0 {
             return None;
         }
         let per_request =
             |ticks: u64| ticks as f64 * 1_000_000.0 / clock_ticks_per_second() / requests as f64;
         Some(CpuPerRequest {
-            portal_us: per_request(self.portal_ticks.saturating_sub(before.portal_ticks)),
-            database_us: match (self.database_ticks, before.database_ticks) {
-                (Some(after), Some(before)) => Some(per_request(after.saturating_sub(before))),
-                _ => None,
-            },
+            portal_us: per_request(self.portal_ticks),
+            database_us: self.database_ticks.map(per_request),
         })
     }
 }
@@ -1449,4 +1578,83 @@ fn unescape(value: &str) -> String {
         .replace("&#62;", ">")
         .replace("&amp;", "&")
         .replace("&#38;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A load whose answers all took `us` microseconds, or spread evenly from `us` to `to`.
+    fn load(requests: u64, seconds: f64, us: u64, to: u64) -> LoadResult {
+        LoadResult {
+            requests,
+            rps: requests as f64 / seconds,
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            seconds,
+            quantiles_us: (1..=1000).map(|i| us + (to - us) * i / 1000).collect(),
+            status_2xx: requests,
+            ..LoadResult::default()
+        }
+    }
+
+    #[test]
+    fn loads_one_after_the_other_are_one_rate_and_one_distribution() {
+        let fast = load(3_000, 2.0, 1_000, 1_000);
+        let slow = load(1_000, 2.0, 5_000, 5_000);
+        let both = fast.followed_by(&slow);
+        assert_eq!(both.requests, 4_000);
+        assert_eq!(both.status_2xx, 4_000);
+        assert_eq!(both.seconds, 4.0);
+        assert_eq!(both.rps, 1_000.0);
+        // Three answers in four took 1 ms, so the median is 1 ms and the 99th percentile 5 ms.
+        assert_eq!(both.p50_ms, 1.0);
+        assert_eq!(both.p99_ms, 5.0);
+        assert_eq!(merged_percentile_us(&[&fast, &slow], 75.0), Some(1_000));
+        assert_eq!(merged_percentile_us(&[&fast, &slow], 75.1), Some(5_000));
+        assert_eq!(both.quantiles_us.len(), 1_000);
+        assert_eq!(both.quantiles_us[749], 1_000);
+        assert_eq!(both.quantiles_us[750], 5_000);
+    }
+
+    #[test]
+    fn the_same_load_twice_keeps_its_percentiles() {
+        let spread = load(10_000, 5.0, 100, 20_100);
+        let both = spread.followed_by(&spread);
+        for percent in [10.0, 50.0, 99.0, 100.0] {
+            assert_eq!(
+                merged_percentile_us(&[&spread, &spread], percent),
+                merged_percentile_us(&[&spread], percent)
+            );
+        }
+        assert_eq!(both.p50_ms, 10.1);
+        assert_eq!(both.p99_ms, 19.9);
+        assert_eq!(both.rps, 2_000.0);
+    }
+
+    #[test]
+    fn loads_at_once_add_their_rates() {
+        let a = load(2_000, 2.0, 1_000, 1_000);
+        let b = load(2_000, 2.0, 3_000, 3_000);
+        let both = combine(&a, &b);
+        assert_eq!(both.rps, 2_000.0);
+        assert_eq!(both.seconds, 2.0);
+        assert_eq!(both.p50_ms, 1.0);
+        assert_eq!(both.p99_ms, 3.0);
+    }
+
+    #[test]
+    fn without_thousandths_the_larger_percentiles_are_kept() {
+        let mut a = load(1_000, 1.0, 1_000, 1_000);
+        let mut b = load(1_000, 1.0, 3_000, 3_000);
+        a.quantiles_us.clear();
+        (a.p50_ms, a.p99_ms) = (1.0, 2.0);
+        (b.p50_ms, b.p99_ms) = (3.0, 4.0);
+        let both = a.followed_by(&b);
+        assert_eq!((both.p50_ms, both.p99_ms), (3.0, 4.0));
+        assert!(both.quantiles_us.is_empty());
+        // A load without answers does not count.
+        let idle = LoadResult::default();
+        assert_eq!(merged_percentile_us(&[&b, &idle], 99.0), Some(3_000));
+    }
 }

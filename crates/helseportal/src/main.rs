@@ -58,7 +58,7 @@ struct BenchArgs {
     /// Leave SQLite out.
     #[arg(long)]
     no_sqlite: bool,
-    /// Seconds per load.
+    /// Seconds per load (a page's load is two halves around nginx's, rounded up to whole seconds).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
     /// Concurrent connections per load.
