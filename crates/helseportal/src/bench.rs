@@ -964,8 +964,10 @@ async fn page_calls(
     // The pages that read their own data with the session, as the portal does.
     let page_read = match call {
         ReadCall::FrontPage => Some(storage::PageRead::FrontPageFacts),
-        ReadCall::GpPage | ReadCall::FreeSlots(_) => Some(storage::PageRead::GpOverview),
-        ReadCall::Inbox(_) | ReadCall::Booking(_) => None,
+        ReadCall::GpPage | ReadCall::FreeSlots(_) | ReadCall::Booking(_) => {
+            Some(storage::PageRead::GpOverview)
+        }
+        ReadCall::Inbox(_) => None,
     };
     match page_read {
         Some(read) => {
@@ -1003,8 +1005,8 @@ async fn page_calls(
                 ),
             )?;
         }
+        // The GP's office came with the session, above.
         ReadCall::Booking(slots) => {
-            db.gp_overview(session.person_id).await?;
             let Some(list) = slots.get(&session.office_id) else {
                 return Ok(());
             };

@@ -112,16 +112,17 @@ fn office_offering(gp: Option<GpOverview>, service: Service) -> Result<Office, A
     }
 }
 
-/// The citizen's GP office, when it offers the service; else the reason to stop.
-async fn office_for(
+/// The citizen's GP office (read with the session), when it offers the service; else the
+/// reason to stop.
+fn office_for(
     state: &AppState,
     citizen: &ConsentedCitizen,
+    gp: Option<GpOverview>,
     service: Service,
 ) -> Result<Result<Office, Response>, AppError> {
     if let Some(response) = refusal(state, citizen)? {
         return Ok(Err(response));
     }
-    let gp = state.db.gp_overview(citizen.citizen.person.id).await?;
     office_offering(gp, service).map(Ok)
 }
 
@@ -156,10 +157,11 @@ fn practitioner_label(l: &Layout, p: &Practitioner) -> String {
 
 async fn practitioners(
     state: AppState,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     service: Service,
 ) -> Result<Response, AppError> {
-    let office = match office_for(&state, &citizen, service).await? {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
+    let office = match office_for(&state, &citizen, gp, service)? {
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
@@ -191,14 +193,14 @@ async fn practitioners(
 
 pub async fn ordinary_practitioners(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
 ) -> Result<Response, AppError> {
     practitioners(state, citizen, ORDINARY).await
 }
 
 pub async fn flu_practitioners(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
 ) -> Result<Response, AppError> {
     practitioners(state, citizen, FLU).await
 }
@@ -594,11 +596,12 @@ async fn review_page(
 
 async fn review(
     state: AppState,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     service: Service,
     query: ReviewQuery,
 ) -> Result<Response, AppError> {
-    let office = match office_for(&state, &citizen, service).await? {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
+    let office = match office_for(&state, &citizen, gp, service)? {
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
@@ -623,7 +626,7 @@ async fn review(
 
 pub async fn ordinary_review(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Query(query): Query<ReviewQuery>,
 ) -> Result<Response, AppError> {
     review(state, citizen, ORDINARY, query).await
@@ -631,7 +634,7 @@ pub async fn ordinary_review(
 
 pub async fn flu_review(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Query(query): Query<ReviewQuery>,
 ) -> Result<Response, AppError> {
     review(state, citizen, FLU, query).await
@@ -664,14 +667,15 @@ pub const REASON_MAX: usize = 50;
 
 async fn send(
     state: AppState,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     service: Service,
     form: SendForm,
 ) -> Result<Response, AppError> {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
-    let office = match office_for(&state, &citizen, service).await? {
+    let office = match office_for(&state, &citizen, gp, service)? {
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
@@ -751,7 +755,7 @@ async fn send(
 
 pub async fn ordinary_send(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Form(form): Form<SendForm>,
 ) -> Result<Response, AppError> {
     send(state, citizen, ORDINARY, form).await
@@ -759,7 +763,7 @@ pub async fn ordinary_send(
 
 pub async fn flu_send(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Form(form): Form<SendForm>,
 ) -> Result<Response, AppError> {
     send(state, citizen, FLU, form).await
@@ -913,13 +917,14 @@ pub struct EnquiryForm {
 /// Sends an enquiry; the office answers with a time it sets up.
 pub async fn send_enquiry(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Form(form): Form<EnquiryForm>,
 ) -> Result<Response, AppError> {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
-    let office = match office_for(&state, &citizen, ORDINARY).await? {
+    let office = match office_for(&state, &citizen, gp, ORDINARY)? {
         Ok(office) => office,
         Err(response) => return Ok(response),
     };

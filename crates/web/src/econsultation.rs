@@ -20,7 +20,7 @@ use crate::forms::{Form, Query};
 use crate::i18n;
 use crate::layout::Layout;
 use crate::security::tokens_match;
-use crate::session::{Citizen, ConsentedCitizen};
+use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 
 /// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
 pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
@@ -173,10 +173,13 @@ pub struct InfoForm {
 /// "Neste" on step 1: refused until the copayment box is ticked; then the draft begins.
 pub async fn start(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Form(form): Form<InfoForm>,
 ) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
+    let ConsentedCitizenWithGp {
+        citizen: ConsentedCitizen { citizen, consent },
+        gp,
+    } = citizen;
     if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
@@ -195,7 +198,6 @@ pub async fn start(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
     }
-    let gp = state.db.gp_overview(citizen.person.id).await?;
     let default_practitioner = gp
         .map(|gp| gp.practitioner)
         .filter(|p| p.office_id == office.id)

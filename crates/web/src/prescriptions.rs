@@ -11,7 +11,7 @@ use domain::text::{CharLimited, TextError};
 use domain::{ConsentLevel, GpService, working_days};
 use jiff::civil::Date;
 use serde::Deserialize;
-use storage::Prescription;
+use storage::{GpOverview, Prescription};
 
 use crate::AppState;
 use crate::econsultation::{consent_needed, norwegian_date, oslo_date};
@@ -20,7 +20,7 @@ use crate::forms::Query;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::security::tokens_match;
-use crate::session::{Citizen, ConsentedCitizen};
+use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 
 /// A prescription as the pages show it.
 struct Card {
@@ -107,9 +107,10 @@ async fn shown(
 
 pub async fn list(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if let Some(response) = allowed(&state, &citizen) {
         return Ok(response);
     }
@@ -120,11 +121,7 @@ pub async fn list(
     };
     let citizen = citizen.citizen;
     let (list, today) = shown(&state, &citizen, history).await?;
-    let renew = state
-        .db
-        .gp_overview(citizen.person.id)
-        .await?
-        .is_some_and(|gp| gp.services.contains(&GpService::FornyResept));
+    let renew = gp.is_some_and(|gp| gp.services.contains(&GpService::FornyResept));
     let l = Layout::new(citizen.lang, "rx-title").with_user(citizen.header_user(&state));
     let cards = list.iter().map(|p| card(l.lang, p, today)).collect();
     Ok(html(&ListPage {
@@ -292,13 +289,13 @@ fn why(lang: Lang, reason: NotRenewable) -> String {
 async fn renew_page(
     state: &AppState,
     citizen: &Citizen,
+    gp: Option<&GpOverview>,
     key: String,
     message: String,
     error: Option<String>,
 ) -> Result<RenewPage, AppError> {
     let l = Layout::new(citizen.lang, "renew-title").with_user(citizen.header_user(state));
-    let gp = state.db.gp_overview(citizen.person.id).await?;
-    let not_offered = match &gp {
+    let not_offered = match gp {
         Some(gp) if gp.services.contains(&GpService::FornyResept) => None,
         Some(gp) => Some(l.t1("renew-not-offered", "phone", &gp.office.phone)),
         None => return Err(AppError::new(ErrorKind::NotFound)),
@@ -327,14 +324,16 @@ async fn renew_page(
 
 pub async fn renew_form(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
 ) -> Result<Response, AppError> {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if let Some(response) = allowed(&state, &citizen) {
         return Ok(response);
     }
     let page = renew_page(
         &state,
         &citizen.citizen,
+        gp.as_ref(),
         storage::random_token(),
         String::new(),
         None,
@@ -349,9 +348,10 @@ pub const RENEW_MESSAGE_MAX: usize = 200;
 /// Sends a renewal request for the chosen prescriptions (the form repeats "resept").
 pub async fn renew(
     State(state): State<AppState>,
-    citizen: ConsentedCitizen,
+    citizen: ConsentedCitizenWithGp,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
+    let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if let Some(response) = allowed(&state, &citizen) {
         return Ok(response);
     }
@@ -382,11 +382,7 @@ pub async fn renew(
         // Sent already (a double click, a reloaded POST): the same request, nothing new.
         return Ok(Redirect::to(&format!("/innboks/sendt/{thread_id}")).into_response());
     }
-    let gp = state
-        .db
-        .gp_overview(citizen.person.id)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
+    let gp = gp.ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
     if !gp.services.contains(&GpService::FornyResept)
         || citizen.person.fnr.age_on(oslo_date(state.now())) < 16
     {
@@ -420,7 +416,7 @@ pub async fn renew(
                 .chars()
                 .take(RENEW_MESSAGE_MAX * 4)
                 .collect();
-            let page = renew_page(&state, &citizen, key, kept, Some(text)).await?;
+            let page = renew_page(&state, &citizen, Some(&gp), key, kept, Some(text)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }
     };
@@ -429,6 +425,7 @@ pub async fn renew(
         let page = renew_page(
             &state,
             &citizen,
+            Some(&gp),
             key,
             message.unwrap_or_default(),
             Some(text),

@@ -151,8 +151,8 @@ impl ConsentedCitizen {
     }
 }
 
-/// [`ConsentedCitizen`] with the citizen's GP, read in the session's statement: "Din fastlege"
-/// and the calendars show the GP's office first.
+/// [`ConsentedCitizen`] with the citizen's GP, read in the session's statement, for the pages
+/// that offer or show the GP office's services: "Din fastlege", booking, prescriptions.
 pub struct ConsentedCitizenWithGp {
     pub citizen: ConsentedCitizen,
     pub gp: Option<GpOverview>,
