@@ -452,7 +452,7 @@ async fn calendar(
         caption: l.t1("booking-calendar-caption", "month", &month_label),
         month_label,
         weekdays: (1..=7)
-            .map(|d| l.t(&format!("weekday-short-{d}")))
+            .map(|d| l.t(&format!("weekday-short-{d}")).into_owned())
             .collect(),
         weeks,
         today_href: format!("{base}?maaned={}&dag={today}", today.strftime("%Y-%m")),
@@ -845,10 +845,10 @@ fn enquiry_page(
                  value: &str,
                  max: usize,
                  multiline: bool| {
-        let label = l.t(label_key);
+        let label = l.t(label_key).into_owned();
         EnquiryField {
             name,
-            hint: l.t(hint_key),
+            hint: l.t(hint_key).into_owned(),
             value: value.to_owned(),
             max,
             count: i18n::text(

@@ -166,7 +166,7 @@ fn consent_page_for(
             .map(|level| l.t1("consent-current", "level", &consent_name(lang, level))),
         options,
         csrf: citizen.session.csrf_token.clone(),
-        error: error.map(|key| l.t(key)),
+        error: error.map(|key| l.t(key).into_owned()),
         saved,
         l,
     }
@@ -332,8 +332,10 @@ pub async fn gp_page(
             .services
             .iter()
             .map(|service| ServiceCard {
-                title: l.t(&format!("gp-service-{}", service.code())),
-                text: l.t(&format!("gp-service-{}-text", service.code())),
+                title: l.t(&format!("gp-service-{}", service.code())).into_owned(),
+                text: l
+                    .t(&format!("gp-service-{}-text", service.code()))
+                    .into_owned(),
                 href: service_href(*service),
             })
             .collect(),

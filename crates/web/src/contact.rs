@@ -177,7 +177,7 @@ fn render(
             };
             PendingView {
                 id: p.id,
-                heading: l.t(heading),
+                heading: l.t(heading).into_owned(),
                 sent_to: crate::i18n::text(
                     lang,
                     sent,
@@ -251,23 +251,29 @@ pub async fn page(
     let facts = facts(&state, &citizen).await?;
     let l = Layout::new(citizen.lang, "contact-info-title");
     let notice = if query.lagret.is_some() {
-        Some(if facts.pending.is_empty() {
-            l.t("contact-info-saved")
-        } else {
-            l.t("contact-info-saved-codes")
-        })
+        Some(
+            if facts.pending.is_empty() {
+                l.t("contact-info-saved")
+            } else {
+                l.t("contact-info-saved-codes")
+            }
+            .into_owned(),
+        )
     } else if let Some(channel) = query.bekreftet.as_deref().and_then(Channel::from_code) {
-        Some(l.t(match channel {
-            Channel::Sms => "contact-info-mobile-confirmed",
-            Channel::Email => "contact-info-email-confirmed",
-        }))
+        Some(
+            l.t(match channel {
+                Channel::Sms => "contact-info-mobile-confirmed",
+                Channel::Email => "contact-info-email-confirmed",
+            })
+            .into_owned(),
+        )
     } else if query.ny_kode.is_some() {
-        Some(l.t("contact-info-new-code-sent"))
+        Some(l.t("contact-info-new-code-sent").into_owned())
     } else {
         query
             .riktig
             .as_ref()
-            .map(|_| l.t("contact-info-reconfirmed"))
+            .map(|_| l.t("contact-info-reconfirmed").into_owned())
     };
     let form = FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
     let body = render(&state, &citizen, &facts, form, Vec::new(), notice, None)?;
@@ -314,7 +320,7 @@ pub async fn save(
         {
             Some(number) => Some(number),
             None => {
-                errors.push(("mobile", l.t("contact-info-error-mobile")));
+                errors.push(("mobile", l.t("contact-info-error-mobile").into_owned()));
                 None
             }
         }
@@ -325,27 +331,39 @@ pub async fn save(
         match EmailAddress::parse(&form.email) {
             Ok(address) => Some(address),
             Err(EmailAddressError::TooLong) => {
-                errors.push(("email", l.t("contact-info-error-email-too-long")));
+                errors.push((
+                    "email",
+                    l.t("contact-info-error-email-too-long").into_owned(),
+                ));
                 None
             }
             Err(_) => {
-                errors.push(("email", l.t("contact-info-error-email")));
+                errors.push(("email", l.t("contact-info-error-email").into_owned()));
                 None
             }
         }
     };
     if notify_sms && form.mobile.trim().is_empty() {
-        errors.push(("mobile", l.t("contact-info-error-sms-needs-mobile")));
+        errors.push((
+            "mobile",
+            l.t("contact-info-error-sms-needs-mobile").into_owned(),
+        ));
     }
     if notify_email && form.email.trim().is_empty() {
-        errors.push(("email", l.t("contact-info-error-email-needs-address")));
+        errors.push((
+            "email",
+            l.t("contact-info-error-email-needs-address").into_owned(),
+        ));
     }
     let language = match form.language.as_deref() {
         None => Some(Language::Nb),
         Some(code) => Language::from_code(code),
     };
     if language.is_none() {
-        errors.push(("language-nb", l.t("contact-info-error-language")));
+        errors.push((
+            "language-nb",
+            l.t("contact-info-error-language").into_owned(),
+        ));
     }
     let (Some(language), true) = (language, errors.is_empty()) else {
         let facts = facts(&state, &citizen).await?;
@@ -407,9 +425,9 @@ pub async fn confirm_code(
     let l = Layout::new(citizen.lang, "contact-info-title");
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     let refused = if typed.is_empty() {
-        Some(l.t("contact-info-error-code-missing"))
+        Some(l.t("contact-info-error-code-missing").into_owned())
     } else if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
-        Some(l.t("contact-info-error-code-format"))
+        Some(l.t("contact-info-error-code-format").into_owned())
     } else {
         match state
             .db
@@ -428,7 +446,7 @@ pub async fn confirm_code(
                 let facts = facts(&state, &citizen).await?;
                 let form_state =
                     FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
-                let notice = Some(l.t("contact-info-error-code-replaced"));
+                let notice = Some(l.t("contact-info-error-code-replaced").into_owned());
                 let body = render(
                     &state,
                     &citizen,
@@ -447,8 +465,10 @@ pub async fn confirm_code(
                 "count",
                 &attempts_left.to_string(),
             )),
-            CodeCheck::Expired => Some(l.t("contact-info-error-code-expired")),
-            CodeCheck::TooManyAttempts => Some(l.t("contact-info-error-code-attempts")),
+            CodeCheck::Expired => Some(l.t("contact-info-error-code-expired").into_owned()),
+            CodeCheck::TooManyAttempts => {
+                Some(l.t("contact-info-error-code-attempts").into_owned())
+            }
         }
     };
     let facts = facts(&state, &citizen).await?;

@@ -123,7 +123,7 @@ impl InfoPage {
     ) -> Self {
         let l = wizard_layout(state, citizen, "ekons-title");
         Self {
-            error: refused.then(|| l.t("ekons-error-copayment")),
+            error: refused.then(|| l.t("ekons-error-copayment").into_owned()),
             l,
             action,
             office_id,
@@ -424,7 +424,7 @@ struct DescribePage {
 
 fn field_error_text(l: &Layout, error: &FieldError) -> String {
     match error.error {
-        TextError::Missing if error.field == Field::Tried => l.t("ekons-error-tried"),
+        TextError::Missing if error.field == Field::Tried => l.t("ekons-error-tried").into_owned(),
         TextError::Missing => l.t1(
             "error-field-missing",
             "field",
@@ -449,8 +449,8 @@ fn describe_page(
     };
     let text = |field: Field, value: &str, multiline: bool| TextField {
         name: field.code(),
-        label: l.t(&format!("ekons-{}-label", field.code())),
-        hint: l.t(&format!("ekons-{}-hint", field.code())),
+        label: l.t(&format!("ekons-{}-label", field.code())).into_owned(),
+        hint: l.t(&format!("ekons-{}-hint", field.code())).into_owned(),
         value: value.to_owned(),
         max: field.max(),
         count: i18n::text(
@@ -720,7 +720,7 @@ pub async fn review_action(
     };
     let Some((fields, uploads)) = read_upload_form(multipart).await else {
         // The body was cut off at the size limit: nothing is stored, the page says why.
-        let errors = vec![l.t("ekons-upload-too-large")];
+        let errors = vec![l.t("ekons-upload-too-large").into_owned()];
         return Ok(match review_page(&state, &citizen, &draft, errors).await? {
             Ok(page) => (StatusCode::PAYLOAD_TOO_LARGE, html(&page)?).into_response(),
             Err(response) => response,
@@ -858,8 +858,8 @@ fn contact_page(
         |name: &str, error: TextError| l.text_error(error, &l.t(&format!("contact-{name}-label")));
     let field = |name: &'static str, value: &str, max: usize, multiline: bool| TextField {
         name,
-        label: l.t(&format!("contact-{name}-label")),
-        hint: l.t(&format!("contact-{name}-hint")),
+        label: l.t(&format!("contact-{name}-label")).into_owned(),
+        hint: l.t(&format!("contact-{name}-hint")).into_owned(),
         value: value.to_owned(),
         max,
         count: i18n::text(

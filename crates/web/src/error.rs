@@ -147,7 +147,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     let (title_key, text_key) = marker.kind.keys();
     let l = Layout::new(lang, title_key);
     let page = ErrorPage {
-        text: l.t(text_key),
+        text: l.t(text_key).into_owned(),
         reference: l.t1("error-reference", "id", &marker.reference),
         l,
     };

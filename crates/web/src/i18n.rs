@@ -1,6 +1,8 @@
 //! The message catalogue: Fluent files for bokmål and English, compiled into the binary.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -45,17 +47,43 @@ impl Lang {
     }
 }
 
+/// FNV-1a over a message's key. The keys are the catalogue's own and short, and a page looks
+/// up dozens of them: the standard map's keyed hash (against keys chosen to collide) costs
+/// more than the look-up's other work and guards against nothing here.
+struct KeyHasher(u64);
+
+impl Default for KeyHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Formatted messages by key.
+type Messages = HashMap<String, String, BuildHasherDefault<KeyHasher>>;
+
 struct Catalog {
     nb: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
     /// The messages that take no arguments, formatted once: most of every page's words.
-    nb_plain: HashMap<String, String>,
-    en_plain: HashMap<String, String>,
+    nb_plain: Messages,
+    en_plain: Messages,
 }
 
 /// Formats every message of the bundle that needs no argument.
-fn plain_messages(lang: Lang, bundle: &FluentBundle<FluentResource>) -> HashMap<String, String> {
-    let mut plain = HashMap::new();
+fn plain_messages(lang: Lang, bundle: &FluentBundle<FluentResource>) -> Messages {
+    let mut plain = Messages::default();
     for key in catalog_keys(lang) {
         let Some(pattern) = bundle.get_message(&key).and_then(|m| m.value()) else {
             continue;
@@ -99,12 +127,26 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     }
 });
 
+fn catalog(lang: Lang) -> (&'static FluentBundle<FluentResource>, &'static Messages) {
+    let catalog: &'static Catalog = &CATALOG;
+    match lang {
+        Lang::Nb => (&catalog.nb, &catalog.nb_plain),
+        Lang::En => (&catalog.en, &catalog.en_plain),
+    }
+}
+
+/// The text of a message without arguments, lent from the catalogue where it was formatted
+/// once: a page shows dozens of them.
+pub fn plain(lang: Lang, key: &str) -> Cow<'static, str> {
+    match catalog(lang).1.get(key) {
+        Some(value) => Cow::Borrowed(value),
+        None => Cow::Owned(text(lang, key, &[])),
+    }
+}
+
 /// The text of a message in a language, with arguments.
 pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let (bundle, plain) = match lang {
-        Lang::Nb => (&CATALOG.nb, &CATALOG.nb_plain),
-        Lang::En => (&CATALOG.en, &CATALOG.en_plain),
-    };
+    let (bundle, plain) = catalog(lang);
     if args.is_empty()
         && let Some(value) = plain.get(key)
     {
@@ -241,19 +283,39 @@ mod tests {
     #[test]
     fn only_messages_without_arguments_are_formatted_ahead() {
         for lang in Lang::ALL {
-            let plain = plain_messages(lang, &bundle(lang));
-            assert!(plain.contains_key("gp-title"));
-            assert!(!plain.contains_key("inbox-count"), "it counts");
+            let formatted = plain_messages(lang, &bundle(lang));
+            assert!(formatted.contains_key("gp-title"));
+            assert!(!formatted.contains_key("inbox-count"), "it counts");
             assert!(
-                !plain.contains_key("front-greeting"),
+                !formatted.contains_key("front-greeting"),
                 "it names the citizen"
             );
-            assert_eq!(text(lang, "gp-title", &[]), plain["gp-title"]);
+            assert_eq!(text(lang, "gp-title", &[]), formatted["gp-title"]);
+            // Lent from the catalogue, not copied.
+            assert!(
+                matches!(plain(lang, "gp-title"), Cow::Borrowed(t) if t == formatted["gp-title"])
+            );
         }
         assert_eq!(
             text(Lang::Nb, "front-greeting", &[("name", "Kari")]),
             "Hei, Kari"
         );
+        // A message that needs an argument is formatted as `text` does without one.
+        assert_eq!(
+            plain(Lang::Nb, "inbox-count"),
+            text(Lang::Nb, "inbox-count", &[])
+        );
+    }
+
+    #[test]
+    fn every_plain_message_is_found_by_its_key() {
+        for lang in Lang::ALL {
+            let (_, messages) = catalog(lang);
+            assert!(messages.len() > 100);
+            for (key, value) in messages {
+                assert_eq!(plain(lang, key), value.as_str());
+            }
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ fn without_inbox_consent(state: &AppState, citizen: &ConsentedCitizen) -> Option
 }
 
 pub(crate) fn kind_name(l: &Layout, kind: GpService) -> String {
-    l.t(&format!("thread-kind-{}", kind.code()))
+    l.t(&format!("thread-kind-{}", kind.code())).into_owned()
 }
 
 struct InboxLine {
@@ -198,10 +198,12 @@ pub async fn thread(
         Some(practitioner) => format!("{practitioner}, {}", thread.office_name),
         None => thread.office_name.clone(),
     };
-    let status = l.t(match thread.status {
-        ThreadStatus::Open => "thread-status-open",
-        ThreadStatus::Answered => "thread-status-answered",
-    });
+    let status = l
+        .t(match thread.status {
+            ThreadStatus::Open => "thread-status-open",
+            ThreadStatus::Answered => "thread-status-answered",
+        })
+        .into_owned();
     let page = ThreadPage {
         subject: thread.subject.clone(),
         kind: kind_name(&l, thread.kind),
@@ -327,11 +329,13 @@ pub async fn new_message(
         })
         .map(|(office, _)| ContactLine {
             id: office.id,
-            kind: l.t(if office.is_specialist {
-                "contact-kind-specialist"
-            } else {
-                "contact-kind-gp"
-            }),
+            kind: l
+                .t(if office.is_specialist {
+                    "contact-kind-specialist"
+                } else {
+                    "contact-kind-gp"
+                })
+                .into_owned(),
             name: office.name,
         })
         .collect();

@@ -1,6 +1,7 @@
 //! What every page's frame needs: language, the logged-in person, the logout form, the
 //! inactivity timer and the versioned asset links.
 
+use std::borrow::Cow;
 use std::sync::RwLock;
 
 use domain::text::TextError;
@@ -53,8 +54,8 @@ impl Layout {
     }
 
     /// A message of the catalogue in the page's language.
-    pub fn t(&self, key: &str) -> String {
-        i18n::text(self.lang, key, &[])
+    pub fn t(&self, key: &str) -> Cow<'static, str> {
+        i18n::plain(self.lang, key)
     }
 
     /// A message with one argument.

@@ -63,8 +63,8 @@ pub(crate) struct MessagePage {
 impl MessagePage {
     /// The page for the title and text messages given.
     pub fn new(l: Layout, text_key: &str, link: Option<(&'static str, &str)>) -> Self {
-        let text = l.t(text_key);
-        let link = link.map(|(href, label_key)| (href, l.t(label_key)));
+        let text = l.t(text_key).into_owned();
+        let link = link.map(|(href, label_key)| (href, l.t(label_key).into_owned()));
         Self { l, text, link }
     }
 

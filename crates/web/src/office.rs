@@ -34,6 +34,7 @@ struct DashboardPage {
 
 fn role_name(l: &Layout, staff: &Staff) -> String {
     l.t(&format!("office-role-{}", staff.member.role.code()))
+        .into_owned()
 }
 
 pub async fn dashboard(
@@ -178,14 +179,18 @@ pub async fn services_page(
             let is_offered = offered.contains(&service);
             ServiceChoice {
                 code: service.code(),
-                title: l.t(&format!("gp-service-{}", service.code())),
-                text: l.t(&format!("gp-service-{}-text", service.code())),
+                title: l.t(&format!("gp-service-{}", service.code())).into_owned(),
+                text: l
+                    .t(&format!("gp-service-{}-text", service.code()))
+                    .into_owned(),
                 offered: is_offered,
-                status: l.t(if is_offered {
-                    "office-services-offered"
-                } else {
-                    "office-services-not-offered"
-                }),
+                status: l
+                    .t(if is_offered {
+                        "office-services-offered"
+                    } else {
+                        "office-services-not-offered"
+                    })
+                    .into_owned(),
             }
         })
         .collect();

@@ -218,7 +218,9 @@ pub(crate) async fn render_thread(
             .await?
             .map(|b| BookingView {
                 when: crate::booking::when_text(l.lang, b.slot.starts_at, b.slot.duration_minutes),
-                kind: l.t(&format!("booking-type-{}", b.slot.appointment_type.code())),
+                kind: l
+                    .t(&format!("booking-type-{}", b.slot.appointment_type.code()))
+                    .into_owned(),
                 place: l.t1("booking-place", "place", &b.slot.place),
                 reason: b.reason,
                 status: l.t1(
@@ -301,7 +303,7 @@ pub(crate) async fn render_thread(
         csrf: staff.session.csrf_token.clone(),
         answer,
         error,
-        notice: notice.map(|key| l.t(key)),
+        notice: notice.map(|key| l.t(key).into_owned()),
         copayment_note,
         l,
     })
@@ -394,7 +396,7 @@ pub async fn answer(
             &staff,
             thread,
             String::new(),
-            Some(l.t("office-already-answered")),
+            Some(l.t("office-already-answered").into_owned()),
             None,
         )
         .await?;
@@ -502,7 +504,7 @@ async fn answer_booking(
             staff,
             thread,
             String::new(),
-            Some(l.t("booking-office-already")),
+            Some(l.t("booking-office-already").into_owned()),
             None,
         )
         .await?;
@@ -592,7 +594,7 @@ pub async fn set_up_appointment(
                 &staff,
                 thread,
                 String::new(),
-                Some(l.t("office-book-taken")),
+                Some(l.t("office-book-taken").into_owned()),
                 None,
             )
             .await?;

@@ -143,7 +143,9 @@ async fn render(
             } else {
                 "office-slots-later"
             };
-            let mut kind = l.t(&format!("booking-type-{}", slot.appointment_type.code()));
+            let mut kind = l
+                .t(&format!("booking-type-{}", slot.appointment_type.code()))
+                .into_owned();
             if purpose == SlotPurpose::FluVaccine {
                 kind = format!("{kind} ({})", l.t("office-slots-purpose-influensavaksine"));
             }
@@ -153,7 +155,7 @@ async fn render(
                     id: slot.id,
                     when: crate::booking::when_text(l.lang, slot.starts_at, slot.duration_minutes),
                     kind,
-                    state: l.t(state_key),
+                    state: l.t(state_key).into_owned(),
                     removable: !slot.taken,
                 },
             ));
@@ -180,9 +182,16 @@ async fn render(
         rows: rows.into_iter().map(|(_, row)| row).collect(),
         kinds: AppointmentType::ALL
             .into_iter()
-            .map(|k| (k.code(), l.t(&format!("booking-type-{}", k.code()))))
+            .map(|k| {
+                (
+                    k.code(),
+                    l.t(&format!("booking-type-{}", k.code())).into_owned(),
+                )
+            })
             .collect(),
-        weekdays: (1..=7).map(|d| (d, l.t(&format!("weekday-{d}")))).collect(),
+        weekdays: (1..=7)
+            .map(|d| (d, l.t(&format!("weekday-{d}")).into_owned()))
+            .collect(),
         closing_days: state
             .db
             .closing_days(staff.office.id)
@@ -205,7 +214,7 @@ pub async fn page(
     let l = Layout::new(staff.lang, "office-slots-title");
     let notice = match (query.lagt_til, query.fjernet) {
         (Some(count), _) => Some(l.t1("office-slots-added", "count", &count.to_string())),
-        (None, Some(_)) => Some(l.t("office-slots-removed")),
+        (None, Some(_)) => Some(l.t("office-slots-removed").into_owned()),
         _ => None,
     };
     Ok(html(&render(&state, &staff, query.behandler, notice, None, None).await?)?.into_response())
@@ -218,7 +227,9 @@ async fn refuse(
     key: &str,
     refused: Refused,
 ) -> Result<Response, AppError> {
-    let message = Layout::new(staff.lang, "office-slots-title").t(key);
+    let message = Layout::new(staff.lang, "office-slots-title")
+        .t(key)
+        .into_owned();
     let page = render(
         state,
         staff,
@@ -505,7 +516,9 @@ pub async fn remove(
         .await?
         .ok_or_else(|| AppError::new(crate::error::ErrorKind::NotFound))?;
     if !state.db.remove_slot(slot.id, staff.office.id).await? {
-        let message = Layout::new(staff.lang, "office-slots-title").t("office-slots-held-error");
+        let message = Layout::new(staff.lang, "office-slots-title")
+            .t("office-slots-held-error")
+            .into_owned();
         let page = render(
             &state,
             &staff,
