@@ -339,16 +339,28 @@ impl PopulationRun<'_> {
             let nginx_server = start_nginx(&options.work_dir, &static_dir, nginx_port)?;
             wait_for_port(nginx_port).await?;
             let cpu_before = CpuTimes::now(server.pid(), database_pid);
-            let first = self.load_for(&base, &scenario_targets, options.connections, half)?;
+            let half_load = |base: &str| {
+                self.load_for(
+                    base,
+                    &scenario_targets,
+                    None,
+                    options.connections,
+                    "GET",
+                    half,
+                )
+            };
+            let first = half_load(&base)?;
             let mut cpu_spent = CpuTimes::now(server.pid(), database_pid).since(&cpu_before);
             let nginx = self.load_for(
                 &format!("http://127.0.0.1:{nginx_port}"),
                 &nginx_targets,
+                None,
                 options.connections,
+                "GET",
                 2 * half,
             )?;
             let cpu_before = CpuTimes::now(server.pid(), database_pid);
-            let second = self.load_for(&base, &scenario_targets, options.connections, half)?;
+            let second = half_load(&base)?;
             cpu_spent.add(&CpuTimes::now(server.pid(), database_pid).since(&cpu_before));
             drop(nginx_server);
             let portal = first.followed_by(&second);
@@ -557,19 +569,27 @@ impl PopulationRun<'_> {
         connections: u64,
         method: &str,
     ) -> Result<LoadResult, String> {
-        let script = write_script(&self.options.work_dir, "load", targets, slots, method)?;
-        run_wrk(base, &script, connections, self.options.seconds)
+        self.load_for(
+            base,
+            targets,
+            slots,
+            connections,
+            method,
+            self.options.seconds,
+        )
     }
 
-    /// Pages fetched with GET for `seconds`.
+    /// [`Self::load`] for `seconds` instead of the run's.
     fn load_for(
         &self,
         base: &str,
         targets: &[Target],
+        slots: Option<&Released>,
         connections: u64,
+        method: &str,
         seconds: u64,
     ) -> Result<LoadResult, String> {
-        let script = write_script(&self.options.work_dir, "load", targets, None, "GET")?;
+        let script = write_script(&self.options.work_dir, "load", targets, slots, method)?;
         run_wrk(base, &script, connections, seconds)
     }
 
@@ -639,63 +659,94 @@ impl LoadResult {
 /// The counts of two loads added up, and their latencies as one distribution; the rate and
 /// the duration are left to the caller.
 fn joined(a: &LoadResult, b: &LoadResult) -> LoadResult {
-    let latency = |percent: f64, own: fn(&LoadResult) -> f64| {
-        merged_percentile_us(&[a, b], percent)
-            .map_or_else(|| own(a).max(own(b)), |us| us as f64 / 1000.0)
+    let quantiles_us = merged_quantiles(&[a, b]);
+    // The 500th and the 990th thousandth; the larger of the two loads' own without them.
+    let latency = |index: usize, own: fn(&LoadResult) -> f64| {
+        quantiles_us
+            .get(index)
+            .map_or_else(|| own(a).max(own(b)), |&us| us as f64 / 1000.0)
     };
     LoadResult {
         requests: a.requests + b.requests,
         rps: 0.0,
-        p50_ms: latency(50.0, |l| l.p50_ms),
-        p99_ms: latency(99.0, |l| l.p99_ms),
+        p50_ms: latency(499, |l| l.p50_ms),
+        p99_ms: latency(989, |l| l.p99_ms),
         seconds: 0.0,
-        quantiles_us: merged_quantiles(&[a, b]),
         status_2xx: a.status_2xx + b.status_2xx,
         status_3xx: a.status_3xx + b.status_3xx,
         status_4xx: a.status_4xx + b.status_4xx,
         status_5xx: a.status_5xx + b.status_5xx,
         socket_errors: a.socket_errors + b.socket_errors,
+        quantiles_us,
     }
 }
 
-/// The latency in microseconds under which `percent` of the answers of all `loads` came: each
-/// load's thousandths stand for its answers in equal shares. `None` when a load with answers
-/// has no thousandths.
-fn merged_percentile_us(loads: &[&LoadResult], percent: f64) -> Option<u64> {
-    let loads: Vec<&LoadResult> = loads.iter().copied().filter(|l| l.requests > 0).collect();
-    if loads.is_empty() || loads.iter().any(|l| l.quantiles_us.is_empty()) {
-        return None;
-    }
-    let total: f64 = loads.iter().map(|l| l.requests as f64).sum();
-    let wanted = percent / 100.0 * total;
-    let mut candidates: Vec<u64> = loads
-        .iter()
-        .flat_map(|l| l.quantiles_us.iter().copied())
-        .collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    // The share of a load's answers at or under `x` is the share of its thousandths there.
-    let at_or_under = |x: u64| -> f64 {
-        loads
+/// The latencies of several loads as one distribution: each load's thousandths stand for its
+/// answers in equal shares.
+struct MergedLatencies<'l> {
+    loads: Vec<&'l LoadResult>,
+    /// Every thousandth of every load, in order: where a percentile of all can fall.
+    candidates: Vec<u64>,
+    answers: f64,
+}
+
+impl<'l> MergedLatencies<'l> {
+    /// `None` when no load has answers, or one with answers has no thousandths.
+    fn of(loads: &[&'l LoadResult]) -> Option<Self> {
+        let loads: Vec<&LoadResult> = loads.iter().copied().filter(|l| l.requests > 0).collect();
+        if loads.is_empty() || loads.iter().any(|l| l.quantiles_us.is_empty()) {
+            return None;
+        }
+        let mut candidates: Vec<u64> = loads
             .iter()
-            .map(|l| {
-                let under = l.quantiles_us.partition_point(|&q| q <= x);
-                l.requests as f64 * under as f64 / l.quantiles_us.len() as f64
-            })
-            .sum()
-    };
-    // A tolerance for the rounding of the shares, so that 99 % of 1,000 thousandths is met
-    // at the 990th.
-    let index = candidates.partition_point(|&x| at_or_under(x) < wanted - 1e-6);
-    Some(candidates[index.min(candidates.len() - 1)])
+            .flat_map(|l| l.quantiles_us.iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let answers = loads.iter().map(|l| l.requests as f64).sum();
+        Some(Self {
+            loads,
+            candidates,
+            answers,
+        })
+    }
+
+    /// The latency in microseconds under which `percent` of all the answers came.
+    fn percentile_us(&self, percent: f64) -> u64 {
+        let wanted = percent / 100.0 * self.answers;
+        // The share of a load's answers at or under `x` is the share of its thousandths there.
+        let at_or_under = |x: u64| -> f64 {
+            self.loads
+                .iter()
+                .map(|l| {
+                    let under = l.quantiles_us.partition_point(|&q| q <= x);
+                    l.requests as f64 * under as f64 / l.quantiles_us.len() as f64
+                })
+                .sum()
+        };
+        // A tolerance for the rounding of the shares, so that 99 % of 1,000 thousandths is met
+        // at the 990th.
+        let index = self
+            .candidates
+            .partition_point(|&x| at_or_under(x) < wanted - 1e-6);
+        self.candidates[index.min(self.candidates.len() - 1)]
+    }
+}
+
+/// The latency in microseconds under which `percent` of the answers of all `loads` came
+/// (see [`MergedLatencies`]).
+#[cfg(test)]
+fn merged_percentile_us(loads: &[&LoadResult], percent: f64) -> Option<u64> {
+    MergedLatencies::of(loads).map(|merged| merged.percentile_us(percent))
 }
 
 /// The thousandths of all `loads` as one distribution (empty when one of them has none).
 fn merged_quantiles(loads: &[&LoadResult]) -> Vec<u64> {
-    (1..=1000)
-        .map(|i| merged_percentile_us(loads, f64::from(i) / 10.0))
-        .collect::<Option<Vec<_>>>()
-        .unwrap_or_default()
+    MergedLatencies::of(loads).map_or_else(Vec::new, |merged| {
+        (1..=1000)
+            .map(|i| merged.percentile_us(f64::from(i) / 10.0))
+            .collect()
+    })
 }
 
 /// The slots released for a rush, by office.

@@ -185,18 +185,7 @@ struct Prefixed<'r, R> {
 
 impl<R: ReadRow> ReadRow for Prefixed<'_, R> {
     fn value<T: ColumnValue>(&self, name: &str) -> Result<T, StorageError> {
-        // The whole name is put together on the stack: a page reads a dozen such columns for
-        // each of the office's services.
-        let mut buffer = [0u8; 64];
-        let length = self.prefix.len() + name.len();
-        if length > buffer.len() {
-            return self.row.value(&format!("{}{name}", self.prefix));
-        }
-        buffer[..self.prefix.len()].copy_from_slice(self.prefix.as_bytes());
-        buffer[self.prefix.len()..length].copy_from_slice(name.as_bytes());
-        let full = std::str::from_utf8(&buffer[..length])
-            .map_err(|e| StorageError::Corrupt(format!("column name {name}: {e}")))?;
-        self.row.value(full)
+        self.row.value(&format!("{}{name}", self.prefix))
     }
 }
 
