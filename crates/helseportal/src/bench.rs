@@ -120,13 +120,30 @@ struct Session {
     practitioner_id: i64,
 }
 
-/// The page loads, each with its own page and storage ceiling; `--only` picks among them.
+/// The page loads, each with its own page and storage ceiling.
 const FRONT_PAGE: &str = "Forside (innlogget)";
 const GP_PAGE: &str = "Din fastlege";
 const INBOX_PAGE: &str = "Innboks, første side (10 000 tråder)";
 const INBOX_SEARCH: &str = "Innboks, søk (10 000 tråder)";
 const FREE_SLOTS: &str = "Ledige timer en dag";
-const PAGE_LOADS: [&str; 5] = [FRONT_PAGE, GP_PAGE, INBOX_PAGE, INBOX_SEARCH, FREE_SLOTS];
+/// The loads after the pages: the front page with one connection per session, the morning
+/// rush, and the two processes on PostgreSQL.
+const WIDE_FRONT_PAGE: &str = "Forside, én forbindelse per økt";
+const RUSH: &str = "Morgenrush: bestill time kl. 08:00";
+const TWO_PROCESSES_FRONT_PAGE: &str = "To prosesser: forside";
+const TWO_PROCESSES_RUSH: &str = "To prosesser: morgenrush";
+/// Every load, in the order they run; `--only` picks those whose name holds its text.
+const LOADS: [&str; 9] = [
+    FRONT_PAGE,
+    GP_PAGE,
+    INBOX_PAGE,
+    INBOX_SEARCH,
+    FREE_SLOTS,
+    WIDE_FRONT_PAGE,
+    RUSH,
+    TWO_PROCESSES_FRONT_PAGE,
+    TWO_PROCESSES_RUSH,
+];
 
 pub async fn run(mut options: BenchOptions) -> Result<(), String> {
     std::fs::create_dir_all(&options.work_dir)
@@ -135,10 +152,10 @@ pub async fn run(mut options: BenchOptions) -> Result<(), String> {
     options.work_dir = std::fs::canonicalize(&options.work_dir)
         .map_err(|e| format!("{}: {e}", options.work_dir.display()))?;
     // A text that names no load would measure nothing after minutes of generating.
-    if !PAGE_LOADS.iter().any(|load| options.wanted(load)) {
+    if !LOADS.iter().any(|load| options.wanted(load)) {
         return Err(format!(
-            "--only names none of the page loads: {}",
-            PAGE_LOADS.join("; ")
+            "--only names none of the loads: {}",
+            LOADS.join("; ")
         ));
     }
     for tool in ["wrk", "nginx"] {
@@ -201,7 +218,7 @@ pub async fn run(mut options: BenchOptions) -> Result<(), String> {
 }
 
 impl BenchOptions {
-    /// Whether a page load is measured in this run.
+    /// Whether a load is measured in this run.
     fn wanted(&self, load: &str) -> bool {
         self.only.as_deref().is_none_or(|only| load.contains(only))
     }
@@ -403,31 +420,25 @@ impl PopulationRun<'_> {
             });
         }
 
-        // A run of one page's loads ends here.
-        if options.only.is_some() {
-            drop(server);
-            db.close().await;
-            return Ok(());
-        }
-
         // 1,000 connections at once, one per session: the memory at 1,000 concurrent sessions.
-        let all = targets(&sessions, |_| "/".into());
-        let wide = self.load(&base, &all, None, all.len() as u64, "GET")?;
-        let peak = peak_memory_mb(server.pid());
-        check_no_5xx(&wide, "1000 connections", self, failures);
-        let wide_name = "Forside, én forbindelse per økt";
-        print_line(wide_name, &wide, None, None, peak);
-        rows.push(Row {
-            engine: self.engine,
-            citizens: self.citizens,
-            scenario: wide_name,
-            connections: all.len() as u64,
-            portal: wide,
-            nginx: None,
-            storage: None,
-            peak_memory_mb: peak,
-            cpu: None,
-        });
+        if options.wanted(WIDE_FRONT_PAGE) {
+            let all = targets(&sessions, |_| "/".into());
+            let wide = self.load(&base, &all, None, all.len() as u64, "GET")?;
+            let peak = peak_memory_mb(server.pid());
+            check_no_5xx(&wide, "1000 connections", self, failures);
+            print_line(WIDE_FRONT_PAGE, &wide, None, None, peak);
+            rows.push(Row {
+                engine: self.engine,
+                citizens: self.citizens,
+                scenario: WIDE_FRONT_PAGE,
+                connections: all.len() as u64,
+                portal: wide,
+                nginx: None,
+                storage: None,
+                peak_memory_mb: peak,
+                cpu: None,
+            });
+        }
 
         // The morning rush: at 08:00 the offices release the day's slots, and the citizens race.
         let office_ids: Vec<i64> = {
@@ -436,87 +447,91 @@ impl PopulationRun<'_> {
             ids.dedup();
             ids
         };
-        let rush_web = release(&db, &office_ids, days[0]).await?;
         let rush_targets = targets(&sessions, |_| "/bestill-time/se-gjennom".into());
-        let rush = self.load(
-            &base,
-            &rush_targets,
-            Some(&rush_web),
-            options.connections,
-            "POST",
-        )?;
-        let peak = peak_memory_mb(server.pid());
-        self.check_rush(&db, &rush_web, &[&rush], "rush", failures)
+        if options.wanted(RUSH) {
+            let rush_web = release(&db, &office_ids, days[0]).await?;
+            let rush = self.load(
+                &base,
+                &rush_targets,
+                Some(&rush_web),
+                options.connections,
+                "POST",
+            )?;
+            let peak = peak_memory_mb(server.pid());
+            self.check_rush(&db, &rush_web, &[&rush], "rush", failures)
+                .await?;
+            let rush_storage = release(&db, &office_ids, days[1]).await?;
+            let ceiling = storage_ceiling(
+                &db,
+                &sessions,
+                ReadCall::Booking(Arc::new(rush_storage.clone())),
+                options.connections,
+                options.seconds,
+            )
             .await?;
-        let rush_storage = release(&db, &office_ids, days[1]).await?;
-        let ceiling = storage_ceiling(
-            &db,
-            &sessions,
-            ReadCall::Booking(Arc::new(rush_storage.clone())),
-            options.connections,
-            options.seconds,
-        )
-        .await?;
-        let rush_name = "Morgenrush: bestill time kl. 08:00";
-        print_line(rush_name, &rush, None, Some(&ceiling), peak);
-        rows.push(Row {
-            engine: self.engine,
-            citizens: self.citizens,
-            scenario: rush_name,
-            connections: options.connections,
-            portal: rush,
-            nginx: None,
-            storage: Some(ceiling),
-            peak_memory_mb: peak,
-            cpu: None,
-        });
+            print_line(RUSH, &rush, None, Some(&ceiling), peak);
+            rows.push(Row {
+                engine: self.engine,
+                citizens: self.citizens,
+                scenario: RUSH,
+                connections: options.connections,
+                portal: rush,
+                nginx: None,
+                storage: Some(ceiling),
+                peak_memory_mb: peak,
+                cpu: None,
+            });
+        }
 
         // Scale-out: a second app process on the same PostgreSQL database serves the same
         // sessions, and both race for the same released slots.
-        if self.engine == "PostgreSQL" {
+        let two_processes = [TWO_PROCESSES_FRONT_PAGE, TWO_PROCESSES_RUSH];
+        if self.engine == "PostgreSQL" && two_processes.iter().any(|load| options.wanted(load)) {
             let port2 = free_port()?;
             let second = start_server(&self.url, port2, &options.work_dir, "serve-2")?;
             let base2 = format!("http://127.0.0.1:{port2}");
             wait_until_healthy(&base2).await?;
             let half = options.connections / 2;
-            let front = targets(&sessions, |_| "/".into());
-            let (a, b) = self.load_pair(&base, &base2, &front, None, half, "GET")?;
-            let both = combine(&a, &b);
-            check_no_5xx(&both, "scale-out front page", self, failures);
-            let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
-            let name = "To prosesser: forside";
-            print_line(name, &both, None, None, peak);
-            rows.push(Row {
-                engine: self.engine,
-                citizens: self.citizens,
-                scenario: name,
-                connections: options.connections,
-                portal: both,
-                nginx: None,
-                storage: None,
-                peak_memory_mb: peak,
-                cpu: None,
-            });
-            let rush_both = release(&db, &office_ids, days[2]).await?;
-            let (a, b) =
-                self.load_pair(&base, &base2, &rush_targets, Some(&rush_both), half, "POST")?;
-            self.check_rush(&db, &rush_both, &[&a, &b], "two-process rush", failures)
-                .await?;
-            let both = combine(&a, &b);
-            let name = "To prosesser: morgenrush";
-            let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
-            print_line(name, &both, None, None, peak);
-            rows.push(Row {
-                engine: self.engine,
-                citizens: self.citizens,
-                scenario: name,
-                connections: options.connections,
-                portal: both,
-                nginx: None,
-                storage: None,
-                peak_memory_mb: peak,
-                cpu: None,
-            });
+            if options.wanted(TWO_PROCESSES_FRONT_PAGE) {
+                let front = targets(&sessions, |_| "/".into());
+                let (a, b) = self.load_pair(&base, &base2, &front, None, half, "GET")?;
+                let both = combine(&a, &b);
+                check_no_5xx(&both, "scale-out front page", self, failures);
+                let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
+                print_line(TWO_PROCESSES_FRONT_PAGE, &both, None, None, peak);
+                rows.push(Row {
+                    engine: self.engine,
+                    citizens: self.citizens,
+                    scenario: TWO_PROCESSES_FRONT_PAGE,
+                    connections: options.connections,
+                    portal: both,
+                    nginx: None,
+                    storage: None,
+                    peak_memory_mb: peak,
+                    cpu: None,
+                });
+            }
+            if options.wanted(TWO_PROCESSES_RUSH) {
+                let rush_both = release(&db, &office_ids, days[2]).await?;
+                let (a, b) =
+                    self.load_pair(&base, &base2, &rush_targets, Some(&rush_both), half, "POST")?;
+                self.check_rush(&db, &rush_both, &[&a, &b], "two-process rush", failures)
+                    .await?;
+                let both = combine(&a, &b);
+                let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
+                print_line(TWO_PROCESSES_RUSH, &both, None, None, peak);
+                rows.push(Row {
+                    engine: self.engine,
+                    citizens: self.citizens,
+                    scenario: TWO_PROCESSES_RUSH,
+                    connections: options.connections,
+                    portal: both,
+                    nginx: None,
+                    storage: None,
+                    peak_memory_mb: peak,
+                    cpu: None,
+                });
+            }
             drop(second);
         }
         drop(server);

@@ -70,9 +70,8 @@ struct BenchArgs {
     /// Citizens with 10,000 threads in Innboks.
     #[arg(long, default_value_t = 10)]
     heavy_inbox_citizens: u64,
-    /// Measure only the page loads whose name holds this text (e.g. "Ledige timer"), to look
-    /// at one page; such a run leaves out 1,000 connections, the morning rush and the two
-    /// processes.
+    /// Measure only the loads whose name holds this text (e.g. "Ledige timer" or
+    /// "Morgenrush"), to look at one of them.
     #[arg(long)]
     only: Option<String>,
     /// Folder for databases, scripts and logs.

@@ -182,7 +182,7 @@ const ROWS_PER_TRANSACTION: u64 = 200_000;
 /// Writes rows of one table at a time with multi-row `INSERT`s, committing now and then.
 struct BatchWriter {
     db: Database,
-    tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
+    tx: Option<crate::WriteTransaction>,
     rows_in_transaction: u64,
     report: GenerateReport,
     started: std::time::Instant,

@@ -1003,7 +1003,7 @@ pub(crate) async fn backfill_search(
 /// Writes a thread with its first message (and its search row) inside a transaction;
 /// `None` when a thread with the same idempotency key exists.
 pub(crate) async fn insert_thread(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     backend: Backend,
     new: &NewThread<'_>,
 ) -> Result<Option<(i64, i64)>, StorageError> {
@@ -1067,7 +1067,7 @@ pub(crate) enum Sender<'a> {
 /// the thread's activity time on. A message from the office is unread for the citizen, and its
 /// notification and reminder are queued in the same transaction.
 pub(crate) async fn add_message(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     backend: Backend,
     thread_id: i64,
     sender: Sender<'_>,
@@ -1124,7 +1124,7 @@ pub(crate) async fn add_message(
 /// citizen) and charges the copayment when one is given. `false` when the thread was not open
 /// (answered already), and then nothing is written.
 pub(crate) async fn insert_answer(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     backend: Backend,
     answer: &NewAnswer<'_>,
 ) -> Result<bool, StorageError> {

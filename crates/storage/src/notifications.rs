@@ -200,7 +200,7 @@ fn new_code() -> String {
 /// Adds a job inside the transaction of what causes it; a job with the same key is not added
 /// twice.
 async fn enqueue(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     kind: JobKind,
     dedupe_key: &str,
     refs: (Option<i64>, Option<i64>, Option<i64>),
@@ -227,7 +227,7 @@ async fn enqueue(
 
 /// The notification of a message from the office, and its reminder four days later.
 pub(crate) async fn enqueue_message_notifications(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     thread_id: i64,
     message_id: i64,
     now: i64,
@@ -256,7 +256,7 @@ pub(crate) async fn enqueue_message_notifications(
 /// Writes a new confirmation with its code and the job that sends it, replacing any earlier
 /// one waiting on the same channel.
 async fn start_confirmation(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     person_id: i64,
     channel: Channel,
     address: &str,
@@ -288,7 +288,7 @@ async fn start_confirmation(
 }
 
 async fn replace_pending(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     person_id: i64,
     channel: Channel,
 ) -> Result<(), StorageError> {

@@ -108,7 +108,7 @@ fn from_row(row: &AnyRow) -> Result<Prescription, StorageError> {
 }
 
 async fn insert_prescription(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::WriteTransaction,
     new: &NewPrescription<'_>,
     renewed_from: Option<i64>,
     now: i64,

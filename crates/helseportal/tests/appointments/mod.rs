@@ -7,6 +7,7 @@ use crate::support::{Backend, TestApp};
 
 on_both_databases!(
     many_concurrent_requests_from_several_processes_give_a_slot_once,
+    many_bookings_at_once_in_one_process_all_go_through,
     a_refused_or_cancelled_booking_frees_the_slot,
     slots_that_are_held_cannot_be_removed,
     unreleased_past_or_removed_slots_cannot_be_booked,
@@ -107,6 +108,82 @@ async fn many_concurrent_requests_from_several_processes_give_a_slot_once(backen
         app.db.inbox(kari, None, None, 1).await.unwrap().total,
         1,
         "nothing else was written"
+    );
+}
+
+/// Forty citizens' requests for forty different slots at the same moment, in one process:
+/// on SQLite the write transactions wait for their turn one after another, and every one of
+/// them is written, none refused as busy.
+async fn many_bookings_at_once_in_one_process_all_go_through(backend: Backend) {
+    const REQUESTS: i64 = 40;
+    let app = TestApp::spawn(backend).await;
+    let rolf = app.db.practitioners_of(1).await.unwrap()[0].id;
+    let first = app.clock_now() + 24 * 3600;
+    let slots: Vec<NewSlot> = (0..REQUESTS)
+        .map(|n| NewSlot {
+            office_id: 1,
+            practitioner_id: rolf,
+            starts_at: first + n * 1800,
+            duration_minutes: 30,
+            appointment_type: AppointmentType::Telefontime,
+            place: "Telefontime",
+            released: true,
+            purpose: SlotPurpose::Ordinary,
+        })
+        .collect();
+    app.db.add_slots(&slots, app.clock_now()).await.unwrap();
+    let slot_ids: Vec<i64> = app
+        .db
+        .slots_between(rolf, SlotPurpose::Ordinary, first, first + REQUESTS * 1800)
+        .await
+        .unwrap()
+        .iter()
+        .map(|slot| slot.id)
+        .collect();
+    assert_eq!(slot_ids.len(), REQUESTS as usize);
+    let kari = app
+        .db
+        .person_by_fnr(&crate::support::kari())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let now = app.clock_now();
+    let tasks: Vec<_> = slot_ids
+        .iter()
+        .map(|&slot_id| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                let key = format!("at-once-{slot_id}");
+                db.request_booking(&NewBooking {
+                    slot_id,
+                    citizen_id: kari,
+                    booked_by_person_id: kari,
+                    sender_name: "Kari Nordmann",
+                    reason: "Hodepine",
+                    message: "Ønsket timeavtale",
+                    idempotency_key: &key,
+                    now,
+                    due_date: jiff::civil::date(2030, 1, 1),
+                })
+                .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        let outcome = task.await.unwrap().unwrap();
+        assert!(
+            matches!(outcome, BookingOutcome::Requested { .. }),
+            "every request is written: {outcome:?}"
+        );
+    }
+    for slot_id in slot_ids {
+        assert_eq!(app.db.holders_of_slot(slot_id).await.unwrap(), 1);
+    }
+    assert_eq!(
+        app.db.inbox(kari, None, None, 1).await.unwrap().total,
+        REQUESTS,
+        "one message thread per request"
     );
 }
 
