@@ -207,16 +207,22 @@ impl Database {
     /// waited longest slept longest (the morning rush's p99 at 4-7 times its p50). Writers of
     /// other processes, and the writes outside a transaction, still wait in the busy handler.
     pub(crate) async fn begin_write(&self) -> Result<WriteTransaction, StorageError> {
+        self.begin_write_within(WRITE_TURN_TIMEOUT).await
+    }
+
+    async fn begin_write_within(
+        &self,
+        turn_timeout: Duration,
+    ) -> Result<WriteTransaction, StorageError> {
         let turn = match self.backend {
             Backend::Sqlite => Some(
-                tokio::time::timeout(
-                    WRITE_TURN_TIMEOUT,
-                    Arc::clone(&self.write_turn).lock_owned(),
-                )
-                .await
-                .map_err(|_| {
-                    StorageError::Unavailable("the database was busy writing for too long".into())
-                })?,
+                tokio::time::timeout(turn_timeout, Arc::clone(&self.write_turn).lock_owned())
+                    .await
+                    .map_err(|_| {
+                        StorageError::Unavailable(
+                            "the database was busy writing for too long".into(),
+                        )
+                    })?,
             ),
             Backend::Postgres => None,
         };
@@ -395,6 +401,64 @@ mod tests {
         assert!(dir.exists());
         let memory = prepare_sqlite_url("sqlite::memory:").unwrap_err();
         assert!(memory.to_string().contains("in-memory"), "{memory}");
+    }
+
+    #[tokio::test]
+    async fn sqlite_write_transactions_take_turns_in_the_order_they_came() {
+        let dir = std::env::temp_dir().join(format!("hp-turn-{}", random_token()));
+        let db = Database::connect(&format!("sqlite://{}/portal.db", dir.display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE turn (n INTEGER NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let mut first = db.begin_write().await.unwrap();
+        // While the first holds the turn, the next writers line up behind it, each writing
+        // its place in the line.
+        let mut waiting = Vec::new();
+        for n in 1..=5_i64 {
+            let writer = db.clone();
+            waiting.push(tokio::spawn(async move {
+                let mut tx = writer.begin_write().await.unwrap();
+                sqlx::query("INSERT INTO turn (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
+            // Each is in line before the next comes: the turn is shared by this handle, the
+            // first's guard, and per writer its handle and its wait for the lock.
+            while Arc::strong_count(&db.write_turn) < 2 + 2 * n as usize {
+                tokio::task::yield_now().await;
+            }
+        }
+        let timed_out = db
+            .begin_write_within(Duration::from_millis(50))
+            .await
+            .err()
+            .expect("the turn is held");
+        assert!(
+            matches!(timed_out, StorageError::Unavailable(_)),
+            "{timed_out:?}"
+        );
+        sqlx::query("INSERT INTO turn (n) VALUES (0)")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        // Dropped, not committed: its write is undone and the turn passes on.
+        drop(first);
+        for task in waiting {
+            task.await.unwrap();
+        }
+        let written: Vec<i64> = sqlx::query_scalar("SELECT n FROM turn ORDER BY rowid")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(written, vec![1, 2, 3, 4, 5]);
+        db.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
