@@ -1001,8 +1001,8 @@ async fn unknown_database_scheme_is_refused_clearly() {
     );
 }
 
-/// `bench --only` with a text that names no page load is refused before anything is
-/// generated, with the loads it could name.
+/// `bench --only` with a text that names no load is refused before anything is generated,
+/// with the loads it could name.
 #[tokio::test]
 async fn bench_only_naming_no_load_is_refused() {
     let dir = support::temp_dir();
@@ -1015,8 +1015,9 @@ async fn bench_only_naming_no_load_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("--only names none of the page loads")
-            && stderr.contains("Ledige timer en dag"),
+        stderr.contains("--only names none of the loads")
+            && stderr.contains("Ledige timer en dag")
+            && stderr.contains("Morgenrush: bestill time kl. 08:00"),
         "{stderr}"
     );
     let made: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
