@@ -108,15 +108,15 @@ const STAFF_COLUMNS: &str = "id, office_id, role, given_name, family_name, pract
 
 /// The columns of a GP overview, each named with `gp_` before the name its mapping function
 /// reads, so that they can stand beside a person's and a session's in one statement (see
-/// [`gp_overview_joins`]): the practitioner as `gp`, the office as `o` and its services as
-/// `svc`.
+/// [`gp_overview_joins`]): the practitioner as `gp`, the office as `o`, and its services read
+/// in a subquery of their own.
 pub(crate) static GP_OVERVIEW_COLUMNS: LazyLock<String> = LazyLock::new(|| {
     // The practitioner's office is the office's `office_id`.
     let columns = format!(
         "gp.id AS practitioner_id, gp.given_name, gp.family_name, gp.kind, gp.locum_for_id, \
-         {OFFICE_COLUMNS}, svc.service"
+         {OFFICE_COLUMNS}"
     );
-    columns
+    let mut columns = columns
         .split(", ")
         .map(|column| match column.split_once(" AS ") {
             Some((expression, name)) => format!("{expression} AS gp_{name}"),
@@ -126,7 +126,14 @@ pub(crate) static GP_OVERVIEW_COLUMNS: LazyLock<String> = LazyLock::new(|| {
             }
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    // The services in one column: a row per service repeated every other column of the
+    // statement, the session's and the person's too.
+    columns.push_str(
+        ", (SELECT string_agg(svc.service, ',') FROM office_service svc \
+         WHERE svc.office_id = o.id) AS gp_services",
+    );
+    columns
 });
 
 /// The joins that bring [`GP_OVERVIEW_COLUMNS`] for the person whose id is `person_id` (SQL),
@@ -135,13 +142,12 @@ pub(crate) fn gp_overview_joins(person_id: &str) -> String {
     format!(
         "LEFT JOIN gp_list_entry l ON l.person_id = {person_id} \
          LEFT JOIN practitioner gp ON gp.id = l.practitioner_id \
-         LEFT JOIN gp_office o ON o.id = gp.office_id \
-         LEFT JOIN office_service svc ON svc.office_id = o.id"
+         LEFT JOIN gp_office o ON o.id = gp.office_id"
     )
 }
 
-/// A GP overview gathered from the rows of [`GP_OVERVIEW_COLUMNS`]: one per service the
-/// office offers, or one with no service when it offers none.
+/// A GP overview read from the row of [`GP_OVERVIEW_COLUMNS`], the office's services in one
+/// column separated by commas (none when it offers none).
 #[derive(Default)]
 pub(crate) struct GpOverviewRows {
     gp: Option<(Practitioner, Office)>,
@@ -158,8 +164,8 @@ impl GpOverviewRows {
             }
             self.gp = Some((practitioner_from_row(&row)?, office_from_row(&row)?));
         }
-        if let Some(service) = row.value::<Option<String>>("service")? {
-            self.services.push(service);
+        if let Some(services) = row.value::<Option<String>>("services")? {
+            self.services.extend(services.split(',').map(str::to_owned));
         }
         Ok(())
     }
@@ -193,14 +199,12 @@ impl Database {
     /// The citizen's GP with office and offered services, or `None` without a GP.
     #[tracing::instrument(skip_all)]
     pub async fn gp_overview(&self, person_id: i64) -> Result<Option<GpOverview>, StorageError> {
-        // One row per service the office offers (one row with no service when it offers
-        // none), so that the page needs one round trip.
+        // The services come in the same row, so that the page needs one round trip.
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT {} FROM gp_list_entry l \
                  JOIN practitioner gp ON gp.id = l.practitioner_id \
                  JOIN gp_office o ON o.id = gp.office_id \
-                 LEFT JOIN office_service svc ON svc.office_id = o.id \
                  WHERE l.person_id = $1",
                 *GP_OVERVIEW_COLUMNS
             )

@@ -248,7 +248,6 @@ impl Database {
                 "",
             )
         });
-        // One row per service of the GP's office: the session's columns repeat on each.
         static SQL_WITH_GP_OVERVIEW: LazyLock<String> = LazyLock::new(|| {
             sql(
                 &format!(", {}", *crate::offices::GP_OVERVIEW_COLUMNS),

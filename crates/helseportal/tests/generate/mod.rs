@@ -243,6 +243,16 @@ async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backe
             assert_eq!(session.person.id, citizen);
             let person = session.person;
             let gp = db.gp_overview(citizen).await.unwrap();
+            let office = gp
+                .as_ref()
+                .expect("every generated citizen has a GP")
+                .office
+                .id;
+            assert_eq!(
+                gp.as_ref().unwrap().services,
+                db.office_services(office).await.unwrap(),
+                "the overview's services are the office's"
+            );
             let facts = db.front_page_facts(citizen).await.unwrap();
             // The same, read in the session's statement, as the pages read them.
             for read in [
