@@ -127,8 +127,8 @@ pub(crate) static GP_OVERVIEW_COLUMNS: LazyLock<String> = LazyLock::new(|| {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    // The services in one column: a row per service repeated every other column of the
-    // statement, the session's and the person's too.
+    // The services in one column: with a row per service, every other column of the
+    // statement, the session's and the person's too, came again on each row.
     columns.push_str(
         ", (SELECT string_agg(svc.service, ',') FROM office_service svc \
          WHERE svc.office_id = o.id) AS gp_services",
