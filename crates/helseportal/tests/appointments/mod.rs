@@ -45,6 +45,11 @@ async fn slot_tomorrow(app: &TestApp, released: bool) -> i64 {
 }
 
 fn request<'a>(app: &TestApp, slot_id: i64, citizen_id: i64, key: &'a str) -> NewBooking<'a> {
+    request_at(app.clock_now(), slot_id, citizen_id, key)
+}
+
+/// A request as of `now`, for tasks that do not hold the app.
+fn request_at(now: i64, slot_id: i64, citizen_id: i64, key: &str) -> NewBooking<'_> {
     NewBooking {
         slot_id,
         citizen_id,
@@ -53,7 +58,7 @@ fn request<'a>(app: &TestApp, slot_id: i64, citizen_id: i64, key: &'a str) -> Ne
         reason: "Hodepine",
         message: "Ønsket timeavtale",
         idempotency_key: key,
-        now: app.clock_now(),
+        now,
         due_date: jiff::civil::date(2030, 1, 1),
     }
 }
@@ -79,18 +84,7 @@ async fn many_concurrent_requests_from_several_processes_give_a_slot_once(backen
         let db = pools[n % pools.len()].clone();
         tasks.push(tokio::spawn(async move {
             let key = format!("race-{n}");
-            db.request_booking(&NewBooking {
-                slot_id: slot,
-                citizen_id: kari,
-                booked_by_person_id: kari,
-                sender_name: "Kari Nordmann",
-                reason: "Hodepine",
-                message: "Ønsket timeavtale",
-                idempotency_key: &key,
-                now,
-                due_date: jiff::civil::date(2030, 1, 1),
-            })
-            .await
+            db.request_booking(&request_at(now, slot, kari, &key)).await
         }));
     }
     let mut won = 0;
@@ -155,18 +149,8 @@ async fn many_bookings_at_once_in_one_process_all_go_through(backend: Backend) {
             let db = app.db.clone();
             tokio::spawn(async move {
                 let key = format!("at-once-{slot_id}");
-                db.request_booking(&NewBooking {
-                    slot_id,
-                    citizen_id: kari,
-                    booked_by_person_id: kari,
-                    sender_name: "Kari Nordmann",
-                    reason: "Hodepine",
-                    message: "Ønsket timeavtale",
-                    idempotency_key: &key,
-                    now,
-                    due_date: jiff::civil::date(2030, 1, 1),
-                })
-                .await
+                db.request_booking(&request_at(now, slot_id, kari, &key))
+                    .await
             })
         })
         .collect();
