@@ -135,13 +135,7 @@ async fn many_bookings_at_once_in_one_process_all_go_through(backend: Backend) {
         .map(|slot| slot.id)
         .collect();
     assert_eq!(slot_ids.len(), REQUESTS as usize);
-    let kari = app
-        .db
-        .person_by_fnr(&crate::support::kari())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let kari = crate::support::person_id(&app.db, storage::DemoPersons::KARI_NORDMANN).await;
     let now = app.clock_now();
     let tasks: Vec<_> = slot_ids
         .iter()
