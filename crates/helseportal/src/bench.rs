@@ -426,18 +426,7 @@ impl PopulationRun<'_> {
             let wide = self.load(&base, &all, None, all.len() as u64, "GET")?;
             let peak = peak_memory_mb(server.pid());
             check_no_5xx(&wide, "1000 connections", self, failures);
-            print_line(WIDE_FRONT_PAGE, &wide, None, None, peak);
-            rows.push(Row {
-                engine: self.engine,
-                citizens: self.citizens,
-                scenario: WIDE_FRONT_PAGE,
-                connections: all.len() as u64,
-                portal: wide,
-                nginx: None,
-                storage: None,
-                peak_memory_mb: peak,
-                cpu: None,
-            });
+            self.record(rows, WIDE_FRONT_PAGE, all.len() as u64, wide, None, peak);
         }
 
         // The morning rush: at 08:00 the offices release the day's slots, and the citizens race.
@@ -469,18 +458,7 @@ impl PopulationRun<'_> {
                 options.seconds,
             )
             .await?;
-            print_line(RUSH, &rush, None, Some(&ceiling), peak);
-            rows.push(Row {
-                engine: self.engine,
-                citizens: self.citizens,
-                scenario: RUSH,
-                connections: options.connections,
-                portal: rush,
-                nginx: None,
-                storage: Some(ceiling),
-                peak_memory_mb: peak,
-                cpu: None,
-            });
+            self.record(rows, RUSH, options.connections, rush, Some(ceiling), peak);
         }
 
         // Scale-out: a second app process on the same PostgreSQL database serves the same
@@ -498,18 +476,14 @@ impl PopulationRun<'_> {
                 let both = combine(&a, &b);
                 check_no_5xx(&both, "scale-out front page", self, failures);
                 let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
-                print_line(TWO_PROCESSES_FRONT_PAGE, &both, None, None, peak);
-                rows.push(Row {
-                    engine: self.engine,
-                    citizens: self.citizens,
-                    scenario: TWO_PROCESSES_FRONT_PAGE,
-                    connections: options.connections,
-                    portal: both,
-                    nginx: None,
-                    storage: None,
-                    peak_memory_mb: peak,
-                    cpu: None,
-                });
+                self.record(
+                    rows,
+                    TWO_PROCESSES_FRONT_PAGE,
+                    options.connections,
+                    both,
+                    None,
+                    peak,
+                );
             }
             if options.wanted(TWO_PROCESSES_RUSH) {
                 let rush_both = release(&db, &office_ids, days[2]).await?;
@@ -519,24 +493,44 @@ impl PopulationRun<'_> {
                     .await?;
                 let both = combine(&a, &b);
                 let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
-                print_line(TWO_PROCESSES_RUSH, &both, None, None, peak);
-                rows.push(Row {
-                    engine: self.engine,
-                    citizens: self.citizens,
-                    scenario: TWO_PROCESSES_RUSH,
-                    connections: options.connections,
-                    portal: both,
-                    nginx: None,
-                    storage: None,
-                    peak_memory_mb: peak,
-                    cpu: None,
-                });
+                self.record(
+                    rows,
+                    TWO_PROCESSES_RUSH,
+                    options.connections,
+                    both,
+                    None,
+                    peak,
+                );
             }
             drop(second);
         }
         drop(server);
         db.close().await;
         Ok(())
+    }
+
+    /// Prints a load measured without nginx beside it and adds its row to the report.
+    fn record(
+        &self,
+        rows: &mut Vec<Row>,
+        scenario: &'static str,
+        connections: u64,
+        portal: LoadResult,
+        storage: Option<CeilingResult>,
+        peak_memory_mb: f64,
+    ) {
+        print_line(scenario, &portal, None, storage.as_ref(), peak_memory_mb);
+        rows.push(Row {
+            engine: self.engine,
+            citizens: self.citizens,
+            scenario,
+            connections,
+            portal,
+            nginx: None,
+            storage,
+            peak_memory_mb,
+            cpu: None,
+        });
     }
 
     /// Wins (redirects to the confirmation) must equal the slots now held, and no slot may be
