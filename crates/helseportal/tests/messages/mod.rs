@@ -1003,6 +1003,11 @@ async fn inbox_pages_and_searches(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
+    let empty = app.get("/innboks").await.text().await.unwrap();
+    assert!(
+        empty.contains("0 meldinger") && empty.contains("Ingen meldinger."),
+        "{empty}"
+    );
     let start = app.clock_now();
     for n in 0..25 {
         let subject = if n % 5 == 0 {
@@ -1043,6 +1048,11 @@ async fn inbox_pages_and_searches(backend: Backend) {
     assert_eq!(second.matches("Se detaljer").count(), 5);
     assert!(second.contains("Pollenallergi 0"));
     assert!(!second.contains("Spørsmål 24"));
+    // An empty search is no search: the first page.
+    let empty_search = app.get("/innboks?q=").await.text().await.unwrap();
+    assert!(empty_search.contains("25 meldinger"), "{empty_search}");
+    assert_eq!(empty_search.matches("Se detaljer").count(), 20);
+    assert_eq!(more_link(&empty_search), more);
 
     let search = app.get("/innboks?q=pollen").await.text().await.unwrap();
     assert!(search.contains("5 meldinger"), "{search}");
