@@ -396,7 +396,7 @@ impl Database {
         )
         .bind(slot_id)
         .bind(office_id)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -543,7 +543,7 @@ impl Database {
         .bind(answer_text)
         .bind(booking_id)
         .bind(from.code())
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -762,7 +762,7 @@ impl Database {
         )
         .bind(office_id)
         .bind(day.to_string())
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }

@@ -552,7 +552,7 @@ impl Database {
             .bind(office_id)
             .bind(from)
             .bind(to)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.write_connection().await?)
             .await?;
             for row in rows {
                 released.push((row.try_get("id")?, row.try_get("office_id")?));

@@ -201,11 +201,11 @@ impl Database {
     /// Begins a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so that two writers queue instead of failing when one's read
     /// snapshot went stale under the other's commit; and before that it waits for its turn
-    /// among this process's write transactions, first come first served. Without the turn,
-    /// writers waiting for SQLite's lock slept in its busy handler for 1 to 100 ms at a time,
-    /// growing with their wait: the lock stood free while they slept, and the one that had
-    /// waited longest slept longest (the morning rush's p99 at 4-7 times its p50). Writers of
-    /// other processes, and the writes outside a transaction, still wait in the busy handler.
+    /// among this process's writers, first come first served. Without the turn, writers
+    /// waiting for SQLite's lock slept in its busy handler for 1 to 100 ms at a time, growing
+    /// with their wait: the lock stood free while they slept, and the one that had waited
+    /// longest slept longest (the morning rush's p99 at 4-7 times its p50). Writers of other
+    /// processes still wait in the busy handler.
     pub(crate) async fn begin_write(&self) -> Result<WriteTransaction, StorageError> {
         self.begin_write_within(WRITE_TURN_TIMEOUT).await
     }
@@ -214,18 +214,7 @@ impl Database {
         &self,
         turn_timeout: Duration,
     ) -> Result<WriteTransaction, StorageError> {
-        let turn = match self.backend {
-            Backend::Sqlite => Some(
-                tokio::time::timeout(turn_timeout, Arc::clone(&self.write_turn).lock_owned())
-                    .await
-                    .map_err(|_| {
-                        StorageError::Unavailable(
-                            "the database was busy writing for too long".into(),
-                        )
-                    })?,
-            ),
-            Backend::Postgres => None,
-        };
+        let turn = self.write_turn_within(turn_timeout).await?;
         let transaction = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -234,6 +223,46 @@ impl Database {
             transaction,
             _turn: turn,
         })
+    }
+
+    /// A connection for one statement that writes outside a transaction. On SQLite it waits
+    /// for the process's turn to write first and holds it while in use, as a write
+    /// transaction does ([`Database::begin_write`]): the statement then queues with them
+    /// instead of sleeping in SQLite's busy handler while one of them writes.
+    pub(crate) async fn write_connection(&self) -> Result<WriteConnection, StorageError> {
+        self.write_connection_within(WRITE_TURN_TIMEOUT).await
+    }
+
+    async fn write_connection_within(
+        &self,
+        turn_timeout: Duration,
+    ) -> Result<WriteConnection, StorageError> {
+        let turn = self.write_turn_within(turn_timeout).await?;
+        Ok(WriteConnection {
+            connection: self.pool.acquire().await?,
+            _turn: turn,
+        })
+    }
+
+    /// On SQLite, this process's turn to write, waited for at most `turn_timeout`; none is
+    /// needed on PostgreSQL, whose writers lock only the rows they write.
+    async fn write_turn_within(
+        &self,
+        turn_timeout: Duration,
+    ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, StorageError> {
+        match self.backend {
+            Backend::Sqlite => {
+                tokio::time::timeout(turn_timeout, Arc::clone(&self.write_turn).lock_owned())
+                    .await
+                    .map(Some)
+                    .map_err(|_| {
+                        StorageError::Unavailable(
+                            "the database was busy writing for too long".into(),
+                        )
+                    })
+            }
+            Backend::Postgres => Ok(None),
+        }
     }
 }
 
@@ -272,6 +301,28 @@ impl std::ops::Deref for WriteTransaction {
 impl std::ops::DerefMut for WriteTransaction {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.transaction
+    }
+}
+
+/// A pooled connection from [`Database::write_connection`]: on SQLite it holds the process's
+/// turn to write until dropped. Statements run on it as on the connection (`&mut *conn`).
+pub(crate) struct WriteConnection {
+    // Declared before the turn, so back in the pool before the next writer's turn begins.
+    connection: sqlx::pool::PoolConnection<sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteConnection {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.connection
+    }
+}
+
+impl std::ops::DerefMut for WriteConnection {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.connection
     }
 }
 
@@ -404,7 +455,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sqlite_write_transactions_take_turns_in_the_order_they_came() {
+    async fn sqlite_writes_take_turns_in_the_order_they_came() {
         let dir = std::env::temp_dir().join(format!("hp-turn-{}", random_token()));
         let db = Database::connect(&format!("sqlite://{}/portal.db", dir.display()))
             .await
@@ -415,18 +466,23 @@ mod tests {
             .unwrap();
         let mut first = db.begin_write().await.unwrap();
         // While the first holds the turn, the next writers line up behind it, each writing
-        // its place in the line.
+        // its place in the line: transactions, and between them single statements outside a
+        // transaction.
         let mut waiting = Vec::new();
         for n in 1..=5_i64 {
             let writer = db.clone();
             waiting.push(tokio::spawn(async move {
-                let mut tx = writer.begin_write().await.unwrap();
-                sqlx::query("INSERT INTO turn (n) VALUES ($1)")
-                    .bind(n)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
+                let insert = sqlx::query("INSERT INTO turn (n) VALUES ($1)").bind(n);
+                if n % 2 == 0 {
+                    insert
+                        .execute(&mut *writer.write_connection().await.unwrap())
+                        .await
+                        .unwrap();
+                } else {
+                    let mut tx = writer.begin_write().await.unwrap();
+                    insert.execute(&mut *tx).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
             }));
             // Each is in line before the next comes: the turn is shared by this handle, the
             // first's guard, and per writer its handle and its wait for the lock.
@@ -436,6 +492,15 @@ mod tests {
         }
         let timed_out = db
             .begin_write_within(Duration::from_millis(50))
+            .await
+            .err()
+            .expect("the turn is held");
+        assert!(
+            matches!(timed_out, StorageError::Unavailable(_)),
+            "{timed_out:?}"
+        );
+        let timed_out = db
+            .write_connection_within(Duration::from_millis(50))
             .await
             .err()
             .expect("the turn is held");

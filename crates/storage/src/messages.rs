@@ -1203,7 +1203,7 @@ impl Database {
         .bind(office_id)
         .bind(practitioner_id)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(id)
     }
@@ -1233,7 +1233,7 @@ impl Database {
         sqlx::query("UPDATE message_draft SET practitioner_id = $1 WHERE id = $2 AND sent_thread_id IS NULL")
             .bind(practitioner_id)
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -1250,7 +1250,7 @@ impl Database {
         .bind(fields.tried.map(i64::from))
         .bind(&fields.treatment)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }
@@ -1285,7 +1285,7 @@ impl Database {
         .bind(size_bytes)
         .bind(storage_key)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.write_connection().await?)
         .await?;
         Ok(row.try_get("id")?)
     }
@@ -1301,7 +1301,7 @@ impl Database {
         )
         .bind(attachment_id)
         .bind(draft_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.write_connection().await?)
         .await?;
         Ok(row.map(|r| r.try_get("storage_key")).transpose()?)
     }
@@ -1651,7 +1651,7 @@ impl Database {
             .bind(now)
             .bind(thread_id)
             .bind(citizen_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -1722,7 +1722,7 @@ impl Database {
             .bind(thread_id)
             .bind(action)
             .bind(now)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -1794,7 +1794,7 @@ impl Database {
             .bind(person_id)
             .bind(from.to_string())
             .bind(to.to_string())
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }

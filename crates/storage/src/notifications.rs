@@ -508,7 +508,7 @@ impl Database {
         sqlx::query("UPDATE contact_details SET confirmed_at = $1 WHERE person_id = $2")
             .bind(now)
             .bind(person_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -528,7 +528,7 @@ impl Database {
             .bind(i64::from(details.notify_email))
             .bind(details.language.code())
             .bind(details.confirmed_at)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -767,7 +767,7 @@ impl Database {
         .bind(&recipient.address)
         .bind(reference)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }
@@ -785,7 +785,7 @@ impl Database {
         .bind(now)
         .bind(job.id)
         .bind(&job.claim_token)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -812,7 +812,7 @@ impl Database {
         .bind(error)
         .bind(job.id)
         .bind(&job.claim_token)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }

@@ -306,7 +306,7 @@ impl Database {
                 "timebestilling"
             })
             .bind(office_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }

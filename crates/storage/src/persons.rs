@@ -122,7 +122,7 @@ impl Database {
         .bind(street)
         .bind(postal_code)
         .bind(city)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.write_connection().await?)
         .await?;
         Ok(row.try_get("id")?)
     }
@@ -136,7 +136,7 @@ impl Database {
         sqlx::query("INSERT INTO parental_responsibility (parent_id, child_id) VALUES ($1, $2)")
             .bind(parent_id)
             .bind(child_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -207,7 +207,7 @@ impl Database {
         .bind(person_id)
         .bind(level.code())
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }
@@ -217,7 +217,7 @@ impl Database {
     pub async fn withdraw_consent(&self, person_id: i64) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM consent WHERE person_id = $1")
             .bind(person_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }

@@ -153,7 +153,7 @@ impl Database {
         .bind(subject_id)
         .bind(&csrf_token)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(NewSession { token, csrf_token })
     }
@@ -327,7 +327,7 @@ impl Database {
         if now - session.last_seen_at >= idle_limit {
             sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
                 .bind(token_hash)
-                .execute(self.pool())
+                .execute(&mut *self.write_connection().await?)
                 .await?;
             return Ok(SessionLookup::Expired);
         }
@@ -335,7 +335,7 @@ impl Database {
             sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(token_hash)
-                .execute(self.pool())
+                .execute(&mut *self.write_connection().await?)
                 .await?;
             session.last_seen_at = now;
         }
@@ -362,7 +362,7 @@ impl Database {
         sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(hash_token(token))
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -371,7 +371,7 @@ impl Database {
     pub async fn delete_session(&self, token: &str) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
             .bind(hash_token(token))
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -385,7 +385,7 @@ impl Database {
         sqlx::query("DELETE FROM web_session WHERE kind = $1 AND subject_id = $2")
             .bind(kind.code())
             .bind(subject_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -399,15 +399,15 @@ impl Database {
     ) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM web_session WHERE last_seen_at < $1")
             .bind(sessions_before)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         sqlx::query("DELETE FROM login_attempt WHERE created_at < $1")
             .bind(logins_before)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         sqlx::query("DELETE FROM idp_code WHERE created_at < $1")
             .bind(logins_before)
-            .execute(self.pool())
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -430,7 +430,7 @@ impl Database {
         .bind(&attempt.nonce)
         .bind(&attempt.pkce_verifier)
         .bind(attempt.created_at)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(id)
     }
@@ -442,7 +442,7 @@ impl Database {
             "DELETE FROM login_attempt WHERE id_hash = $1 RETURNING kind, state, nonce, pkce_verifier, created_at",
         )
         .bind(hash_token(id))
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.write_connection().await?)
         .await?;
         row.map(|row| {
             let kind: String = row.try_get("kind")?;
@@ -473,7 +473,7 @@ impl Database {
         .bind(&code.nonce)
         .bind(&code.code_challenge)
         .bind(code.created_at)
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(secret)
     }
@@ -486,7 +486,7 @@ impl Database {
              RETURNING client_id, redirect_uri, fnr, nonce, code_challenge, created_at",
         )
         .bind(hash_token(code))
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.write_connection().await?)
         .await?;
         row.map(|row| {
             Ok(IdpCode {

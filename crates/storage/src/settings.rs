@@ -15,7 +15,7 @@ impl Database {
         )
         .bind(key)
         .bind(make())
-        .execute(self.pool())
+        .execute(&mut *self.write_connection().await?)
         .await?;
         let row = sqlx::query("SELECT value FROM app_setting WHERE key = $1")
             .bind(key)
