@@ -146,41 +146,25 @@ pub(crate) fn gp_overview_joins(person_id: &str) -> String {
     )
 }
 
-/// A GP overview read from the row of [`GP_OVERVIEW_COLUMNS`], the office's services in one
-/// column separated by commas (none when it offers none).
-#[derive(Default)]
-pub(crate) struct GpOverviewRows {
-    gp: Option<(Practitioner, Office)>,
-    services: Vec<String>,
-}
-
-impl GpOverviewRows {
-    pub(crate) fn add(&mut self, row: &impl ReadRow) -> Result<(), StorageError> {
-        let row = Prefixed { prefix: "gp_", row };
-        if self.gp.is_none() {
-            // A person without a GP: the joins found nothing.
-            if row.value::<Option<i64>>("practitioner_id")?.is_none() {
-                return Ok(());
-            }
-            self.gp = Some((practitioner_from_row(&row)?, office_from_row(&row)?));
-        }
-        if let Some(services) = row.value::<Option<String>>("services")? {
-            self.services.extend(services.split(',').map(str::to_owned));
-        }
-        Ok(())
+/// The GP overview in a row of [`GP_OVERVIEW_COLUMNS`], the office's services in one column
+/// separated by commas (none when it offers none); `None` for a person without a GP, whose
+/// row the joins left empty.
+pub(crate) fn gp_overview_from_row(row: &impl ReadRow) -> Result<Option<GpOverview>, StorageError> {
+    let row = Prefixed { prefix: "gp_", row };
+    if row.value::<Option<i64>>("practitioner_id")?.is_none() {
+        return Ok(None);
     }
-
-    pub(crate) fn finish(self) -> Option<GpOverview> {
-        let (practitioner, office) = self.gp?;
-        Some(GpOverview {
-            practitioner,
-            office,
-            services: GpService::ALL
-                .into_iter()
-                .filter(|s| self.services.iter().any(|c| c == s.code()))
-                .collect(),
-        })
-    }
+    let practitioner = practitioner_from_row(&row)?;
+    let office = office_from_row(&row)?;
+    let services = row.value::<Option<String>>("services")?.unwrap_or_default();
+    Ok(Some(GpOverview {
+        practitioner,
+        office,
+        services: GpService::ALL
+            .into_iter()
+            .filter(|s| services.split(',').any(|c| c == s.code()))
+            .collect(),
+    }))
 }
 
 /// A row whose columns are read with a prefix before their names.
@@ -209,12 +193,12 @@ impl Database {
                 *GP_OVERVIEW_COLUMNS
             )
         });
-        let mut gathered = GpOverviewRows::default();
-        self.read(&SQL)
+        Ok(self
+            .read(&SQL)
             .bind(person_id)
-            .all(|row| gathered.add(row))
-            .await?;
-        Ok(gathered.finish())
+            .optional(|row| gp_overview_from_row(row))
+            .await?
+            .flatten())
     }
 
     #[tracing::instrument(skip_all)]

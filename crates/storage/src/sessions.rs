@@ -260,40 +260,32 @@ impl Database {
             Some(PageRead::FrontPageFacts) => &SQL_WITH_FRONT_PAGE_FACTS,
             Some(PageRead::GpOverview) => &SQL_WITH_GP_OVERVIEW,
         };
-        let mut found = None;
-        let mut front_page_facts = None;
-        let mut gp_overview = crate::offices::GpOverviewRows::default();
-        self.read(statement)
+        let found = self
+            .read(statement)
             .bind(token_hash.as_str())
             .bind(SessionKind::Citizen.code())
-            .all(|row| {
-                if found.is_none() {
-                    let consent = match row.value::<Option<String>>("consent_level")? {
-                        Some(_) => {
-                            Some(consent_from_row(row, "consent_level", "consent_given_at")?)
-                        }
-                        None => None,
-                    };
-                    found = Some((session_from_row(row)?, person_from_row(row)?, consent));
-                    if page_read == Some(PageRead::FrontPageFacts) {
-                        front_page_facts = Some(crate::messages::front_page_facts_from_row(row)?);
-                    }
-                }
-                if page_read == Some(PageRead::GpOverview) {
-                    gp_overview.add(row)?;
-                }
-                Ok(())
+            // Read in the order of the columns, which the rows find fastest.
+            .optional(|row| {
+                let session = session_from_row(row)?;
+                let person = person_from_row(row)?;
+                let consent = match row.value::<Option<String>>("consent_level")? {
+                    Some(_) => Some(consent_from_row(row, "consent_level", "consent_given_at")?),
+                    None => None,
+                };
+                let page_data = match page_read {
+                    None => None,
+                    Some(PageRead::FrontPageFacts) => Some(PageData::FrontPageFacts(
+                        crate::messages::front_page_facts_from_row(row)?,
+                    )),
+                    Some(PageRead::GpOverview) => Some(PageData::GpOverview(Box::new(
+                        crate::offices::gp_overview_from_row(row)?,
+                    ))),
+                };
+                Ok((session, person, consent, page_data))
             })
             .await?;
-        let Some((session, person, consent)) = found else {
+        let Some((session, person, consent, page_data)) = found else {
             return Ok((CitizenLookup::Missing, None));
-        };
-        let page_data = match page_read {
-            None => None,
-            Some(PageRead::FrontPageFacts) => front_page_facts.map(PageData::FrontPageFacts),
-            Some(PageRead::GpOverview) => {
-                Some(PageData::GpOverview(Box::new(gp_overview.finish())))
-            }
         };
         Ok(
             match self
