@@ -219,8 +219,8 @@ impl Database {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(WriteTransaction {
-            transaction,
+        Ok(InWriteTurn {
+            inner: transaction,
             _turn: turn,
         })
     }
@@ -238,8 +238,8 @@ impl Database {
         turn_timeout: Duration,
     ) -> Result<WriteConnection, StorageError> {
         let turn = self.write_turn_within(turn_timeout).await?;
-        Ok(WriteConnection {
-            connection: self.pool.acquire().await?,
+        Ok(InWriteTurn {
+            inner: self.pool.acquire().await?,
             _turn: turn,
         })
     }
@@ -270,59 +270,43 @@ impl Database {
 /// timeout lets a writer wait for the lock.
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A transaction begun by [`Database::begin_write`]; it holds the process's turn to write on
-/// SQLite until it is committed, rolled back or dropped. Statements run on it as on the
+/// A connection used in the process's turn to write on SQLite, which it holds until dropped
+/// (or, for a transaction, committed or rolled back). Statements run on it as on the
 /// connection (`&mut *tx`).
-pub(crate) struct WriteTransaction {
+pub(crate) struct InWriteTurn<C> {
     // Declared before the turn, so dropped first: an abandoned transaction's rollback is
-    // queued before the next writer's turn begins.
-    transaction: sqlx::Transaction<'static, sqlx::Any>,
+    // queued, and a connection is back in the pool, before the next writer's turn begins.
+    inner: C,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
+
+/// A transaction begun by [`Database::begin_write`].
+pub(crate) type WriteTransaction = InWriteTurn<sqlx::Transaction<'static, sqlx::Any>>;
+
+/// A pooled connection from [`Database::write_connection`], for one statement.
+pub(crate) type WriteConnection = InWriteTurn<sqlx::pool::PoolConnection<sqlx::Any>>;
 
 impl WriteTransaction {
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.transaction.commit().await
+        self.inner.commit().await
     }
 
     pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.transaction.rollback().await
+        self.inner.rollback().await
     }
 }
 
-impl std::ops::Deref for WriteTransaction {
+impl<C: std::ops::Deref<Target = sqlx::AnyConnection>> std::ops::Deref for InWriteTurn<C> {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &Self::Target {
-        &self.transaction
+        &self.inner
     }
 }
 
-impl std::ops::DerefMut for WriteTransaction {
+impl<C: std::ops::DerefMut<Target = sqlx::AnyConnection>> std::ops::DerefMut for InWriteTurn<C> {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.transaction
-    }
-}
-
-/// A pooled connection from [`Database::write_connection`]: on SQLite it holds the process's
-/// turn to write until dropped. Statements run on it as on the connection (`&mut *conn`).
-pub(crate) struct WriteConnection {
-    // Declared before the turn, so back in the pool before the next writer's turn begins.
-    connection: sqlx::pool::PoolConnection<sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl std::ops::Deref for WriteConnection {
-    type Target = sqlx::AnyConnection;
-
-    fn deref(&self) -> &Self::Target {
-        &self.connection
-    }
-}
-
-impl std::ops::DerefMut for WriteConnection {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.connection
+        &mut self.inner
     }
 }
 
