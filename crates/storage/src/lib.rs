@@ -84,8 +84,8 @@ pub struct Database {
     backend: Backend,
     /// The connections the frequent reads go through (see `reads`).
     readers: reads::Readers,
-    /// On SQLite, whose writer's lock admits one at a time, the write transactions of this
-    /// process take turns here first (see [`Database::begin_write`]).
+    /// On SQLite, whose writer's lock admits one at a time, this process's writers take turns
+    /// here first (see [`Database::begin_write`] and [`Database::write_connection`]).
     write_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -266,8 +266,8 @@ impl Database {
     }
 }
 
-/// How long a write transaction waits for its turn on SQLite: as long as SQLite's own busy
-/// timeout lets a writer wait for the lock.
+/// How long a writer waits for its turn on SQLite: as long as SQLite's own busy timeout lets
+/// a writer wait for the lock.
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection used in the process's turn to write on SQLite, which it holds until dropped
