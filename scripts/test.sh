@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Helseportal's one test command. On a fresh Debian 12 machine (as root) it installs
 # what the tests need, then runs every check and test:
-#   formatting, clippy, debug build, cargo test (SQLite and PostgreSQL), and the
-#   browser tests in tests/browser (Chromium, axe-core, a real OpenID Connect provider).
+#   formatting, clippy, debug build, cargo test (SQLite and PostgreSQL, and a small run of
+#   `helseportal bench` with wrk and nginx), and the browser tests in tests/browser (Chromium,
+#   axe-core, a real OpenID Connect provider).
 # Throw-away PostgreSQL, S3 (moto) and SMTP (aiosmtpd) servers run for the duration and are
 # stopped at the end.
 set -euo pipefail
@@ -55,11 +56,15 @@ step() {
 # --- a. Debian packages -------------------------------------------------------------
 step "Debian packages"
 missing=()
-for pkg in postgresql chromium chromium-driver openssl; do
+for pkg in postgresql chromium chromium-driver openssl wrk; do
   if ! dpkg -s "$pkg" >/dev/null 2>&1; then
     missing+=("$pkg")
   fi
 done
+# The benchmark's own test drives it with wrk against nginx; any nginx package will do.
+if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+  missing+=(nginx-light)
+fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "missing: ${missing[*]}; installing"
   sudo=()
@@ -68,9 +73,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   fi
   "${sudo[@]}" apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    postgresql chromium chromium-driver openssl fonts-dejavu-core
+    "${missing[@]}" fonts-dejavu-core
 else
-  echo "postgresql, chromium, chromium-driver and openssl are installed"
+  echo "postgresql, chromium, chromium-driver, openssl, wrk and nginx are installed"
 fi
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "/usr/bin/chromium is missing after installing the chromium package" >&2

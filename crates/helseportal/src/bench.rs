@@ -1,8 +1,9 @@
 //! `helseportal bench`: the portal under load at national scale, measured against the physical
 //! limits of the same machine in the same run.
 //!
-//! For each engine and population it generates the population, starts `helseportal serve`,
-//! logs citizens in through the built-in identity provider, and drives the pages with `wrk`.
+//! For each engine it generates every population, starts `helseportal serve` on each, logs
+//! citizens in through the built-in identity provider, and drives each load with `wrk` on the
+//! populations in turn, so that the sizes are compared on the same stretch of time.
 //! Each page is compared with nginx serving the same bytes as a static file (the HTTP ceiling)
 //! and with the same storage calls run in process without HTTP (the storage ceiling). It
 //! asserts while it measures: no 5xx answer, and no slot held twice after the morning rush.
@@ -175,6 +176,9 @@ pub async fn run(mut options: BenchOptions) -> Result<(), String> {
         engines.push("PostgreSQL");
     }
     for engine in engines {
+        // Every population of the engine is served at once, and each load runs on them one
+        // after the other: the sizes are compared minutes apart at most, not a whole run.
+        let mut populations = Vec::new();
         for &citizens in &options.populations {
             let url = match engine {
                 "SQLite" => {
@@ -192,13 +196,16 @@ pub async fn run(mut options: BenchOptions) -> Result<(), String> {
                 }
             };
             println!("\n==> {engine}, {citizens} citizens");
-            let run = PopulationRun {
-                options: &options,
-                engine,
-                citizens,
-                url,
-            };
-            run.measure(&mut rows, &mut failures).await?;
+            populations.push(Population::prepare(&options, engine, citizens, url).await?);
+        }
+        println!("\n==> {engine}: the loads, each on every population in turn");
+        let first_row = rows.len();
+        measure_pages(&options, &populations, &mut rows, &mut failures).await?;
+        measure_rest(&options, &populations, &mut rows, &mut failures).await?;
+        // The report lists each population's loads together (the sort keeps the loads' order).
+        rows[first_row..].sort_by_key(|row| row.citizens);
+        for population in populations {
+            population.close().await;
         }
     }
     let report = render_report(&options, &rows, &failures);
@@ -222,23 +229,51 @@ impl BenchOptions {
     fn wanted(&self, load: &str) -> bool {
         self.only.as_deref().is_none_or(|only| load.contains(only))
     }
+
+    /// Half of a load's time, for the loads measured in two halves.
+    fn half_seconds(&self) -> u64 {
+        self.seconds.div_ceil(2).max(1)
+    }
 }
 
-struct PopulationRun<'a> {
+/// A population generated, served and logged in: ready for the loads.
+struct Population<'a> {
     options: &'a BenchOptions,
     engine: &'static str,
     citizens: u64,
     url: String,
+    db: Database,
+    server: Running,
+    base: String,
+    /// The files of this population's servers (logs, attachments, outbox).
+    dir: PathBuf,
+    sessions: Vec<Session>,
+    /// The citizens with 10,000 threads.
+    heavy_sessions: Vec<Session>,
+    /// The days with slots; the first three are held back for the rushes.
+    days: Vec<jiff::civil::Date>,
+    /// PostgreSQL's process, whose children serve the connections.
+    database_pid: Option<u32>,
 }
 
-impl PopulationRun<'_> {
-    async fn measure(&self, rows: &mut Vec<Row>, failures: &mut Vec<String>) -> Result<(), String> {
-        let options = self.options;
-        let db = Database::connect(&self.url)
-            .await
-            .map_err(|e| e.to_string())?;
+/// A page load: the requests, and the storage calls the handler makes for each.
+struct PageLoad {
+    name: &'static str,
+    targets: Vec<Target>,
+    call: ReadCall,
+}
+
+impl<'a> Population<'a> {
+    /// Generates the population, starts its server and logs its citizens in.
+    async fn prepare(
+        options: &'a BenchOptions,
+        engine: &'static str,
+        citizens: u64,
+        url: String,
+    ) -> Result<Self, String> {
+        let db = Database::connect(&url).await.map_err(|e| e.to_string())?;
         db.migrate().await.map_err(|e| e.to_string())?;
-        let plan = PopulationPlan::new(self.citizens, options.heavy_inbox_citizens);
+        let plan = PopulationPlan::new(citizens, options.heavy_inbox_citizens);
         let started = Instant::now();
         let now = jiff::Timestamp::now().as_second();
         let report = db
@@ -252,20 +287,24 @@ impl PopulationRun<'_> {
             report.total_rows() as f64 / seconds.max(0.001)
         );
 
+        let dir = options
+            .work_dir
+            .join(format!("{}-{citizens}", engine.to_lowercase()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let port = free_port()?;
-        let server = start_server(&self.url, port, &options.work_dir, "serve-1")?;
+        let server = start_server(&url, port, &dir, "serve-1")?;
         let base = format!("http://127.0.0.1:{port}");
         wait_until_healthy(&base).await?;
 
         // Citizens of the first two offices with services (the same structure at any size),
         // and the heavy-inbox citizens.
         let offices: Vec<u64> = plan.offices_with_services().take(2).collect();
-        let mut citizens: Vec<u64> = Vec::new();
+        let mut logged_in: Vec<u64> = Vec::new();
         let mut n = 0;
-        while citizens.len() < usize::try_from(options.sessions).unwrap_or(1000) {
+        while logged_in.len() < usize::try_from(options.sessions).unwrap_or(1000) {
             let office = offices[usize::try_from(n % 2).unwrap_or(0) % offices.len()];
             match plan.citizen_of_office(office, n / 2) {
-                Some(citizen) if !plan.is_heavy(citizen) => citizens.push(citizen),
+                Some(citizen) if !plan.is_heavy(citizen) => logged_in.push(citizen),
                 Some(_) => {}
                 None if n > 10 * options.sessions => break,
                 None => {}
@@ -274,7 +313,7 @@ impl PopulationRun<'_> {
         }
         let heavy: Vec<u64> = (0..plan.heavy_inbox_citizens).collect();
         let login_started = Instant::now();
-        let sessions = login_all(&base, &db, &plan, &citizens).await?;
+        let sessions = login_all(&base, &db, &plan, &logged_in).await?;
         let heavy_sessions = login_all(&base, &db, &plan, &heavy).await?;
         db.refresh_session_statistics()
             .await
@@ -285,12 +324,34 @@ impl PopulationRun<'_> {
             heavy_sessions.len(),
             login_started.elapsed().as_secs_f64()
         );
-
         let days = storage::slot_days(now).map_err(|e| e.to_string())?;
-        let open_day = days
-            .get(storage::HELD_BACK_DAYS)
-            .copied()
-            .ok_or("no open day")?;
+        if days.len() <= storage::HELD_BACK_DAYS {
+            return Err("no open day".into());
+        }
+        let database_pid = db
+            .server_process_id()
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(parent_pid);
+        Ok(Self {
+            options,
+            engine,
+            citizens,
+            url,
+            db,
+            server,
+            base,
+            dir,
+            sessions,
+            heavy_sessions,
+            days,
+            database_pid,
+        })
+    }
+
+    /// The page loads, in the order of [`LOADS`].
+    fn page_loads(&self) -> Vec<PageLoad> {
+        let open_day = self.days[storage::HELD_BACK_DAYS];
         let slots_path = |s: &Session| {
             format!(
                 "/bestill-time/behandler/{}?maaned={}&dag={open_day}",
@@ -299,214 +360,83 @@ impl PopulationRun<'_> {
             )
         };
         let search = "blodpr%C3%B8ve";
-        let scenarios: Vec<(&'static str, Vec<Target>, Option<ReadCall>)> = vec![
-            (
-                FRONT_PAGE,
-                targets(&sessions, |_| "/".into()),
-                Some(ReadCall::FrontPage),
-            ),
-            (
-                GP_PAGE,
-                targets(&sessions, |_| "/fastlege".into()),
-                Some(ReadCall::GpPage),
-            ),
-            (
-                INBOX_PAGE,
-                targets(&heavy_sessions, |_| "/innboks".into()),
-                Some(ReadCall::Inbox(None)),
-            ),
-            (
-                INBOX_SEARCH,
-                targets(&heavy_sessions, |_| format!("/innboks?q={search}")),
-                Some(ReadCall::Inbox(Some("blodprøve"))),
-            ),
-            (
-                FREE_SLOTS,
-                targets(&sessions, slots_path),
-                Some(ReadCall::FreeSlots(open_day)),
-            ),
-        ];
-        let static_dir = options.work_dir.join("static");
-        std::fs::create_dir_all(&static_dir).map_err(|e| e.to_string())?;
-        let nginx_port = free_port()?;
-        // PostgreSQL's processes are the children of the one that started them.
-        let database_pid = db
-            .server_process_id()
-            .await
-            .map_err(|e| e.to_string())?
-            .and_then(parent_pid);
-        for (index, (name, scenario_targets, call)) in scenarios.into_iter().enumerate() {
-            if !options.wanted(name) {
-                continue;
-            }
-            // nginx serves the bytes the portal answers for the first target.
-            let file_name = format!("page{index}.html");
-            let bytes = fetch(&base, &scenario_targets[0]).await?;
-            std::fs::write(static_dir.join(&file_name), &bytes).map_err(|e| e.to_string())?;
-            let nginx_targets: Vec<Target> = scenario_targets
-                .iter()
-                .map(|t| Target {
-                    path: format!("/{file_name}"),
-                    ..t.clone()
-                })
-                .collect();
-            // The portal's load is split in two halves around nginx's, so that both are
-            // measured over the same stretch of time on a machine whose speed drifts.
-            let half = options.seconds.div_ceil(2).max(1);
-            let nginx_server = start_nginx(&options.work_dir, &static_dir, nginx_port)?;
-            wait_for_port(nginx_port).await?;
-            let cpu_before = CpuTimes::now(server.pid(), database_pid);
-            let half_load = |base: &str| {
-                self.load_for(
-                    base,
-                    &scenario_targets,
-                    None,
-                    options.connections,
-                    "GET",
-                    half,
-                )
-            };
-            let first = half_load(&base)?;
-            let mut cpu_spent = CpuTimes::now(server.pid(), database_pid).since(&cpu_before);
-            let nginx = self.load_for(
-                &format!("http://127.0.0.1:{nginx_port}"),
-                &nginx_targets,
-                None,
-                options.connections,
-                "GET",
-                2 * half,
-            )?;
-            let cpu_before = CpuTimes::now(server.pid(), database_pid);
-            let second = half_load(&base)?;
-            cpu_spent.add(&CpuTimes::now(server.pid(), database_pid).since(&cpu_before));
-            drop(nginx_server);
-            let portal = first.followed_by(&second);
-            let cpu = cpu_spent.per_request(portal.requests);
-            let peak = peak_memory_mb(server.pid());
-            let storage = match call {
-                Some(call) => Some(
-                    storage_ceiling(
-                        &db,
-                        &sessions_for(&scenario_targets),
-                        call,
-                        options.connections,
-                        options.seconds,
-                    )
-                    .await?,
-                ),
-                None => None,
-            };
-            check_no_5xx(&portal, name, self, failures);
-            print_line(name, &portal, Some(&nginx), storage.as_ref(), peak);
-            if let Some(cpu) = cpu {
-                println!(
-                    "{:<40} CPU per answer: portal {:.0} µs, database {}",
-                    "",
-                    cpu.portal_us,
-                    cpu.database_us
-                        .map_or("in the portal".to_owned(), |us| format!("{us:.0} µs"))
-                );
-            }
-            rows.push(Row {
-                engine: self.engine,
-                citizens: self.citizens,
-                scenario: name,
-                connections: options.connections,
-                portal,
-                nginx: Some(nginx),
-                storage,
-                peak_memory_mb: peak,
-                cpu,
-            });
-        }
+        vec![
+            PageLoad {
+                name: FRONT_PAGE,
+                targets: targets(&self.sessions, |_| "/".into()),
+                call: ReadCall::FrontPage,
+            },
+            PageLoad {
+                name: GP_PAGE,
+                targets: targets(&self.sessions, |_| "/fastlege".into()),
+                call: ReadCall::GpPage,
+            },
+            PageLoad {
+                name: INBOX_PAGE,
+                targets: targets(&self.heavy_sessions, |_| "/innboks".into()),
+                call: ReadCall::Inbox(None),
+            },
+            PageLoad {
+                name: INBOX_SEARCH,
+                targets: targets(&self.heavy_sessions, |_| format!("/innboks?q={search}")),
+                call: ReadCall::Inbox(Some("blodprøve")),
+            },
+            PageLoad {
+                name: FREE_SLOTS,
+                targets: targets(&self.sessions, slots_path),
+                call: ReadCall::FreeSlots(open_day),
+            },
+        ]
+    }
 
-        // 1,000 connections at once, one per session: the memory at 1,000 concurrent sessions.
-        if options.wanted(WIDE_FRONT_PAGE) {
-            let all = targets(&sessions, |_| "/".into());
-            let wide = self.load(&base, &all, None, all.len() as u64, "GET")?;
-            let peak = peak_memory_mb(server.pid());
-            check_no_5xx(&wide, "1000 connections", self, failures);
-            self.record(rows, WIDE_FRONT_PAGE, all.len() as u64, wide, None, peak);
-        }
+    fn cpu_times(&self) -> CpuTimes {
+        CpuTimes::now(self.server.pid(), self.database_pid)
+    }
 
-        // The morning rush: at 08:00 the offices release the day's slots, and the citizens race.
-        let office_ids: Vec<i64> = {
-            let mut ids: Vec<i64> = sessions.iter().map(|s| s.office_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        };
-        let rush_targets = targets(&sessions, |_| "/bestill-time/se-gjennom".into());
-        if options.wanted(RUSH) {
-            let rush_web = release(&db, &office_ids, days[0]).await?;
-            let rush = self.load(
-                &base,
-                &rush_targets,
-                Some(&rush_web),
-                options.connections,
-                "POST",
-            )?;
-            let peak = peak_memory_mb(server.pid());
-            self.check_rush(&db, &rush_web, &[&rush], "rush", failures)
-                .await?;
-            let rush_storage = release(&db, &office_ids, days[1]).await?;
-            let ceiling = storage_ceiling(
-                &db,
-                &sessions,
-                ReadCall::Booking(Arc::new(rush_storage.clone())),
-                options.connections,
-                options.seconds,
-            )
+    /// The offices of the logged-in citizens, whose slots the rushes release.
+    fn office_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.sessions.iter().map(|s| s.office_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The booking form's page, for every session.
+    fn rush_targets(&self) -> Vec<Target> {
+        targets(&self.sessions, |_| "/bestill-time/se-gjennom".into())
+    }
+
+    /// The morning rush: at 08:00 the offices release the day's slots, and the citizens race.
+    async fn rush(&self, rows: &mut Vec<Row>, failures: &mut Vec<String>) -> Result<(), String> {
+        let options = self.options;
+        let office_ids = self.office_ids();
+        let rush_web = release(&self.db, &office_ids, self.days[0]).await?;
+        let rush = self.load(
+            &self.base,
+            &self.rush_targets(),
+            Some(&rush_web),
+            options.connections,
+            "POST",
+        )?;
+        let peak = peak_memory_mb(self.server.pid());
+        self.check_rush(&rush_web, &[&rush], "rush", failures)
             .await?;
-            self.record(rows, RUSH, options.connections, rush, Some(ceiling), peak);
-        }
-
-        // Scale-out: a second app process on the same PostgreSQL database serves the same
-        // sessions, and both race for the same released slots.
-        let two_processes = [TWO_PROCESSES_FRONT_PAGE, TWO_PROCESSES_RUSH];
-        if self.engine == "PostgreSQL" && two_processes.iter().any(|load| options.wanted(load)) {
-            let port2 = free_port()?;
-            let second = start_server(&self.url, port2, &options.work_dir, "serve-2")?;
-            let base2 = format!("http://127.0.0.1:{port2}");
-            wait_until_healthy(&base2).await?;
-            let half = options.connections / 2;
-            if options.wanted(TWO_PROCESSES_FRONT_PAGE) {
-                let front = targets(&sessions, |_| "/".into());
-                let (a, b) = self.load_pair(&base, &base2, &front, None, half, "GET")?;
-                let both = combine(&a, &b);
-                check_no_5xx(&both, "scale-out front page", self, failures);
-                let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
-                self.record(
-                    rows,
-                    TWO_PROCESSES_FRONT_PAGE,
-                    options.connections,
-                    both,
-                    None,
-                    peak,
-                );
-            }
-            if options.wanted(TWO_PROCESSES_RUSH) {
-                let rush_both = release(&db, &office_ids, days[2]).await?;
-                let (a, b) =
-                    self.load_pair(&base, &base2, &rush_targets, Some(&rush_both), half, "POST")?;
-                self.check_rush(&db, &rush_both, &[&a, &b], "two-process rush", failures)
-                    .await?;
-                let both = combine(&a, &b);
-                let peak = peak_memory_mb(server.pid()).max(peak_memory_mb(second.pid()));
-                self.record(
-                    rows,
-                    TWO_PROCESSES_RUSH,
-                    options.connections,
-                    both,
-                    None,
-                    peak,
-                );
-            }
-            drop(second);
-        }
-        drop(server);
-        db.close().await;
+        let rush_storage = release(&self.db, &office_ids, self.days[1]).await?;
+        let ceiling = storage_ceiling(
+            &self.db,
+            &self.sessions,
+            ReadCall::Booking(Arc::new(rush_storage)),
+            options.connections,
+            options.seconds,
+        )
+        .await?;
+        self.record(rows, RUSH, options.connections, rush, Some(ceiling), peak);
         Ok(())
+    }
+
+    async fn close(self) {
+        drop(self.server);
+        self.db.close().await;
     }
 
     /// Prints a load measured without nginx beside it and adds its row to the report.
@@ -519,7 +449,14 @@ impl PopulationRun<'_> {
         storage: Option<CeilingResult>,
         peak_memory_mb: f64,
     ) {
-        print_line(scenario, &portal, None, storage.as_ref(), peak_memory_mb);
+        print_line(
+            scenario,
+            self.citizens,
+            &portal,
+            None,
+            storage.as_ref(),
+            peak_memory_mb,
+        );
         rows.push(Row {
             engine: self.engine,
             citizens: self.citizens,
@@ -537,12 +474,12 @@ impl PopulationRun<'_> {
     /// held twice.
     async fn check_rush(
         &self,
-        db: &Database,
         slots: &Released,
         runs: &[&LoadResult],
         what: &str,
         failures: &mut Vec<String>,
     ) -> Result<(), String> {
+        let db = &self.db;
         let slot_ids: Vec<i64> = slots.values().flatten().copied().collect();
         let wins: u64 = runs.iter().map(|r| r.status_3xx).sum();
         let held = db
@@ -555,7 +492,8 @@ impl PopulationRun<'_> {
             .map_err(|e| e.to_string())?;
         let twice = db.slots_held_twice().await.map_err(|e| e.to_string())?;
         println!(
-            "{what}: {} slots released, {wins} won, {held} held, {bookings} bookings, {twice} held twice",
+            "{} citizens, {what}: {} slots released, {wins} won, {held} held, {bookings} bookings, {twice} held twice",
+            self.citizens,
             slot_ids.len()
         );
         let prefix = format!("{} {} citizens, {what}", self.engine, self.citizens);
@@ -602,20 +540,20 @@ impl PopulationRun<'_> {
         run_wrk(base, &script, connections, seconds)
     }
 
-    /// The same load against two app processes at once.
+    /// The same load against this population's server and a second one at once, for
+    /// `seconds`.
     fn load_pair(
         &self,
-        base: &str,
         base2: &str,
         targets: &[Target],
         slots: Option<&Released>,
         connections: u64,
         method: &str,
+        seconds: u64,
     ) -> Result<(LoadResult, LoadResult), String> {
         let script_a = write_script(&self.options.work_dir, "pair-a", targets, slots, method)?;
         let script_b = write_script(&self.options.work_dir, "pair-b", targets, slots, method)?;
-        let seconds = self.options.seconds;
-        let (base, base2) = (base.to_owned(), base2.to_owned());
+        let (base, base2) = (self.base.clone(), base2.to_owned());
         let other = std::thread::spawn(move || run_wrk(&base2, &script_b, connections, seconds));
         let a = run_wrk(&base, &script_a, connections, seconds)?;
         let b = other
@@ -625,16 +563,279 @@ impl PopulationRun<'_> {
     }
 }
 
+/// The page loads, each on every population in turn. The portal's load of a page is measured
+/// in two halves around nginx serving each population's bytes as a static file
+/// ([`in_halves`]), so that every population's load and nginx's are centred on the same moment,
+/// on a machine whose speed drifts by minutes.
+async fn measure_pages(
+    options: &BenchOptions,
+    populations: &[Population<'_>],
+    rows: &mut Vec<Row>,
+    failures: &mut Vec<String>,
+) -> Result<(), String> {
+    let static_dir = options.work_dir.join("static");
+    std::fs::create_dir_all(&static_dir).map_err(|e| e.to_string())?;
+    let nginx_port = free_port()?;
+    let nginx_base = format!("http://127.0.0.1:{nginx_port}");
+    let half = options.half_seconds();
+    let page_loads: Vec<Vec<PageLoad>> = populations.iter().map(Population::page_loads).collect();
+    let count = page_loads.first().map_or(0, Vec::len);
+    for index in 0..count {
+        // The same page of every population.
+        let pages: Vec<&PageLoad> = page_loads.iter().map(|loads| &loads[index]).collect();
+        let name = pages[0].name;
+        if !options.wanted(name) {
+            continue;
+        }
+        // nginx serves the bytes the portal answers for the first target.
+        let mut nginx_targets = Vec::new();
+        for (population, page) in populations.iter().zip(&pages) {
+            let file_name = format!("page{index}-{}.html", population.citizens);
+            let bytes = fetch(&population.base, &page.targets[0]).await?;
+            std::fs::write(static_dir.join(&file_name), &bytes).map_err(|e| e.to_string())?;
+            nginx_targets.push(
+                page.targets
+                    .iter()
+                    .map(|t| Target {
+                        path: format!("/{file_name}"),
+                        ..t.clone()
+                    })
+                    .collect::<Vec<Target>>(),
+            );
+        }
+        let nginx_server = start_nginx(&options.work_dir, &static_dir, nginx_port)?;
+        wait_for_port(nginx_port).await?;
+        let mut cpu_spent: Vec<Option<CpuTimes>> = populations.iter().map(|_| None).collect();
+        let (portal_loads, nginx_loads) = in_halves(
+            populations,
+            |index, population| {
+                let before = population.cpu_times();
+                let load = population.load_for(
+                    &population.base,
+                    &pages[index].targets,
+                    None,
+                    options.connections,
+                    "GET",
+                    half,
+                )?;
+                let spent = population.cpu_times().since(&before);
+                match &mut cpu_spent[index] {
+                    Some(total) => total.add(&spent),
+                    none => *none = Some(spent),
+                }
+                Ok(load)
+            },
+            || {
+                populations
+                    .iter()
+                    .zip(&nginx_targets)
+                    .map(|(population, targets)| {
+                        population.load_for(
+                            &nginx_base,
+                            targets,
+                            None,
+                            options.connections,
+                            "GET",
+                            2 * half,
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            },
+        )?;
+        drop(nginx_server);
+
+        let measured = portal_loads.into_iter().zip(nginx_loads).zip(cpu_spent);
+        for ((population, page), ((portal, nginx), cpu)) in
+            populations.iter().zip(pages).zip(measured)
+        {
+            let cpu = cpu.and_then(|cpu| cpu.per_request(portal.requests));
+            let peak = peak_memory_mb(population.server.pid());
+            let storage = storage_ceiling(
+                &population.db,
+                &sessions_for(&page.targets),
+                page.call.clone(),
+                options.connections,
+                options.seconds,
+            )
+            .await?;
+            check_no_5xx(&portal, name, population, failures);
+            print_line(
+                name,
+                population.citizens,
+                &portal,
+                Some(&nginx),
+                Some(&storage),
+                peak,
+            );
+            if let Some(cpu) = cpu {
+                println!(
+                    "{:<52} CPU per answer: portal {:.0} µs, database {}",
+                    "",
+                    cpu.portal_us,
+                    cpu.database_us
+                        .map_or("in the portal".to_owned(), |us| format!("{us:.0} µs"))
+                );
+            }
+            rows.push(Row {
+                engine: population.engine,
+                citizens: population.citizens,
+                scenario: name,
+                connections: options.connections,
+                portal,
+                nginx: Some(nginx),
+                storage: Some(storage),
+                peak_memory_mb: peak,
+                cpu,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The loads after the pages, each on every population in turn: the front page with one
+/// connection per session, the morning rush, and on PostgreSQL the two processes.
+async fn measure_rest(
+    options: &BenchOptions,
+    populations: &[Population<'_>],
+    rows: &mut Vec<Row>,
+    failures: &mut Vec<String>,
+) -> Result<(), String> {
+    let half = options.half_seconds();
+    // 1,000 connections at once, one per session: the memory at 1,000 concurrent sessions.
+    if options.wanted(WIDE_FRONT_PAGE) {
+        let (wide, ()) = in_halves(
+            populations,
+            |_, population| {
+                let all = targets(&population.sessions, |_| "/".into());
+                population.load_for(&population.base, &all, None, all.len() as u64, "GET", half)
+            },
+            || Ok(()),
+        )?;
+        for (population, wide) in populations.iter().zip(wide) {
+            let peak = peak_memory_mb(population.server.pid());
+            check_no_5xx(&wide, "1000 connections", population, failures);
+            let connections = population.sessions.len() as u64;
+            population.record(rows, WIDE_FRONT_PAGE, connections, wide, None, peak);
+        }
+    }
+    if options.wanted(RUSH) {
+        for population in populations {
+            population.rush(rows, failures).await?;
+        }
+    }
+
+    // Scale-out: a second app process on the same PostgreSQL database serves the same
+    // sessions, and both race for the same released slots.
+    let two_processes = [TWO_PROCESSES_FRONT_PAGE, TWO_PROCESSES_RUSH];
+    if populations
+        .first()
+        .is_some_and(|p| p.engine == "PostgreSQL")
+        && two_processes.iter().any(|load| options.wanted(load))
+    {
+        let mut second_servers = Vec::new();
+        for population in populations {
+            let port = free_port()?;
+            let server = start_server(&population.url, port, &population.dir, "serve-2")?;
+            let base = format!("http://127.0.0.1:{port}");
+            wait_until_healthy(&base).await?;
+            second_servers.push((server, base));
+        }
+        let connections = options.connections / 2;
+        if options.wanted(TWO_PROCESSES_FRONT_PAGE) {
+            let servers = populations.iter().zip(&second_servers).collect::<Vec<_>>();
+            let (fronts, ()) = in_halves(
+                &servers,
+                |_, (population, (_, base2))| {
+                    let (a, b) = population.load_pair(
+                        base2,
+                        &targets(&population.sessions, |_| "/".into()),
+                        None,
+                        connections,
+                        "GET",
+                        half,
+                    )?;
+                    Ok(combine(&a, &b))
+                },
+                || Ok(()),
+            )?;
+            for ((population, (second, _)), both) in servers.into_iter().zip(fronts) {
+                check_no_5xx(&both, "scale-out front page", population, failures);
+                let peak =
+                    peak_memory_mb(population.server.pid()).max(peak_memory_mb(second.pid()));
+                population.record(
+                    rows,
+                    TWO_PROCESSES_FRONT_PAGE,
+                    options.connections,
+                    both,
+                    None,
+                    peak,
+                );
+            }
+        }
+        if options.wanted(TWO_PROCESSES_RUSH) {
+            for (population, (second, base2)) in populations.iter().zip(&second_servers) {
+                let office_ids = population.office_ids();
+                let rush_both = release(&population.db, &office_ids, population.days[2]).await?;
+                let (a, b) = population.load_pair(
+                    base2,
+                    &population.rush_targets(),
+                    Some(&rush_both),
+                    connections,
+                    "POST",
+                    options.seconds,
+                )?;
+                population
+                    .check_rush(&rush_both, &[&a, &b], "two-process rush", failures)
+                    .await?;
+                let both = combine(&a, &b);
+                let peak =
+                    peak_memory_mb(population.server.pid()).max(peak_memory_mb(second.pid()));
+                population.record(
+                    rows,
+                    TWO_PROCESSES_RUSH,
+                    options.connections,
+                    both,
+                    None,
+                    peak,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A load measured on every population in two halves: the first halves in the populations'
+/// order, then `between` (nginx's loads, for a page), then the second halves in the reverse
+/// order, so that each population's load is centred on the same moment as `between`. The
+/// halves of each are told as one.
+fn in_halves<P, T>(
+    populations: &[P],
+    mut half_load: impl FnMut(usize, &P) -> Result<LoadResult, String>,
+    between: impl FnOnce() -> Result<T, String>,
+) -> Result<(Vec<LoadResult>, T), String> {
+    let mut first_halves = Vec::new();
+    for (index, population) in populations.iter().enumerate() {
+        first_halves.push(half_load(index, population)?);
+    }
+    let middle = between()?;
+    let mut loads = Vec::new();
+    for (index, (population, first)) in populations.iter().zip(first_halves).enumerate().rev() {
+        loads.push(first.followed_by(&half_load(index, population)?));
+    }
+    loads.reverse();
+    Ok((loads, middle))
+}
+
 fn check_no_5xx(
     result: &LoadResult,
     what: &str,
-    run: &PopulationRun<'_>,
+    population: &Population<'_>,
     failures: &mut Vec<String>,
 ) {
     if result.status_5xx > 0 || result.socket_errors > 0 {
         failures.push(format!(
             "{} {} citizens, {what}: {} answers 5xx, {} socket errors",
-            run.engine, run.citizens, result.status_5xx, result.socket_errors
+            population.engine, population.citizens, result.status_5xx, result.socket_errors
         ));
     }
 }
@@ -1101,13 +1302,15 @@ async fn page_calls(
 
 fn print_line(
     name: &str,
+    citizens: u64,
     portal: &LoadResult,
     nginx: Option<&LoadResult>,
     storage: Option<&CeilingResult>,
     peak_mb: f64,
 ) {
     let mut line = format!(
-        "{name:<40} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  peak {:>5.1} MB  2xx {} 3xx {} 4xx {} 5xx {}",
+        "{:<52} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  peak {:>5.1} MB  2xx {} 3xx {} 4xx {} 5xx {}",
+        format!("{name} ({citizens})"),
         portal.rps,
         portal.p50_ms,
         portal.p99_ms,
@@ -1696,6 +1899,55 @@ mod tests {
         assert_eq!(both.p50_ms, 10.1);
         assert_eq!(both.p99_ms, 19.9);
         assert_eq!(both.rps, 2_000.0);
+    }
+
+    #[test]
+    fn halves_run_in_order_then_between_then_in_reverse_and_each_population_keeps_its_own() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let (loads, between) = in_halves(
+            &["small", "large"],
+            |index, population| {
+                order.borrow_mut().push(*population);
+                // The first half of each answers in 1 ms, the second in 3 ms; the large
+                // population's answers take ten times as long.
+                let halves_done = order.borrow().iter().filter(|p| *p == population).count();
+                let us = if halves_done == 1 { 1_000 } else { 3_000 } * (1 + 9 * index as u64);
+                Ok(load(1_000, 1.0, us, us))
+            },
+            || {
+                order.borrow_mut().push("between");
+                Ok(42)
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            *order.borrow(),
+            ["small", "large", "between", "large", "small"]
+        );
+        assert_eq!(between, 42);
+        assert_eq!(loads.len(), 2);
+        assert_eq!((loads[0].requests, loads[0].seconds), (2_000, 2.0));
+        assert_eq!((loads[0].p50_ms, loads[0].p99_ms), (1.0, 3.0));
+        assert_eq!((loads[1].p50_ms, loads[1].p99_ms), (10.0, 30.0));
+    }
+
+    #[test]
+    fn a_failed_half_stops_the_load() {
+        let mut calls = 0;
+        let result = in_halves(
+            &[1, 2],
+            |_, population| {
+                calls += 1;
+                if *population == 2 {
+                    Err("wrk gave no result".to_owned())
+                } else {
+                    Ok(load(10, 1.0, 1_000, 1_000))
+                }
+            },
+            || -> Result<(), String> { panic!("nothing runs after a failed half") },
+        );
+        assert_eq!(result.unwrap_err(), "wrk gave no result");
+        assert_eq!(calls, 2);
     }
 
     #[test]

@@ -33,6 +33,7 @@ macro_rules! on_both_databases {
 }
 
 mod appointments;
+mod bench;
 mod generate;
 mod messages;
 mod notifications;
@@ -999,29 +1000,6 @@ async fn unknown_database_scheme_is_refused_clearly() {
         stderr.contains("unknown database URL scheme \"mysql\""),
         "{stderr}"
     );
-}
-
-/// `bench --only` with a text that names no load is refused before anything is generated,
-/// with the loads it could name.
-#[tokio::test]
-async fn bench_only_naming_no_load_is_refused() {
-    let dir = support::temp_dir();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_helseportal"))
-        .args(["bench", "--citizens", "10000", "--only", "Ledige timar"])
-        .arg("--work-dir")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--only names none of the loads")
-            && stderr.contains("Ledige timer en dag")
-            && stderr.contains("Morgenrush: bestill time kl. 08:00"),
-        "{stderr}"
-    );
-    let made: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert!(made.is_empty(), "the refused run wrote {made:?}");
 }
 
 #[tokio::test]
