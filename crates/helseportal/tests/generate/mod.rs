@@ -57,6 +57,13 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
             .get("n");
         assert!(averages > 0);
         assert_eq!(samples, 0);
+        // The search index is one merged segment, so a search looks each word up once.
+        let segments: i64 = sqlx::query("SELECT COUNT(DISTINCT segid) AS n FROM inbox_search_idx")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get("n");
+        assert_eq!(segments, 1);
     }
     if matches!(backend, Backend::Postgres) {
         // Vacuumed: every page of the new rows is marked visible to all, so index-only scans
