@@ -1,8 +1,9 @@
 //! `helseportal`: the portal's one binary.
 //!
 //! - `helseportal serve [--listen ADDR] [--database URL] [--demo]` runs the portal.
-//! - `helseportal worker [--database URL]` sends notifications alone (`serve` runs the same
-//!   worker beside the web server unless given `--no-worker`).
+//! - `helseportal worker [--database URL]` sends notifications alone, and merges SQLite's
+//!   search index at night (`serve` runs the same work beside the web server unless given
+//!   `--no-worker`).
 //! - `helseportal migrate [--database URL]` brings the database schema up to date.
 //! - `helseportal generate --citizens N [--heavy-inbox-citizens K] [--database URL]` fills a
 //!   database with a synthetic national population, for benchmarks.
@@ -13,6 +14,7 @@
 //! environment, the environment over the default.
 
 mod bench;
+mod nightly;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,7 +38,8 @@ struct Cli {
 enum Command {
     /// Run the portal (and, unless --no-worker, the notification worker).
     Serve(Box<ServeArgs>),
-    /// Run only the notification worker: send e-mail and SMS from the job queue.
+    /// Run only the background work: send e-mail and SMS from the job queue, and merge SQLite's
+    /// search index at night.
     Worker(Box<WorkerArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
@@ -225,7 +228,8 @@ struct ServeArgs {
     /// Fill an empty database with the demo persons, offices and staff.
     #[arg(long)]
     demo: bool,
-    /// Do not run the notification worker in this process (run `helseportal worker` instead).
+    /// Do not run the notification worker, nor the night's merge of the search index, in this
+    /// process (run `helseportal worker` instead).
     #[arg(long)]
     no_worker: bool,
     #[command(flatten)]
@@ -374,11 +378,12 @@ async fn migrate(args: DatabaseArgs) -> Result<(), String> {
 
 async fn worker(args: WorkerArgs) -> Result<(), String> {
     let db = open_database(&args.database.database).await?;
-    let notifier = notify::Notifier::new(db, &args.notify.settings()?)?;
+    let notifier = notify::Notifier::new(db.clone(), &args.notify.settings()?)?;
     println!("Helseportal sender varsler");
-    notifier
-        .run_until(args.notify.poll(), shutdown_signal())
-        .await;
+    tokio::join!(
+        notifier.run_until(args.notify.poll(), shutdown_signal()),
+        nightly::run_until(db, shutdown_signal()),
+    );
     Ok(())
 }
 
@@ -503,8 +508,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     } else {
         let notifier = notify::Notifier::new(db.clone(), &notify_settings)?;
         let poll = args.notify.poll();
+        let nightly_db = db.clone();
         Some(tokio::spawn(async move {
-            notifier.run_until(poll, shutdown_signal()).await;
+            tokio::join!(
+                notifier.run_until(poll, shutdown_signal()),
+                nightly::run_until(nightly_db, shutdown_signal()),
+            );
         }))
     };
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));

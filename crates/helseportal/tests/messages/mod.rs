@@ -1,5 +1,7 @@
 //! E-konsultasjon, Kontakt legekontoret, Innboks and the office's work queue, over HTTP.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use storage::DemoPersons;
 
@@ -25,6 +27,8 @@ on_both_databases!(
     threads_written_before_the_search_index_are_found,
     search_rows_written_before_0010_are_found_once,
     search_counts_follow_the_threads,
+    the_search_index_merges_into_one_segment_and_finds_the_same,
+    the_merge_of_the_search_index_ends_while_threads_are_written,
     alternative_entry_through_inbox_to_a_specialist,
     services_need_the_right_consent,
     children_cannot_use_gp_services_alone,
@@ -1433,6 +1437,138 @@ async fn search_counts_follow_the_threads(backend: Backend) {
         .unwrap();
     assert_eq!(listing.total, 1);
     assert_eq!(listing.threads[0].id, threads[3]);
+}
+
+/// The segments of SQLite's search index (FTS5 keeps a row per leaf page boundary of each).
+async fn search_index_segments(app: &TestApp) -> i64 {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("SELECT COUNT(DISTINCT segid) AS n FROM inbox_search_idx")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("n")
+}
+
+/// What Kari's searches find: the threads and the count of each.
+async fn kari_searches(app: &TestApp, kari: i64) -> Vec<(Vec<i64>, i64)> {
+    let mut found = Vec::new();
+    for words in ["blodprøve", "zetakode", "blodprøve 3", "kvitteringsnummer"] {
+        let listing = app.db.inbox(kari, Some(words), None, 50).await.unwrap();
+        found.push((
+            listing.threads.iter().map(|t| t.id).collect(),
+            listing.total,
+        ));
+    }
+    found
+}
+
+async fn the_search_index_merges_into_one_segment_and_finds_the_same(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
+    // Each thread written in transactions of its own, as in service: on SQLite each leaves
+    // FTS5 a segment, some of which it merges as it goes.
+    for n in 0..12 {
+        let answer = (n % 2 == 0).then_some("Svar med kvitteringsnummer.");
+        thread_with_answer(
+            &app,
+            kari,
+            &format!("Blodprøve {n}"),
+            "Når kan jeg komme? Zetakode.",
+            answer,
+        )
+        .await;
+    }
+    let before = kari_searches(&app, kari).await;
+    assert_eq!(before[0].0.len(), 12);
+    assert_eq!(before[1].1, 12);
+    assert_eq!(before[2].1, 1);
+    assert_eq!(before[3].1, 6);
+    if matches!(backend, Backend::Sqlite) {
+        let segments = search_index_segments(&app).await;
+        assert!(segments > 1, "{segments} segment(s) before the merge");
+    }
+
+    let steps = app.db.merge_search_index(Duration::ZERO).await.unwrap();
+    match backend {
+        Backend::Sqlite => {
+            assert!(steps >= 1, "{steps} steps");
+            assert_eq!(search_index_segments(&app).await, 1);
+        }
+        // B-trees, with nothing to merge.
+        Backend::Postgres => assert_eq!(steps, 0),
+    }
+    assert_eq!(kari_searches(&app, kari).await, before);
+    // Merged once, the index has nothing more to merge.
+    assert_eq!(app.db.merge_search_index(Duration::ZERO).await.unwrap(), 0);
+
+    // Threads written after the merge are found beside the merged ones.
+    let later = thread_with_answer(&app, kari, "Blodprøve etterpå", "Zetakode.", None).await;
+    let after = kari_searches(&app, kari).await;
+    assert_eq!(after[0].0.len(), 13);
+    assert_eq!(after[0].0[0], later);
+    assert_eq!(after[1].1, 13);
+}
+
+/// Each thread written during the merge adds a segment, and merging it in would begin the
+/// merge again: the merge makes one pass over the index and ends, whatever comes meanwhile.
+async fn the_merge_of_the_search_index_ends_while_threads_are_written(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
+    for n in 0..8 {
+        thread_with_answer(&app, kari, &format!("Blodprøve {n}"), "Når?", None).await;
+    }
+    let merged = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (db, merged) = (app.db.clone(), merged.clone());
+        tokio::spawn(async move {
+            let mut written = 0;
+            while !merged.load(std::sync::atomic::Ordering::SeqCst) {
+                db.send_thread(&storage::NewThread {
+                    citizen_id: kari,
+                    sent_by_person_id: kari,
+                    sender_name: "Innbygger",
+                    office_id: 1,
+                    practitioner_id: None,
+                    kind: domain::GpService::KontaktLegekontoret,
+                    subject: "Blodprøve igjen",
+                    body: "Når kan jeg komme?",
+                    idempotency_key: &storage::random_token(),
+                    draft_id: None,
+                    received_at: 1_800_000_000 + written,
+                    due_date: jiff::civil::date(2030, 1, 2),
+                })
+                .await
+                .unwrap();
+                written += 1;
+                tokio::task::yield_now().await;
+            }
+            written
+        })
+    };
+    let steps = tokio::time::timeout(
+        Duration::from_secs(60),
+        app.db.merge_search_index(Duration::from_millis(5)),
+    )
+    .await
+    .expect("the merge ends")
+    .unwrap();
+    merged.store(true, std::sync::atomic::Ordering::SeqCst);
+    let written = writer.await.unwrap();
+    // A small index is one pass of a step or two (the bound is a quarter more than its pages
+    // in steps, and two).
+    match backend {
+        Backend::Sqlite => assert!((1..=3).contains(&steps), "{steps} steps"),
+        Backend::Postgres => assert_eq!(steps, 0),
+    }
+    let listing = app
+        .db
+        .inbox(kari, Some("blodprøve"), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(listing.total, 8 + written);
 }
 
 async fn search_never_shows_threads_of_others(backend: Backend) {
