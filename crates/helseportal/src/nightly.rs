@@ -40,8 +40,8 @@ pub async fn run_until(db: Database, shutdown: impl Future<Output = ()>) {
             () = tokio::time::sleep(wait) => {}
             () = &mut shutdown => return,
         }
-        // A step cut short by the shutdown is undone with its statement; the merge goes on
-        // from the steps done the next night.
+        // Each step is one statement, done whole or not at all, so a shutdown leaves the index
+        // whole; the merge goes on from the steps done the next night.
         tokio::select! {
             merged = db.merge_search_index(STEP_PAUSE) => match merged {
                 Ok(steps) => tracing::info!(steps, "search index merged"),

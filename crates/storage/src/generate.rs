@@ -467,8 +467,8 @@ impl Database {
         if self.backend() == Backend::Sqlite {
             // FTS5 wrote the index in segments as the transactions came (12 for 10,000
             // citizens, 20 for 1,000,000), and a search looks its words up in each: 40 µs a
-            // search against 50 µs. Merged into one, as a database after maintenance, a search
-            // costs the same at any size (1.6 s for 1,000,000 citizens).
+            // search against 50 µs. Merged into one, as the worker's nightly merge leaves a
+            // live index, a search costs the same at any size (1.6 s for 1,000,000 citizens).
             sqlx::raw_sql("INSERT INTO inbox_search (inbox_search) VALUES ('optimize')")
                 .execute(self.pool())
                 .await?;

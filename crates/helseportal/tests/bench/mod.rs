@@ -86,8 +86,9 @@ fn bench_measures_every_load_on_both_engines_and_sizes() {
                 );
                 // nginx with the same bytes, and the same storage calls without HTTP.
                 assert!(number(cells[8]) > 0.0, "{engine} {citizens} {page}: nginx");
+                // The share is in whole per cent, which a slow debug build may round to 0.
                 assert!(
-                    number(cells[9]) > 0.0,
+                    cells[9].ends_with(" %") && number(cells[9]) >= 0.0,
                     "{engine} {citizens} {page}: of nginx"
                 );
                 assert!(
