@@ -17,13 +17,12 @@ const STEP_PAUSE: Duration = Duration::from_millis(20);
 
 /// The first 03:00 in Norway after `now`.
 pub fn next_night(now: jiff::Timestamp) -> jiff::Timestamp {
-    let today = now
-        .to_zoned_datetime(domain::norway_time_zone().clone())
-        .date();
+    let zone = domain::norway_time_zone();
+    let today = now.to_zoned_datetime(zone.clone()).date();
     [Ok(today), today.tomorrow()]
         .into_iter()
         .flatten()
-        .filter_map(|date| date.at(NIGHT_HOUR, 0, 0, 0).in_tz("Europe/Oslo").ok())
+        .filter_map(|date| zone.to_zoned_datetime(date.at(NIGHT_HOUR, 0, 0, 0)).ok())
         .map(|night| night.timestamp())
         .find(|&night| night > now)
         .unwrap_or_else(|| now + jiff::SignedDuration::from_hours(24))
