@@ -1,10 +1,15 @@
 // Login through an external OpenID Connect provider (oidc-provider.mjs, standing in for
 // ID-porten), in a real browser, on SQLite and PostgreSQL: the person is found from the
 // `pid` claim, a login below idporten-loa-high is refused, the built-in test provider is
-// gone, and staff log in the same way. Every distinct page and state a test visits, the
+// gone (and with it the test-environment banner), and staff log in the same way. The client
+// secret reaches the portal as container platforms hand secrets over: in a file named by
+// HELSEPORTAL_OIDC_CLIENT_SECRET_FILE. Every distinct page and state a test visits, the
 // provider's login page included, is checked with axe-core.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 
 import {
@@ -20,6 +25,7 @@ const TONE_TANGEN = '13887513095';
 
 let browser;
 let op;
+let secretDir;
 // One fixed portal port per database, so the redirect URIs are known to the provider
 // before any portal starts.
 const ports = {};
@@ -34,12 +40,15 @@ before(async () => {
   op = await startOidcProvider({
     clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: redirectUris }],
   });
+  secretDir = mkdtempSync(join(tmpdir(), 'helseportal-secret-'));
+  writeFileSync(join(secretDir, 'oidc-client-secret'), `${CLIENT_SECRET}\n`, { mode: 0o600 });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await op?.stop();
+  if (secretDir) rmSync(secretDir, { recursive: true, force: true });
 });
 
 const portalOptions = (database) => ({
@@ -47,7 +56,7 @@ const portalOptions = (database) => ({
   env: {
     HELSEPORTAL_OIDC_ISSUER: op.issuer,
     HELSEPORTAL_OIDC_CLIENT_ID: CLIENT_ID,
-    HELSEPORTAL_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+    HELSEPORTAL_OIDC_CLIENT_SECRET_FILE: join(secretDir, 'oidc-client-secret'),
   },
 });
 
@@ -115,6 +124,7 @@ forEachDatabase('oidc: the built-in test provider is switched off', async ({ por
     assert.equal(response.status(), 404);
     await waitForHeading(page, 'Siden finnes ikke');
     assert.doesNotMatch(await mainText(page), /Testinnlogging/);
+    assert.doesNotMatch(await bodyText(page), /Testmiljø/, 'no test-environment banner');
     await accessibilityChecker(page, `oidc-${database}`)('not-found');
   });
 }, portalOptions);

@@ -1,5 +1,6 @@
 // Smoke test: the portal's front page loads in Chromium on both databases,
-// offers "Logg inn", and passes axe-core's WCAG 2.1 A/AA rules.
+// offers "Logg inn", says in sight that a `--demo` portal is a test environment, and passes
+// axe-core's WCAG 2.1 A/AA rules.
 
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
@@ -28,6 +29,8 @@ forEachDatabase('front page loads, offers "Logg inn" and is accessible', async (
     const login = page.getByRole('link', { name: 'Logg inn', exact: true })
       .or(page.getByRole('button', { name: 'Logg inn', exact: true }));
     await login.first().waitFor({ state: 'visible', timeout: 5_000 });
+    await page.getByRole('banner').getByText('Testmiljø — ikke ekte innlogging')
+      .waitFor({ state: 'visible', timeout: 5_000 });
 
     await checkAccessibility(page, `front-page-${database}`);
   } finally {

@@ -1489,6 +1489,8 @@ fn start_server(url: &str, port: u16, dir: &Path, name: &str) -> Result<Running,
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
     let child = Command::new(exe)
         .arg("serve")
+        // The citizens of the run log in through the built-in test identity provider.
+        .arg("--insecure-test-login")
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--database")

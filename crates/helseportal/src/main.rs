@@ -1,6 +1,10 @@
 //! `helseportal`: the portal's one binary.
 //!
-//! - `helseportal serve [--listen ADDR] [--database URL] [--demo]` runs the portal.
+//! - `helseportal serve [--listen ADDR] [--database URL] [--demo]` runs the portal. Without
+//!   `--demo` (or `--insecure-test-login` for an automated test environment) it refuses to start
+//!   until a real identity provider and real notification servers (or an explicitly chosen
+//!   outbox folder) are configured: a forgotten setting must never let anyone log in as someone
+//!   else, nor show anyone's confirmation codes.
 //! - `helseportal worker [--database URL]` sends notifications alone, and merges SQLite's
 //!   search index at night (`serve` runs the same work beside the web server unless given
 //!   `--no-worker`).
@@ -20,6 +24,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 use storage::Database;
 use web::{OidcSettings, SystemClock, WebConfig};
 
@@ -121,13 +126,9 @@ struct NotifyArgs {
     smtp_tls: String,
     #[arg(long, env = "HELSEPORTAL_SMTP_USERNAME", default_value = "")]
     smtp_username: String,
-    #[arg(
-        long,
-        env = "HELSEPORTAL_SMTP_PASSWORD",
-        hide_env_values = true,
-        default_value = ""
-    )]
-    smtp_password: String,
+    /// Also read from the file named by HELSEPORTAL_SMTP_PASSWORD_FILE.
+    #[arg(long, env = "HELSEPORTAL_SMTP_PASSWORD", hide_env_values = true, value_parser = parse_secret)]
+    smtp_password: Option<SecretString>,
     /// A certificate authority (PEM file) to trust for the SMTP server, beside the public ones.
     #[arg(long, env = "HELSEPORTAL_SMTP_CA_FILE")]
     smtp_ca_file: Option<String>,
@@ -137,27 +138,62 @@ struct NotifyArgs {
     /// HTTP gateway for SMS; without it SMS goes to the outbox folder.
     #[arg(long, env = "HELSEPORTAL_SMS_GATEWAY_URL")]
     sms_gateway_url: Option<String>,
-    #[arg(
-        long,
-        env = "HELSEPORTAL_SMS_GATEWAY_TOKEN",
-        hide_env_values = true,
-        default_value = ""
-    )]
-    sms_gateway_token: String,
+    /// Also read from the file named by HELSEPORTAL_SMS_GATEWAY_TOKEN_FILE.
+    #[arg(long, env = "HELSEPORTAL_SMS_GATEWAY_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    sms_gateway_token: Option<SecretString>,
     /// The sender name shown on SMS.
     #[arg(long, env = "HELSEPORTAL_SMS_SENDER", default_value = "Helseportal")]
     sms_sender: String,
-    /// Folder for notifications that have no server to go to.
-    #[arg(long, env = "HELSEPORTAL_OUTBOX_DIR", default_value = "data/outbox")]
-    outbox_dir: String,
+    /// Folder for the notifications that have no server to go to. Outside --demo and
+    /// --insecure-test-login it must be chosen explicitly for a channel without a server.
+    #[arg(long, env = "HELSEPORTAL_OUTBOX_DIR")]
+    outbox_dir: Option<String>,
     /// Seconds between the worker's looks at the queue.
     #[arg(long, env = "HELSEPORTAL_WORKER_POLL_SECONDS", default_value_t = 5)]
     worker_poll_seconds: u64,
 }
 
+/// The outbox folder of a demonstration or test environment when none is given.
+const DEFAULT_OUTBOX_DIR: &str = "data/outbox";
+
 impl NotifyArgs {
+    fn smtp_host(&self) -> Option<&str> {
+        self.smtp_host.as_deref().filter(|h| !h.is_empty())
+    }
+
+    fn sms_gateway_url(&self) -> Option<&str> {
+        self.sms_gateway_url.as_deref().filter(|u| !u.is_empty())
+    }
+
+    fn outbox_dir(&self) -> Option<&str> {
+        self.outbox_dir.as_deref().filter(|d| !d.is_empty())
+    }
+
+    /// The settings a process that sends notifications lacks: a server for each channel, or an
+    /// outbox folder chosen explicitly for the channels without one.
+    fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.outbox_dir().is_none() {
+            if self.smtp_host().is_none() {
+                missing.push(
+                    "HELSEPORTAL_SMTP_HOST (--smtp-host) and HELSEPORTAL_MAIL_FROM: the mail server \
+                     that sends e-mail notifications (or HELSEPORTAL_OUTBOX_DIR to write them to a \
+                     folder instead)",
+                );
+            }
+            if self.sms_gateway_url().is_none() {
+                missing.push(
+                    "HELSEPORTAL_SMS_GATEWAY_URL (--sms-gateway-url) and \
+                     HELSEPORTAL_SMS_GATEWAY_TOKEN: the gateway that sends SMS notifications (or \
+                     HELSEPORTAL_OUTBOX_DIR to write them to a folder instead)",
+                );
+            }
+        }
+        missing
+    }
+
     fn settings(&self) -> Result<notify::NotifierSettings, String> {
-        let smtp = match self.smtp_host.as_deref().filter(|h| !h.is_empty()) {
+        let smtp = match self.smtp_host() {
             None => None,
             Some(host) => {
                 if self.mail_from.is_empty() {
@@ -172,8 +208,17 @@ impl NotifyArgs {
                             self.smtp_tls
                         )
                     })?,
-                    credentials: (!self.smtp_username.is_empty())
-                        .then(|| (self.smtp_username.clone(), self.smtp_password.clone())),
+                    credentials: match secret("HELSEPORTAL_SMTP_PASSWORD", &self.smtp_password)? {
+                        Some(password) if !self.smtp_username.is_empty() => {
+                            Some((self.smtp_username.clone(), password))
+                        }
+                        Some(_) => {
+                            return Err("HELSEPORTAL_SMTP_PASSWORD is given without \
+                                        HELSEPORTAL_SMTP_USERNAME"
+                                .into());
+                        }
+                        None => None,
+                    },
                     from: self.mail_from.clone(),
                     extra_root_pem: match self.smtp_ca_file.as_deref().filter(|f| !f.is_empty()) {
                         None => None,
@@ -185,23 +230,25 @@ impl NotifyArgs {
                 })
             }
         };
-        let sms_gateway = self
-            .sms_gateway_url
-            .as_deref()
-            .filter(|u| !u.is_empty())
-            .map(|url| notify::SmsGatewaySettings {
+        let sms_gateway = match self.sms_gateway_url() {
+            None => None,
+            Some(url) => Some(notify::SmsGatewaySettings {
                 url: url.to_owned(),
-                token: self.sms_gateway_token.clone(),
+                token: secret("HELSEPORTAL_SMS_GATEWAY_TOKEN", &self.sms_gateway_token)?
+                    .unwrap_or_default(),
                 sender: self.sms_sender.clone(),
                 timeout: std::time::Duration::from_secs(10),
-            });
+            }),
+        };
         if self.worker_poll_seconds == 0 {
             return Err("HELSEPORTAL_WORKER_POLL_SECONDS must be at least 1".into());
         }
         Ok(notify::NotifierSettings {
             smtp,
             sms_gateway,
-            outbox_dir: self.outbox_dir.clone().into(),
+            // Used only by a channel without a server: in a demonstration or test environment,
+            // or where the operator chose the folder (`missing` is checked before).
+            outbox_dir: self.outbox_dir().unwrap_or(DEFAULT_OUTBOX_DIR).into(),
         })
     }
 
@@ -225,9 +272,16 @@ struct ServeArgs {
     listen: String,
     #[command(flatten)]
     database: DatabaseArgs,
-    /// Fill an empty database with the demo persons, offices and staff.
+    /// A demonstration: fill an empty database with the made-up demo persons, offices and
+    /// staff, and (without HELSEPORTAL_OIDC_ISSUER) let anyone log in as any of them through the
+    /// built-in test identity provider. Every page says it is a test environment.
     #[arg(long)]
     demo: bool,
+    /// For automated test environments only: let anyone log in as any registered person through
+    /// the built-in test identity provider, and show the notification outbox on a page. Every
+    /// page says it is a test environment.
+    #[arg(long, conflicts_with = "oidc_issuer")]
+    insecure_test_login: bool,
     /// Do not run the notification worker, nor the night's merge of the search index, in this
     /// process (run `helseportal worker` instead).
     #[arg(long)]
@@ -237,7 +291,7 @@ struct ServeArgs {
     /// The address people reach the portal at (default: http:// and the listen address).
     #[arg(long, env = "HELSEPORTAL_PUBLIC_URL")]
     public_url: Option<String>,
-    /// OpenID Connect issuer for login; without it the built-in test identity provider is used.
+    /// OpenID Connect issuer for login (required unless --demo or --insecure-test-login).
     #[arg(long, env = "HELSEPORTAL_OIDC_ISSUER")]
     oidc_issuer: Option<String>,
     #[arg(
@@ -246,13 +300,9 @@ struct ServeArgs {
         default_value = "helseportal"
     )]
     oidc_client_id: String,
-    #[arg(
-        long,
-        env = "HELSEPORTAL_OIDC_CLIENT_SECRET",
-        hide_env_values = true,
-        default_value = ""
-    )]
-    oidc_client_secret: String,
+    /// Also read from the file named by HELSEPORTAL_OIDC_CLIENT_SECRET_FILE.
+    #[arg(long, env = "HELSEPORTAL_OIDC_CLIENT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    oidc_client_secret: Option<SecretString>,
     /// Seconds without activity before a session ends.
     #[arg(long, env = "HELSEPORTAL_SESSION_IDLE_SECONDS", default_value_t = 1800)]
     session_idle_seconds: i64,
@@ -275,15 +325,12 @@ struct ServeArgs {
     s3_bucket: String,
     #[arg(long, env = "HELSEPORTAL_S3_REGION", default_value = "us-east-1")]
     s3_region: String,
-    #[arg(long, env = "HELSEPORTAL_S3_ACCESS_KEY_ID", default_value = "")]
-    s3_access_key_id: String,
-    #[arg(
-        long,
-        env = "HELSEPORTAL_S3_SECRET_ACCESS_KEY",
-        hide_env_values = true,
-        default_value = ""
-    )]
-    s3_secret_access_key: String,
+    /// Also read from the file named by HELSEPORTAL_S3_ACCESS_KEY_ID_FILE.
+    #[arg(long, env = "HELSEPORTAL_S3_ACCESS_KEY_ID", hide_env_values = true, value_parser = parse_secret)]
+    s3_access_key_id: Option<SecretString>,
+    /// Also read from the file named by HELSEPORTAL_S3_SECRET_ACCESS_KEY_FILE.
+    #[arg(long, env = "HELSEPORTAL_S3_SECRET_ACCESS_KEY", hide_env_values = true, value_parser = parse_secret)]
+    s3_secret_access_key: Option<SecretString>,
     /// Folder for attachments (the embedded object store).
     #[arg(
         long,
@@ -377,8 +424,10 @@ async fn migrate(args: DatabaseArgs) -> Result<(), String> {
 }
 
 async fn worker(args: WorkerArgs) -> Result<(), String> {
+    refuse_missing("worker", &args.notify.missing(), "")?;
+    let settings = args.notify.settings()?;
     let db = open_database(&args.database.database).await?;
-    let notifier = notify::Notifier::new(db.clone(), &args.notify.settings()?)?;
+    let notifier = notify::Notifier::new(db.clone(), &settings)?;
     println!("Helseportal sender varsler");
     tokio::join!(
         notifier.run_until(args.notify.poll(), shutdown_signal()),
@@ -413,9 +462,100 @@ async fn generate(args: GenerateArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// A secret as clap reads it: never held as a plain string that could be printed.
+fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
+}
+
+/// A secret from its variable (or flag), or else from the file named by the variable of the
+/// same name with `_FILE` after it, as container platforms hand secrets over. `None` when
+/// neither is given; both at once is refused, since one of them would be silently ignored.
+fn secret(name: &str, given: &Option<SecretString>) -> Result<Option<SecretString>, String> {
+    use secrecy::ExposeSecret;
+    let given = given.clone().filter(|s| !s.expose_secret().is_empty());
+    let file_variable = format!("{name}_FILE");
+    let Some(path) = std::env::var_os(&file_variable).filter(|p| !p.is_empty()) else {
+        return Ok(given);
+    };
+    if given.is_some() {
+        return Err(format!(
+            "{name} and {file_variable} are both set: give only one of them"
+        ));
+    }
+    let path = std::path::PathBuf::from(path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{file_variable}: cannot read {}: {e}", path.display()))?;
+    // A file written by an editor or `echo` ends with a line break that is not the secret's.
+    let text = SecretString::from(text.trim_end_matches(['\n', '\r']));
+    if text.expose_secret().is_empty() {
+        return Err(format!("{file_variable}: {} is empty", path.display()));
+    }
+    Ok(Some(text))
+}
+
+/// Stops the start when settings are missing, naming every one of them at once.
+fn refuse_missing(command: &str, missing: &[&str], hint: &str) -> Result<(), String> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list: String = missing.iter().map(|m| format!("\n  - {m}")).collect();
+    Err(format!(
+        "{command} will not start without these settings:{list}{hint}"
+    ))
+}
+
+impl ServeArgs {
+    fn oidc_issuer(&self) -> Option<&str> {
+        self.oidc_issuer.as_deref().filter(|i| !i.is_empty())
+    }
+
+    /// What a start outside a demonstration or test environment lacks.
+    fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if !self.demo && !self.insecure_test_login {
+            if self.oidc_issuer().is_none() {
+                missing.push(
+                    "HELSEPORTAL_OIDC_ISSUER (--oidc-issuer): the OpenID Connect provider people \
+                     log in through, with HELSEPORTAL_OIDC_CLIENT_ID and \
+                     HELSEPORTAL_OIDC_CLIENT_SECRET",
+                );
+            }
+            // A web process without the worker sends no notifications.
+            if !self.no_worker {
+                missing.extend(self.notify.missing());
+            }
+        }
+        missing
+    }
+
+    /// How people log in: through the configured issuer, or, where `missing` allowed a start
+    /// without one (a demonstration or test environment), the built-in test identity provider.
+    fn login(&self) -> Result<OidcSettings, String> {
+        let Some(issuer) = self.oidc_issuer() else {
+            return Ok(OidcSettings::BuiltIn);
+        };
+        let client_secret = secret("HELSEPORTAL_OIDC_CLIENT_SECRET", &self.oidc_client_secret)?
+            .ok_or(
+                "HELSEPORTAL_OIDC_CLIENT_SECRET (or HELSEPORTAL_OIDC_CLIENT_SECRET_FILE) is \
+                 required with an OpenID Connect issuer",
+            )?;
+        Ok(OidcSettings::External {
+            issuer: issuer.to_owned(),
+            client_id: self.oidc_client_id.clone(),
+            client_secret,
+        })
+    }
+}
+
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let db = open_database(&args.database.database).await?;
+    refuse_missing(
+        "serve",
+        &args.missing(),
+        "\nFor a demonstration with made-up persons, start with --demo.",
+    )?;
+    let oidc = args.login()?;
     let notify_settings = args.notify.settings()?;
+    let db = open_database(&args.database.database).await?;
     if args.demo {
         let seeded = storage::seed_demo(&db)
             .await
@@ -445,28 +585,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let public = args.public_url.unwrap_or_else(|| format!("http://{local}"));
     let public_url =
         url::Url::parse(&public).map_err(|e| format!("bad public URL {public}: {e}"))?;
-    let oidc = match args.oidc_issuer {
-        Some(issuer) if !issuer.is_empty() => {
-            if args.oidc_client_secret.is_empty() {
-                return Err(
-                    "HELSEPORTAL_OIDC_CLIENT_SECRET is required with an OpenID Connect issuer"
-                        .into(),
-                );
-            }
-            OidcSettings::External {
-                issuer,
-                client_id: args.oidc_client_id,
-                client_secret: args.oidc_client_secret,
-            }
-        }
-        _ => {
-            tracing::warn!(
-                "login goes through the built-in test identity provider, which lets anyone log in \
-                 as any registered person: for demo and test only; set HELSEPORTAL_OIDC_ISSUER in production"
-            );
-            OidcSettings::BuiltIn
-        }
-    };
+    let test_environment = args.demo || args.insecure_test_login;
+    if oidc.is_built_in() {
+        tracing::warn!(
+            "login goes through the built-in test identity provider, which lets anyone log in as \
+             any registered person: a test environment, as --demo or --insecure-test-login asked"
+        );
+    }
     if args.session_idle_seconds < 10 {
         return Err("HELSEPORTAL_SESSION_IDLE_SECONDS must be at least 10".into());
     }
@@ -479,11 +604,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if notify_settings.uses_outbox() {
         tracing::warn!(
             outbox = %notify_settings.outbox_dir.display(),
-            "notifications without a mail server or SMS gateway go to the outbox folder and are \
-             shown to anyone at /utvikling/varsler: for demo and test only; set HELSEPORTAL_SMTP_HOST \
-             and HELSEPORTAL_SMS_GATEWAY_URL in production"
+            "notifications without a mail server or SMS gateway go to the outbox folder"
         );
-        config.outbox_dir = Some(notify_settings.outbox_dir.clone());
+        // The page shows everyone's codes and addresses: only in a test environment.
+        if test_environment {
+            config.outbox_dir = Some(notify_settings.outbox_dir.clone());
+        }
     }
     let objects = match args.s3_endpoint.filter(|e| !e.is_empty()) {
         Some(endpoint) => {
@@ -491,8 +617,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 endpoint,
                 bucket: args.s3_bucket,
                 region: args.s3_region,
-                access_key_id: args.s3_access_key_id,
-                secret_access_key: args.s3_secret_access_key,
+                access_key_id: secret("HELSEPORTAL_S3_ACCESS_KEY_ID", &args.s3_access_key_id)?
+                    .unwrap_or_default(),
+                secret_access_key: secret(
+                    "HELSEPORTAL_S3_SECRET_ACCESS_KEY",
+                    &args.s3_secret_access_key,
+                )?
+                .unwrap_or_default(),
             })
             .map_err(|e| e.to_string())?;
             store

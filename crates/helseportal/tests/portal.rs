@@ -38,6 +38,7 @@ mod generate;
 mod messages;
 mod notifications;
 mod prescriptions;
+mod start;
 
 on_both_databases!(
     health_check_answers,

@@ -8,6 +8,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::outbox::{Outbox, OutboxEntry};
 
@@ -40,7 +41,7 @@ pub struct SmtpSettings {
     pub port: u16,
     pub tls: SmtpTls,
     /// User name and password, when the server asks for them.
-    pub credentials: Option<(String, String)>,
+    pub credentials: Option<(String, SecretString)>,
     /// The sender, e.g. `Helseportal <ikke-svar@helseportal.example>`.
     pub from: String,
     /// A certificate authority (PEM) to trust beside the public ones, for a relay with a
@@ -54,7 +55,7 @@ pub struct SmtpSettings {
 #[derive(Debug, Clone)]
 pub struct SmsGatewaySettings {
     pub url: String,
-    pub token: String,
+    pub token: SecretString,
     pub sender: String,
     /// How long the gateway may take to answer before the SMS counts as not sent (and is tried
     /// again later, with the same reference).
@@ -113,7 +114,10 @@ impl EmailChannel {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host).tls(tls);
         let mut builder = builder.port(settings.port).timeout(Some(SEND_TIMEOUT));
         if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                password.expose_secret().to_owned(),
+            ));
         }
         Ok(Self::Smtp {
             transport: Box::new(builder.build()),
@@ -196,7 +200,7 @@ impl SmsChannel {
             Self::Gateway { client, settings } => {
                 let response = client
                     .post(&settings.url)
-                    .bearer_auth(&settings.token)
+                    .bearer_auth(settings.token.expose_secret())
                     .json(&serde_json::json!({
                         "to": to,
                         "from": settings.sender,
@@ -223,5 +227,32 @@ impl SmsChannel {
                 })
                 .map_err(|e| SendError::Outbox(e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_never_print_their_secrets() {
+        let smtp = SmtpSettings {
+            host: "smtp.example".into(),
+            port: 587,
+            tls: SmtpTls::StartTls,
+            credentials: Some(("helseportal".into(), SecretString::from("smtp-password"))),
+            from: "ikke-svar@helseportal.example".into(),
+            extra_root_pem: None,
+        };
+        let sms = SmsGatewaySettings {
+            url: "https://sms.example".into(),
+            token: SecretString::from("gateway-token"),
+            sender: "Helseportal".into(),
+            timeout: Duration::from_secs(10),
+        };
+        let printed = format!("{smtp:?} {sms:?}");
+        assert!(printed.contains("smtp.example") && printed.contains("sms.example"));
+        assert!(!printed.contains("smtp-password"), "{printed}");
+        assert!(!printed.contains("gateway-token"), "{printed}");
     }
 }

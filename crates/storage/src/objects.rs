@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::{StorageError, hex, random_token};
@@ -25,8 +26,8 @@ pub struct S3Settings {
     pub endpoint: String,
     pub bucket: String,
     pub region: String,
-    pub access_key_id: String,
-    pub secret_access_key: String,
+    pub access_key_id: SecretString,
+    pub secret_access_key: SecretString,
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -198,7 +199,7 @@ pub(crate) fn sigv4_authorization(
         hex(&Sha256::digest(canonical_request.as_bytes()))
     );
     let k_date = hmac(
-        format!("AWS4{}", settings.secret_access_key).as_bytes(),
+        format!("AWS4{}", settings.secret_access_key.expose_secret()).as_bytes(),
         date,
     );
     let k_region = hmac(&k_date, &settings.region);
@@ -207,7 +208,7 @@ pub(crate) fn sigv4_authorization(
     let signature = hex(&hmac(&k_signing, &string_to_sign));
     format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}",
-        settings.access_key_id
+        settings.access_key_id.expose_secret()
     )
 }
 
@@ -292,8 +293,8 @@ mod tests {
             endpoint: "http://127.0.0.1:9000".into(),
             bucket: "helseportal-attachments".into(),
             region: "eu-north-1".into(),
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            access_key_id: SecretString::from("AKIAIOSFODNN7EXAMPLE"),
+            secret_access_key: SecretString::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
         };
         let empty = hex(&Sha256::digest(b""));
         assert_eq!(
@@ -322,8 +323,8 @@ mod tests {
             endpoint: "http://127.0.0.1:9000".into(),
             bucket: "b".into(),
             region: "r".into(),
-            access_key_id: "id".into(),
-            secret_access_key: "very-secret".into(),
+            access_key_id: SecretString::from("id"),
+            secret_access_key: SecretString::from("very-secret"),
         };
         assert!(!format!("{settings:?}").contains("very-secret"));
     }

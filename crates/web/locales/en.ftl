@@ -6,6 +6,7 @@ log-in = Log in
 log-out = Log out
 back-to-front = Home
 emergency = For emergency medical help, call 113. If it is urgent, call your GP's surgery or the out-of-hours service on 116 117.
+test-environment-banner = Test environment — not a real login. Anyone can log in as anyone here, and all the persons are made up.
 footer-help = Helseportal – services from your GP, safely and when it suits you.
 footer-emergency = In case of acute illness or injury: call 113.
 logged-in-as = Logged in as { $name }

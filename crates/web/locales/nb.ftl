@@ -6,6 +6,7 @@ log-in = Logg inn
 log-out = Logg ut
 back-to-front = Forside
 emergency = For akutt helsehjelp, ring 113. Hvis det haster, ring legekontoret eller legevakt på 116 117.
+test-environment-banner = Testmiljø — ikke ekte innlogging. Her kan hvem som helst logge inn som hvem som helst, og alle personene er oppdiktet.
 footer-help = Helseportal – tjenester fra fastlegen din, trygt og når det passer deg.
 footer-emergency = Ved akutt sykdom eller skade: ring 113.
 logged-in-as = Logget inn som { $name }

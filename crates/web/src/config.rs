@@ -1,3 +1,4 @@
+use secrecy::SecretString;
 use url::Url;
 
 /// Which OpenID Connect provider logs people in.
@@ -11,7 +12,7 @@ pub enum OidcSettings {
     External {
         issuer: String,
         client_id: String,
-        client_secret: String,
+        client_secret: SecretString,
     },
 }
 
@@ -73,5 +74,25 @@ impl WebConfig {
 
     pub fn staff_redirect_uri(&self) -> String {
         self.url("/kontor/auth/callback")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_secret_never_prints() {
+        let config = WebConfig::new(
+            Url::parse("https://helseportal.example").unwrap_or_else(|e| panic!("{e}")),
+            OidcSettings::External {
+                issuer: "https://idporten.example".into(),
+                client_id: "helseportal".into(),
+                client_secret: SecretString::from("client-secret-value"),
+            },
+        );
+        let printed = format!("{config:?}");
+        assert!(printed.contains("idporten.example"));
+        assert!(!printed.contains("client-secret-value"), "{printed}");
     }
 }

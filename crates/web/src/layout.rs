@@ -31,6 +31,27 @@ pub struct Layout {
     pub user: Option<HeaderUser>,
     /// Where the header's site name links to.
     pub home: &'static str,
+    /// Whether the built-in test login is mounted: every page then says so in its header, so a
+    /// demonstration or test environment is never taken for the real portal.
+    pub test_environment: bool,
+}
+
+tokio::task_local! {
+    /// Set for the whole of a request's handling by [`mark_test_environment`] when the built-in
+    /// test login is mounted. A task-local rather than a parameter: pages build their frame in
+    /// many places, error pages included, and none may forget the banner.
+    static TEST_ENVIRONMENT: bool;
+}
+
+/// Marks every request of a portal with the built-in test login, so that [`Layout::new`]
+/// shows the test-environment banner.
+pub async fn mark_test_environment(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let test = state.config.oidc.is_built_in();
+    TEST_ENVIRONMENT.scope(test, next.run(request)).await
 }
 
 impl Layout {
@@ -40,6 +61,7 @@ impl Layout {
             title: i18n::text(lang, title_key, &[]),
             user: None,
             home: "/",
+            test_environment: TEST_ENVIRONMENT.try_with(|test| *test).unwrap_or(false),
         }
     }
 

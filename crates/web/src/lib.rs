@@ -243,6 +243,11 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::render_error_pages))
+        // Outside the error pages, so that they show the test-environment banner too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layout::mark_test_environment,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

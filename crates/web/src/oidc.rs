@@ -16,6 +16,7 @@ use openidconnect::{
     IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, StandardErrorResponse,
     StandardTokenResponse, TokenResponse,
 };
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use storage::{LoginAttempt, SessionKind};
 use tokio::sync::RwLock;
@@ -102,7 +103,7 @@ pub struct OidcClient {
 struct ClientSettings {
     issuer: String,
     client_id: String,
-    client_secret: String,
+    client_secret: SecretString,
 }
 
 impl OidcClient {
@@ -125,7 +126,7 @@ impl OidcClient {
             OidcSettings::BuiltIn => ClientSettings {
                 issuer: self.config.url(test_idp::ISSUER_PATH),
                 client_id: BUILT_IN_CLIENT_ID.to_owned(),
-                client_secret: test_idp::client_secret(&state.db).await?,
+                client_secret: test_idp::client_secret(&state.db).await?.into(),
             },
             OidcSettings::External {
                 issuer,
@@ -166,7 +167,9 @@ impl OidcClient {
         Ok(PidClient::from_provider_metadata(
             metadata,
             ClientId::new(settings.client_id),
-            Some(ClientSecret::new(settings.client_secret)),
+            Some(ClientSecret::new(
+                settings.client_secret.expose_secret().to_owned(),
+            )),
         )
         .set_redirect_uri(redirect))
     }

@@ -1882,6 +1882,7 @@ mod booking_pages {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_helseportal"))
             .args([
                 "serve",
+                "--insecure-test-login",
                 "--no-worker",
                 "--listen",
                 &format!("127.0.0.1:{port}"),

@@ -428,6 +428,7 @@ async fn killing_the_process_between_saving_and_sending_loses_nothing_and_sends_
     let server_url = format!("http://127.0.0.1:{port}");
     let mut serve_args: Vec<String> = [
         "serve",
+        "--insecure-test-login",
         "--no-worker",
         "--listen",
         &format!("127.0.0.1:{port}"),

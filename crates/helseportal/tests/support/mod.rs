@@ -198,6 +198,11 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser of its own for a portal at `url` (a process the test started).
+    pub fn at(url: &str) -> Self {
+        Self::new(url)
+    }
+
     fn new(url: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
