@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Helseportal's benchmark at national scale (not part of the tests). On Debian (as root) it
-# installs wrk, nginx and PostgreSQL when missing, builds the release binary, starts a
-# throw-away PostgreSQL server and runs `helseportal bench` on SQLite and PostgreSQL:
+# installs wrk, nginx and PostgreSQL when missing, builds the release binaries, starts a
+# throw-away PostgreSQL server and runs `helseportal-bench run` on SQLite and PostgreSQL:
 #
 #   scripts/bench.sh                          10,000 and 1,000,000 citizens, 10 s per load
-#   scripts/bench.sh --citizens 10000 --seconds 3      (any option of `helseportal bench`)
+#   scripts/bench.sh --citizens 10000 --seconds 3      (any option of `helseportal-bench run`)
 #
 # The figures are printed and written to target/bench/report.md.
 set -euo pipefail
@@ -26,7 +26,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-cargo build --release -p helseportal
+cargo build --release -p helseportal -p bench
 
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -47,5 +47,5 @@ scripts/postgres.sh start "$pg_dir" "$pg_port"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 HELSEPORTAL_LOG="${HELSEPORTAL_LOG:-warn,sqlx=error}" \
-  target/release/helseportal bench \
+  target/release/helseportal-bench run \
   --postgres "postgres://postgres@127.0.0.1:${pg_port}/postgres" "$@"

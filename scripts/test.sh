@@ -2,7 +2,7 @@
 # Helseportal's one test command. On a fresh Debian 12 machine (as root) it installs
 # what the tests need, then runs every check and test:
 #   formatting, clippy, debug build, cargo test (SQLite and PostgreSQL, and a small run of
-#   `helseportal bench` with wrk and nginx), and the browser tests in tests/browser (Chromium,
+#   `helseportal-bench run` with wrk and nginx), and the browser tests in tests/browser (Chromium,
 #   axe-core, a real OpenID Connect provider).
 # Throw-away PostgreSQL, S3 (moto) and SMTP (aiosmtpd) servers run for the duration and are
 # stopped at the end.

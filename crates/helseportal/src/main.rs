@@ -9,15 +9,13 @@
 //!   search index at night (`serve` runs the same work beside the web server unless given
 //!   `--no-worker`).
 //! - `helseportal migrate [--database URL]` brings the database schema up to date.
-//! - `helseportal generate --citizens N [--heavy-inbox-citizens K] [--database URL]` fills a
-//!   database with a synthetic national population, for benchmarks.
-//! - `helseportal bench` measures the portal under load against the machine's limits (see
-//!   `bench.rs` and `scripts/bench.sh`).
+//!
+//! The synthetic population and the benchmark are tools, not the product: they are
+//! `helseportal-bench` (crates/bench), not part of this binary.
 //!
 //! Every option can also be set in the environment (`HELSEPORTAL_...`); a flag wins over the
 //! environment, the environment over the default.
 
-mod bench;
 mod nightly;
 
 use std::process::ExitCode;
@@ -48,58 +46,6 @@ enum Command {
     Worker(Box<WorkerArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
-    /// Fill a database without persons or offices with a synthetic population.
-    Generate(GenerateArgs),
-    /// Measure the portal under load on generated populations (needs wrk and nginx).
-    Bench(BenchArgs),
-}
-
-#[derive(Args)]
-struct BenchArgs {
-    /// Population sizes, comma-separated; each is generated afresh.
-    #[arg(long, value_delimiter = ',', default_value = "10000,1000000")]
-    citizens: Vec<u64>,
-    /// A PostgreSQL server (postgres://USER@HOST:PORT/DB) on which the run may create and drop
-    /// databases named bench_N; without it only SQLite is measured.
-    #[arg(long)]
-    postgres: Option<String>,
-    /// Leave SQLite out.
-    #[arg(long)]
-    no_sqlite: bool,
-    /// Seconds per load (a page's load is two halves around nginx's, rounded up to whole seconds).
-    #[arg(long, default_value_t = 10)]
-    seconds: u64,
-    /// Concurrent connections per load.
-    #[arg(long, default_value_t = 64)]
-    connections: u64,
-    /// Citizens logged in.
-    #[arg(long, default_value_t = 1000)]
-    sessions: u64,
-    /// Citizens with 10,000 threads in Innboks.
-    #[arg(long, default_value_t = 10)]
-    heavy_inbox_citizens: u64,
-    /// Measure only the loads whose name holds this text (e.g. "Ledige timer" or
-    /// "Morgenrush"), to look at one of them.
-    #[arg(long)]
-    only: Option<String>,
-    /// Folder for databases, scripts and logs.
-    #[arg(long, default_value = "target/bench")]
-    work_dir: std::path::PathBuf,
-    /// Where the Markdown table of the figures goes.
-    #[arg(long, default_value = "target/bench/report.md")]
-    report: std::path::PathBuf,
-}
-
-#[derive(Args)]
-struct GenerateArgs {
-    #[command(flatten)]
-    database: DatabaseArgs,
-    /// How many citizens (about 1,100 per GP, five GPs per office).
-    #[arg(long)]
-    citizens: u64,
-    /// How many of them have 10,000 threads in Innboks (the first ones).
-    #[arg(long, default_value_t = 10)]
-    heavy_inbox_citizens: u64,
 }
 
 #[derive(Args)]
@@ -383,22 +329,6 @@ async fn run() -> ExitCode {
         Command::Serve(args) => serve(*args).await,
         Command::Worker(args) => worker(*args).await,
         Command::Migrate(args) => migrate(args).await,
-        Command::Generate(args) => generate(args).await,
-        Command::Bench(args) => {
-            bench::run(bench::BenchOptions {
-                populations: args.citizens,
-                postgres_server: args.postgres,
-                sqlite: !args.no_sqlite,
-                seconds: args.seconds,
-                connections: args.connections,
-                sessions: args.sessions,
-                heavy_inbox_citizens: args.heavy_inbox_citizens,
-                only: args.only,
-                work_dir: args.work_dir,
-                report: args.report,
-            })
-            .await
-        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -432,32 +362,6 @@ async fn worker(args: WorkerArgs) -> Result<(), String> {
     tokio::join!(
         notifier.run_until(args.notify.poll(), shutdown_signal()),
         nightly::run_until(db, shutdown_signal()),
-    );
-    Ok(())
-}
-
-async fn generate(args: GenerateArgs) -> Result<(), String> {
-    if args.citizens == 0 {
-        return Err("--citizens must be at least 1".into());
-    }
-    let db = open_database(&args.database.database).await?;
-    let plan = storage::PopulationPlan::new(args.citizens, args.heavy_inbox_citizens);
-    let started = std::time::Instant::now();
-    let report = db
-        .generate_population(&plan, jiff::Timestamp::now().as_second())
-        .await
-        .map_err(|e| format!("generate: {e}"))?;
-    let seconds = started.elapsed().as_secs_f64().max(0.001);
-    for (table, rows) in &report.rows {
-        println!("{table:>16}: {rows:>10} rows");
-    }
-    let total = report.total_rows();
-    println!(
-        "{total} rows in {seconds:.1} s: {:.0} rows per second ({} citizens, {} GPs, {} offices)",
-        total as f64 / seconds,
-        plan.citizens,
-        plan.gps(),
-        plan.offices()
     );
     Ok(())
 }

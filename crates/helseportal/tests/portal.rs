@@ -33,7 +33,6 @@ macro_rules! on_both_databases {
 }
 
 mod appointments;
-mod bench;
 mod generate;
 mod messages;
 mod notifications;

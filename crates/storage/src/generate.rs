@@ -625,34 +625,6 @@ impl Database {
     }
 }
 
-/// Creates a database named `name` on the PostgreSQL server `server_url` (dropping one of
-/// that name first), for a benchmark run; returns its URL. `name` must be a plain identifier.
-pub async fn fresh_postgres_database(server_url: &str, name: &str) -> Result<String, StorageError> {
-    use sqlx::Connection;
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return Err(StorageError::BadUrl(format!(
-            "not a plain database name: {name}"
-        )));
-    }
-    let mut conn = sqlx::postgres::PgConnection::connect(server_url).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    let mut url = url::Url::parse(server_url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
-    url.set_path(&format!("/{name}"));
-    Ok(url.to_string())
-}
-
 /// The first id of each table this run writes.
 struct Ids {
     office: i64,

@@ -9,6 +9,9 @@
 mod appointments;
 mod demo;
 mod error;
+/// The synthetic population of the benchmark: only for `helseportal-bench` and the tests, never
+/// in the portal's own binary.
+#[cfg(feature = "generate")]
 mod generate;
 mod messages;
 mod migrate;
@@ -37,9 +40,9 @@ pub use demo::{
     DemoPersons, seed_demo, seed_demo_contacts, seed_demo_prescriptions, seed_demo_slots,
 };
 pub use error::StorageError;
+#[cfg(feature = "generate")]
 pub use generate::{
-    GenerateReport, HELD_BACK_DAYS, PopulationPlan, SLOTS_PER_GP_DAY, fresh_postgres_database,
-    slot_days, synthetic_fnr,
+    GenerateReport, HELD_BACK_DAYS, PopulationPlan, SLOTS_PER_GP_DAY, slot_days, synthetic_fnr,
 };
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor,

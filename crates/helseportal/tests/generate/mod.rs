@@ -1,4 +1,4 @@
-//! `helseportal generate`: a synthetic population that citizens can log in to and use.
+//! `helseportal-bench generate`: a synthetic population that citizens can log in to and use.
 
 use reqwest::StatusCode;
 use storage::PopulationPlan;

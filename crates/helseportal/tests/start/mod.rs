@@ -359,3 +359,23 @@ async fn every_page_of_a_test_environment_says_so(backend: Backend) {
         assert!(response.text().await.unwrap().contains(BANNER), "{path}");
     }
 }
+
+/// The portal's binary holds the portal: the benchmark and the population generator are
+/// `helseportal-bench`.
+#[test]
+fn the_portal_binary_offers_no_benchmark_or_generator() {
+    let output = helseportal().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout).to_lowercase();
+    for command in ["serve", "worker", "migrate"] {
+        assert!(help.contains(command), "{help}");
+    }
+    for tool in ["bench", "generate", "population"] {
+        assert!(!help.contains(tool), "{tool} in: {help}");
+    }
+    let refused = helseportal()
+        .args(["generate", "--citizens", "10"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}

@@ -12,8 +12,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use storage::Database;
 use web::{AppState, ManualClock, OidcSettings, WebConfig};
 
-/// Held while a test generates a population (the benchmark's test throughout) and while the
-/// test that checks what VACUUM did after generating runs: a transaction open in any database
+/// Held while a test generates a population and while the test that checks what VACUUM did after generating runs: a transaction open in any database
 /// of the shared PostgreSQL server keeps VACUUM from marking rows visible to all (measured on
 /// PostgreSQL 15), and the generator keeps transactions open for seconds.
 pub static LONG_TRANSACTIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

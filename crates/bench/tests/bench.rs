@@ -1,11 +1,34 @@
-//! `helseportal bench` itself, small: two populations on both engines, one second a load. It
-//! needs wrk and nginx (the test command installs them) and the PostgreSQL server of the other
-//! tests. The figures are not judged here; that every load ran, on every engine and size,
-//! with its ceilings beside it and the correctness checks passed, is.
+//! `helseportal-bench run` itself, small: two populations on both engines, one second a load.
+//! It needs wrk and nginx (the test command installs them), the PostgreSQL server of the other
+//! tests, and the portal's binary beside its own (`cargo test --workspace` builds both). The
+//! figures are not judged here; that every load ran, on every engine and size, with its
+//! ceilings beside it and the correctness checks passed, is.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
 use std::process::Command;
 
-use super::support::temp_dir;
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "helseportal-bench-test-{}",
+        storage::random_token()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `helseportal-bench`, after checking that the portal it starts has been built beside it.
+fn bench() -> Command {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_helseportal-bench"));
+    let portal = exe.with_file_name("helseportal");
+    assert!(
+        portal.is_file(),
+        "{} is missing: build it first (cargo build -p helseportal)",
+        portal.display()
+    );
+    Command::new(exe)
+}
 
 const PAGES: [&str; 5] = [
     "Forside (innlogget)",
@@ -38,12 +61,11 @@ fn bench_measures_every_load_on_both_engines_and_sizes() {
         "HELSEPORTAL_TEST_POSTGRES_URL must name a PostgreSQL server for the tests \
          (scripts/test.sh starts one)",
     );
-    let long_transactions = super::support::LONG_TRANSACTIONS.blocking_lock();
     let dir = temp_dir();
     let report_file = dir.join("report.md");
-    let output = Command::new(env!("CARGO_BIN_EXE_helseportal"))
+    let output = bench()
         .args([
-            "bench",
+            "run",
             "--citizens",
             "1200,2400",
             "--seconds",
@@ -63,8 +85,7 @@ fn bench_measures_every_load_on_both_engines_and_sizes() {
         .arg(&report_file)
         .env("HELSEPORTAL_LOG", "warn,sqlx=error")
         .output()
-        .expect("helseportal bench starts");
-    drop(long_transactions);
+        .expect("helseportal-bench starts");
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -150,13 +171,13 @@ fn bench_measures_every_load_on_both_engines_and_sizes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `bench --only` with a text that names no load is refused before anything is generated,
+/// `run --only` with a text that names no load is refused before anything is generated,
 /// with the loads it could name.
 #[test]
 fn bench_only_naming_no_load_is_refused() {
     let dir = temp_dir();
-    let output = Command::new(env!("CARGO_BIN_EXE_helseportal"))
-        .args(["bench", "--citizens", "10000", "--only", "Ledige timar"])
+    let output = bench()
+        .args(["run", "--citizens", "10000", "--only", "Ledige timar"])
         .arg("--work-dir")
         .arg(&dir)
         .output()

@@ -1,7 +1,8 @@
-//! `helseportal bench`: the portal under load at national scale, measured against the physical
-//! limits of the same machine in the same run.
+//! `helseportal-bench run`: the portal under load at national scale, measured against the
+//! physical limits of the same machine in the same run.
 //!
-//! For each engine it generates every population, starts `helseportal serve` on each, logs
+//! For each engine it generates every population, starts `helseportal serve
+//! --insecure-test-login` on each, logs
 //! citizens in through the built-in identity provider, and drives each load with `wrk` on the
 //! populations in turn, so that the sizes are compared on the same stretch of time.
 //! Each page is compared with nginx serving the same bytes as a static file (the HTTP ceiling)
@@ -18,8 +19,10 @@ use std::time::{Duration, Instant};
 
 use storage::{Database, NewBooking, PopulationPlan};
 
-/// Options of `helseportal bench`.
+/// Options of `helseportal-bench run`.
 pub struct BenchOptions {
+    /// The portal's binary (`helseportal`), started for each population.
+    pub portal: PathBuf,
     pub populations: Vec<u64>,
     pub postgres_server: Option<String>,
     pub sqlite: bool,
@@ -190,7 +193,7 @@ pub async fn run(mut options: BenchOptions) -> Result<(), String> {
                 }
                 _ => {
                     let server = options.postgres_server.as_deref().unwrap_or_default();
-                    storage::fresh_postgres_database(server, &format!("bench_{citizens}"))
+                    fresh_postgres_database(server, &format!("bench_{citizens}"))
                         .await
                         .map_err(|e| format!("PostgreSQL: {e}"))?
                 }
@@ -292,7 +295,7 @@ impl<'a> Population<'a> {
             .join(format!("{}-{citizens}", engine.to_lowercase()));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let port = free_port()?;
-        let server = start_server(&url, port, &dir, "serve-1")?;
+        let server = start_server(&options.portal, &url, port, &dir, "serve-1")?;
         let base = format!("http://127.0.0.1:{port}");
         wait_until_healthy(&base).await?;
 
@@ -735,7 +738,13 @@ async fn measure_rest(
         let mut second_servers = Vec::new();
         for population in populations {
             let port = free_port()?;
-            let server = start_server(&population.url, port, &population.dir, "serve-2")?;
+            let server = start_server(
+                &options.portal,
+                &population.url,
+                port,
+                &population.dir,
+                "serve-2",
+            )?;
             let base = format!("http://127.0.0.1:{port}");
             wait_until_healthy(&base).await?;
             second_servers.push((server, base));
@@ -1484,10 +1493,15 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn start_server(url: &str, port: u16, dir: &Path, name: &str) -> Result<Running, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+fn start_server(
+    portal: &Path,
+    url: &str,
+    port: u16,
+    dir: &Path,
+    name: &str,
+) -> Result<Running, String> {
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
-    let child = Command::new(exe)
+    let child = Command::new(portal)
         .arg("serve")
         // The citizens of the run log in through the built-in test identity provider.
         .arg("--insecure-test-login")
@@ -1849,6 +1863,37 @@ fn unescape(value: &str) -> String {
         .replace("&#62;", ">")
         .replace("&amp;", "&")
         .replace("&#38;", "&")
+}
+
+/// Creates a database named `name` on the PostgreSQL server `server_url` (dropping one of
+/// that name first), for a benchmark run; returns its URL. `name` must be a plain identifier.
+async fn fresh_postgres_database(server_url: &str, name: &str) -> Result<String, String> {
+    use sqlx::Connection;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(format!("not a plain database name: {name}"));
+    }
+    let failed = |e: sqlx::Error| e.to_string();
+    let mut conn = sqlx::postgres::PgConnection::connect(server_url)
+        .await
+        .map_err(failed)?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .map_err(failed)?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .map_err(failed)?;
+    conn.close().await.map_err(failed)?;
+    let mut url = url::Url::parse(server_url).map_err(|e| e.to_string())?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
 }
 
 #[cfg(test)]
