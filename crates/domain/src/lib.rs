@@ -25,8 +25,8 @@ pub use person::{PersonName, RepresentationFacts, may_represent_child};
 
 /// Norway's time zone, in which every date and time the portal shows or decides on is read.
 /// Looked up once: pages convert many times each (a month's calendar, a list of threads).
-/// Lent rather than cloned: a clone counts a reference shared by every thread, and the
-/// calendar's conversions spent a fiftieth of the page there.
+/// Lent rather than cloned: a clone counts a reference shared by every thread, which showed in
+/// the profile of the calendar's many conversions.
 pub fn norway_time_zone() -> &'static jiff::tz::TimeZone {
     static ZONE: std::sync::LazyLock<jiff::tz::TimeZone> = std::sync::LazyLock::new(|| {
         jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)

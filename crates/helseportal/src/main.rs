@@ -309,9 +309,8 @@ fn main() -> ExitCode {
 
 /// Twice as many runtime threads as cores. The SQLite reads run on them and now and then wait
 /// for one of SQLite's locks, and the kernel delivers a loopback answer on the sending
-/// thread; with one thread per core such a wait left its core idle. Measured on two cores:
-/// the front page at 35,000 requests a second with two threads and 47,000 with four on
-/// SQLite, 12,000 and 25,000 on PostgreSQL; more than four gained nothing.
+/// thread; with one thread per core such a wait leaves its core idle. More threads than
+/// that gained nothing (docs/performance.md).
 fn runtime_threads() -> usize {
     std::thread::available_parallelism().map_or(4, |cores| cores.get() * 2)
 }
@@ -554,7 +553,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
     println!("Helseportal kjører på http://{local}");
     // One service for all connections: serving the `Router` itself would rebuild its route
-    // table for every connection (about 150 kB each).
+    // table for every connection, which is most of the memory at many open connections.
     let served = axum::serve(listener, web::router(state).into_make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await

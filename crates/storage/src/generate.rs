@@ -465,10 +465,9 @@ impl Database {
         // from all the rows at once: a few set-wise statements instead of one per thread.
         derive_search_entries(self.pool(), self.backend()).await?;
         if self.backend() == Backend::Sqlite {
-            // FTS5 wrote the index in segments as the transactions came (12 for 10,000
-            // citizens, 20 for 1,000,000), and a search looks its words up in each: 40 µs a
-            // search against 50 µs. Merged into one, as the worker's nightly merge leaves a
-            // live index, a search costs the same at any size (1.6 s for 1,000,000 citizens).
+            // FTS5 wrote the index in segments as the transactions came, more for a larger
+            // population, and a search looks its words up in each. Merged into one, as the
+            // worker's nightly merge leaves a live index, a search costs the same at any size.
             sqlx::raw_sql("INSERT INTO inbox_search (inbox_search) VALUES ('optimize')")
                 .execute(self.pool())
                 .await?;

@@ -93,12 +93,11 @@ pub struct Database {
 }
 
 /// What every PostgreSQL connection sets first. Every query of the portal is short: a
-/// parallel worker costs more to start (8 ms in the Innboks search) than the query takes, and
-/// a mis-estimated plan would compile itself on every request with JIT. A random read costs
-/// the planner about what a sequential one does, as for a database held in memory or on SSD
-/// (PostgreSQL's default of 4 is for spinning disks): with the default, a thread's office was
-/// found by reading all 182 offices of 1,000,000 citizens rather than by its key, once for
-/// each line of an Innboks page.
+/// parallel worker costs more to start than the query takes, and a mis-estimated plan would
+/// compile itself on every request with JIT. A random read costs the planner about what a
+/// sequential one does, as for a database held in memory or on SSD (PostgreSQL's default of 4
+/// is for spinning disks): with the default, a thread's office was found by reading every
+/// office rather than by its key, once for each line of an Innboks page.
 pub(crate) const POSTGRES_SESSION_SETTINGS: &str =
     "SET max_parallel_workers_per_gather = 0; SET jit = off; SET random_page_cost = 1.1";
 
@@ -205,10 +204,10 @@ impl Database {
     /// (`BEGIN IMMEDIATE`), so that two writers queue instead of failing when one's read
     /// snapshot went stale under the other's commit; and before that it waits for its turn
     /// among this process's writers, first come first served. Without the turn, writers
-    /// waiting for SQLite's lock slept in its busy handler for 1 to 100 ms at a time, growing
-    /// with their wait: the lock stood free while they slept, and the one that had waited
-    /// longest slept longest (the morning rush's p99 at 4-7 times its p50). Writers of other
-    /// processes still wait in the busy handler.
+    /// waiting for SQLite's lock slept in its busy handler, longer the longer they had waited:
+    /// the lock stood free while they slept, and the one that had waited longest slept
+    /// longest, which made the slowest bookings of a rush many times the typical one. Writers
+    /// of other processes still wait in the busy handler.
     pub(crate) async fn begin_write(&self) -> Result<WriteTransaction, StorageError> {
         self.begin_write_within(WRITE_TURN_TIMEOUT).await
     }
@@ -315,8 +314,8 @@ impl<C: std::ops::DerefMut<Target = sqlx::AnyConnection>> std::ops::DerefMut for
 
 /// Bind parameters per statement of the multi-row `INSERT`s that write many rows (the
 /// population generator, migrations). The engines allow thousands, but the driver's cost per
-/// parameter grows with their number: measured on SQLite, 250 wrote 120,000 rows a second,
-/// 1,000 wrote 79,000 and 30,000 only 3,000.
+/// parameter grows with their number, so a few hundred write far more rows a second than
+/// thousands do.
 pub(crate) const PARAMS_PER_STATEMENT: usize = 250;
 
 /// A multi-row `INSERT` of `rows` rows into `columns` of `table`. `values` gives each column's

@@ -238,9 +238,8 @@ fn attachment_from_row(row: &AnyRow) -> Result<Attachment, StorageError> {
 /// shows given as SQL, and optionally the SQL of the office's and the practitioner's names.
 /// The names are each looked up by their key for the thread's row, not joined: PostgreSQL's
 /// generic plan for a kept statement takes every citizen for an average one with a handful of
-/// threads, and joined the names of a page of a search by hashing all of
-/// the citizen's 10,000 threads, or all offices for each of the page's threads (4 ms instead
-/// of 0.3 ms at 1,000,000 citizens).
+/// threads, and joined the names of a page of a search by hashing all of a large inbox's
+/// threads, or all offices for each of the page's threads, many times the work of the page.
 macro_rules! summary_columns {
     ($citizen:literal) => {
         summary_columns!(
@@ -268,7 +267,7 @@ const SUMMARY_COLUMNS: &str = summary_columns!("t.citizen_id");
 
 /// A thread's summary in the inbox of the citizen in `$1`: every thread of the page is the
 /// citizen's, so the name is looked up once for the page (an uncorrelated subquery), not once
-/// per thread (a third of the index probes of a page on PostgreSQL).
+/// per thread, which was a good share of the index probes of a page on PostgreSQL.
 const INBOX_SUMMARY_COLUMNS: &str = summary_columns!("$1");
 
 /// `INBOX_SUMMARY_COLUMNS` with the office's and the practitioner's names from the lateral
@@ -278,9 +277,9 @@ const POSTGRES_INBOX_SUMMARY_COLUMNS: &str =
 
 /// On PostgreSQL, the office's and the practitioner's names of each thread `t` as lateral
 /// subqueries, which the planner may not flatten (`OFFSET 0`): it then keeps the names found
-/// (a `Memoize` node), so a page of threads of one office and one GP looks each up once. A
-/// search page's statement ran about 40 % more often a second so than with a scalar subquery
-/// per name and thread. (The Innboks page without a search gained nothing.)
+/// (a `Memoize` node), so a page of threads of one office and one GP looks each up once,
+/// where a scalar subquery per name and thread looked them up for every thread. (The Innboks
+/// page without a search gained nothing measurable.)
 const POSTGRES_SUMMARY_NAMES: &str = "LEFT JOIN LATERAL (SELECT o.name FROM gp_office o WHERE o.id = t.office_id OFFSET 0) \
      office_names ON true \
      LEFT JOIN LATERAL (SELECT pr.given_name || ' ' || pr.family_name AS name FROM practitioner pr \
@@ -495,10 +494,9 @@ impl Database {
     /// Merges SQLite's search index into one segment, in steps of about 200 pages in the write
     /// turn with `pause` between them, and returns how many steps merged anything. FTS5 writes
     /// the index in segments as transactions come and merges them only as far as its
-    /// `automerge` goes, and a search looks each word up in every segment: after writing
-    /// 1,000,000 citizens' threads it had 20 segments and a search took 50 µs, against 40 µs
-    /// merged. Run at night, this keeps a live index as fast as a new one. PostgreSQL's search
-    /// is B-trees, with nothing to merge (0 steps).
+    /// `automerge` goes, and a search looks each word up in every segment, so a search costs
+    /// more the more segments there are. Run at night, this keeps a live index as fast as a
+    /// new one. PostgreSQL's search is B-trees, with nothing to merge (0 steps).
     pub async fn merge_search_index(
         &self,
         pause: std::time::Duration,
@@ -606,9 +604,9 @@ const SEARCH_KEY_THREAD_BITS: i64 = 0xFFFF_FFFF;
 /// since `SEARCH_KEY_EPOCH`, from 1952 to 2088) in the high 32 bits and its id (below 2^32) in
 /// the low 32. The index's rowid order is then the inbox's order (latest activity first, then
 /// the higher id), and FTS5 returns the newest matches first and stops after a page, where
-/// keyed by the thread's id it had to hand every match to a sort (a citizen with 10,000
-/// threads may have a thousand matches). A thread's key changes when its activity moves on
-/// (`add_message`), and its row moves with it.
+/// keyed by the thread's id it had to hand every match to a sort (a large inbox may have
+/// thousands). A thread's key changes when its activity moves on (`add_message`), and its row
+/// moves with it.
 fn search_key(last_activity_at: i64, thread_id: i64) -> Result<i64, StorageError> {
     let seconds = i32::try_from(last_activity_at - SEARCH_KEY_EPOCH).map_err(|_| {
         StorageError::Corrupt(format!(
@@ -962,8 +960,8 @@ async fn write_postgres_search_row(
 }
 
 /// On PostgreSQL, lets the search rows a backfill writes (migration 0006) in through GIN's
-/// pending list, which is merged into the index a few megabytes at a time: about twice as fast
-/// as writing each row's entries at once. Every search read the whole pending list, so
+/// pending list, which is merged into the index a few megabytes at a time: faster than
+/// writing each row's entries at once. Every search read the whole pending list, so
 /// `bulk = false` goes back to writing entries at once (as 0006 creates the index) and merges
 /// what is pending. The index is gone since 0011.
 async fn bulk_search_writes<'c, E>(
@@ -1463,8 +1461,8 @@ impl Database {
         // names (scalar subqueries, not joins) are looked up for the page's threads alone, in
         // PostgreSQL's generic plan for the kept statement too. When the names were joined,
         // that plan, which takes every citizen for an average one with a handful of threads,
-        // joined all 10,000 of a large inbox before sorting them; picking the page's ids first
-        // and then reading their threads again cost half of the page's time in PostgreSQL.
+        // joined every thread of a large inbox before sorting them; picking the page's ids
+        // first and then reading their threads again made PostgreSQL read each thread twice.
         let sql = format!(
             "SELECT {INBOX_SUMMARY_COLUMNS}, ({INBOX_COUNT_SQL}) AS total FROM message_thread t \
              WHERE t.citizen_id = $1 {cursor_sql} ORDER BY t.last_activity_at DESC, t.id DESC LIMIT {limit}"

@@ -4,7 +4,7 @@
 //! On SQLite they run on the calling thread through a small pool of `rusqlite` connections
 //! that may only read: a read of a few rows takes microseconds there, and sqlx's SQLite driver
 //! hands every statement to a thread of its own and every row back, which cost more than the
-//! reads themselves (the benchmark's front page ran at less than half its rate because of it).
+//! reads themselves.
 //! In WAL mode a reader does not wait for the writer, so a read does not hold its thread for
 //! long.
 //!
@@ -133,7 +133,7 @@ impl<T: PostgresValue> PostgresValue for Option<T> {
 
 /// A `rusqlite` row with its statement's column names, read once per query: rusqlite finds a
 /// column by name by asking SQLite for every column's name again (with `strlen` and a UTF-8
-/// check each time), which was a twentieth of the slots page.
+/// check each time), which showed in the profile of every page with many rows.
 pub(crate) struct SqliteRow<'r, 's> {
     row: &'r rusqlite::Row<'s>,
     columns: &'r [String],
@@ -335,8 +335,8 @@ impl Readers {
 /// needs one at the same time. `tokio-postgres` pipelines them: the queries of many requests
 /// go out in one write and their answers come back in one read, so the server's process for
 /// the connection works through them without sleeping between round trips. A server process
-/// woken for every statement costs more than the statement: on two cores the front page went
-/// from 12,000 requests a second on eight sqlx connections to 25,000 on one shared connection.
+/// woken for every statement costs more than the statement, so the pages are served far
+/// faster this way than on sqlx connections of their own (docs/performance.md).
 pub(crate) struct PostgresReaders {
     config: tokio_postgres::Config,
     slots: Vec<ReaderSlot>,
@@ -462,9 +462,9 @@ impl PostgresReaders {
             .await?;
         // A kept statement is planned once, for any values. PostgreSQL otherwise plans it for
         // each run's values as long as those plans look cheaper than the generic one, which
-        // for a citizen with 10,000 threads they always did: the Innboks page then spent 2 ms
-        // planning its joins before it ran for 0.2 ms (2,000 requests a second instead of
-        // 7,000). The frequent reads are written so that one plan serves every citizen.
+        // for a citizen with a large inbox they always did: the Innboks page then spent many
+        // times longer planning its joins than running them. The frequent reads are written
+        // so that one plan serves every citizen.
         client
             .batch_execute("SET plan_cache_mode = force_generic_plan")
             .await?;
@@ -486,8 +486,8 @@ impl PostgresReaders {
     /// the one with fewest. So reads gather on one connection while it keeps up: the more
     /// queries one write and one wake-up of the server carry, the less each costs, and on two
     /// cores also shared with the portal a second busy server process cost more than it added
-    /// (the slots page went from 6,000 to 4,000 requests a second when its reads spread over
-    /// two). A connection held up by a slow query takes no new reads until it answers again.
+    /// (the pages served less when their reads spread over two). A connection held up by a
+    /// slow query takes no new reads until it answers again.
     fn choose(&self) -> &ReaderSlot {
         let now = self.now();
         let mut least = &self.slots[0];

@@ -112,8 +112,8 @@ impl Layout {
     /// The inactivity warning, with the time left when it shows.
     pub fn session_warning_text(&self) -> String {
         /// The texts made so far, by language and duration: a process meets one or two, and
-        /// formatting the text through the catalogue on every page was a twentieth of a light
-        /// page's work. Kept short, in case of many durations.
+        /// formatting the text through the catalogue on every page showed in the profile of a
+        /// light page. Kept short, in case of many durations.
         static MADE: RwLock<Vec<(Lang, i64, String)>> = RwLock::new(Vec::new());
         let seconds = self.user.as_ref().map_or(300, |u| u.warning_seconds);
         let made = MADE.read().ok().and_then(|made| {
