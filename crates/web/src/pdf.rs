@@ -1,5 +1,20 @@
-//! A small PDF writer for printable overviews: lines of text in Helvetica on A4 pages. Text is
-//! written in WinAnsi (Latin-1 for the Norwegian letters); characters outside it become "?".
+//! Printable overviews as PDF: lines of text on A4 pages, written with krilla in an embedded
+//! DejaVu Sans (subset to the letters used), so that every name prints as written — Sámi
+//! letters (č đ ŋ š ŧ ž), "Łukasz", "Nguyễn" — and tagged (headings and paragraphs in reading
+//! order, the document's language and title) for screen readers.
+
+use std::num::NonZeroU16;
+use std::sync::LazyLock;
+
+use krilla::Document;
+use krilla::geom::Point;
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::surface::Surface;
+use krilla::tagging::{ContentTag, SpanTag, Tag, TagGroup, TagTree};
+use krilla::text::{Font, TextDirection};
+use skrifa::MetadataProvider;
+use skrifa::instance::{LocationRef, Size};
 
 /// Lines that make a document; a line may be a heading.
 pub struct Line {
@@ -7,201 +22,214 @@ pub struct Line {
     pub heading: bool,
 }
 
-const PAGE_HEIGHT: i32 = 842;
-const TOP: i32 = 800;
-const BOTTOM: i32 = 50;
-const LEFT: i32 = 50;
-const LINE_HEIGHT: i32 = 16;
-/// Characters per line before wrapping (11 pt Helvetica on A4 with margins).
-const WRAP: usize = 90;
+const REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
-fn encode(text: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for c in text.chars() {
-        let code = u32::from(c);
-        let byte = match c {
-            '(' | ')' | '\\' => {
-                out.push(b'\\');
-                code as u8
-            }
-            '–' | '—' => b'-',
-            _ if (0x20..0x7f).contains(&code) || (0xa0..=0xff).contains(&code) => code as u8,
-            _ => b'?',
-        };
-        out.push(byte);
-    }
-    out
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 50.0;
+const TEXT_SIZE: f32 = 10.5;
+const HEADING_SIZE: f32 = 13.0;
+const LINE_HEIGHT: f32 = 16.0;
+const HEADING_LINE_HEIGHT: f32 = 22.0;
+
+/// One of the two embedded faces: krilla's font for drawing and the bytes for measuring.
+struct Face {
+    font: Font,
+    bytes: &'static [u8],
 }
 
-fn wrap(text: &str) -> Vec<String> {
+impl Face {
+    fn load(bytes: &'static [u8]) -> Option<Self> {
+        Some(Self {
+            font: Font::new(bytes.into(), 0)?,
+            bytes,
+        })
+    }
+
+    /// The width of `text` at `size` points (the sum of the glyphs' advances; a character the
+    /// font lacks counts as a wide one, so a line never runs past the margin).
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let Ok(font) = skrifa::FontRef::new(self.bytes) else {
+            return text.chars().count() as f32 * size;
+        };
+        let charmap = font.charmap();
+        let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
+        text.chars()
+            .map(|c| {
+                charmap
+                    .map(c)
+                    .and_then(|glyph| metrics.advance_width(glyph))
+                    .unwrap_or(size)
+            })
+            .sum()
+    }
+}
+
+/// The embedded faces, loaded once; they are part of the binary, so failing to read them is a
+/// broken build, reported as an error rather than a silent fallback.
+static FACES: LazyLock<Option<(Face, Face)>> =
+    LazyLock::new(|| Some((Face::load(REGULAR)?, Face::load(BOLD)?)));
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the embedded fonts cannot be read")]
+    Fonts,
+    #[error("PDF: {0:?}")]
+    Write(krilla::error::KrillaError),
+}
+
+/// Breaks `text` into lines no wider than the page's text width.
+fn wrap(face: &Face, size: f32, text: &str) -> Vec<String> {
+    let max = PAGE_WIDTH - 2.0 * MARGIN;
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
-        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > WRAP {
-            lines.push(std::mem::take(&mut current));
+        let candidate = if current.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{current} {word}")
+        };
+        if !current.is_empty() && face.width(&candidate, size) > max {
+            lines.push(std::mem::replace(&mut current, word.to_owned()));
+        } else {
+            current = candidate;
         }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
     }
     lines.push(current);
     lines
 }
 
-/// The PDF bytes of the lines.
-pub fn document(lines: &[Line]) -> Vec<u8> {
-    // Lay the lines out on pages: (font, y, text) per page.
-    let mut pages: Vec<Vec<(bool, i32, Vec<u8>)>> = vec![Vec::new()];
-    let mut y = TOP;
-    for line in lines {
-        for part in wrap(&line.text) {
-            if y < BOTTOM {
-                pages.push(Vec::new());
-                y = TOP;
-            }
-            if let Some(page) = pages.last_mut() {
-                page.push((line.heading, y, encode(&part)));
-            }
-            y -= if line.heading {
-                LINE_HEIGHT + 6
+/// One line of text drawn and tagged: a heading (H1 for the first, H2 after) or a paragraph.
+fn draw_line(
+    surface: &mut Surface<'_>,
+    face: &Face,
+    size: f32,
+    y: f32,
+    text: &str,
+) -> krilla::tagging::Identifier {
+    let id = surface.start_tagged(ContentTag::Span(SpanTag::empty()));
+    surface.draw_text(
+        Point::from_xy(MARGIN, y),
+        face.font.clone(),
+        size,
+        text,
+        false,
+        TextDirection::Auto,
+    );
+    surface.end_tagged();
+    id
+}
+
+/// The PDF bytes of the lines, titled `title`, in the language `lang` (a BCP 47 code).
+pub fn document(title: &str, lang: &str, lines: &[Line]) -> Result<Vec<u8>, PdfError> {
+    let Some((regular, bold)) = FACES.as_ref() else {
+        return Err(PdfError::Fonts);
+    };
+    let page_settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or(PdfError::Fonts)?;
+    let mut document = Document::new();
+    document.set_metadata(
+        Metadata::new()
+            .title(title.to_owned())
+            .language(lang.to_owned()),
+    );
+    let mut tree = TagTree::new();
+    let mut headings = 0_u16;
+    let mut lines = lines.iter().peekable();
+    while lines.peek().is_some() {
+        let mut page = document.start_page_with(page_settings.clone());
+        let mut surface = page.surface();
+        // The baseline of the first line.
+        let mut y = MARGIN + HEADING_SIZE;
+        while let Some(&line) = lines.peek() {
+            let (face, size, step) = if line.heading {
+                (bold, HEADING_SIZE, HEADING_LINE_HEIGHT)
             } else {
-                LINE_HEIGHT
+                (regular, TEXT_SIZE, LINE_HEIGHT)
             };
+            let parts = wrap(face, size, &line.text);
+            let height = step * parts.len() as f32;
+            // A line moves to the next page whole, unless it alone is taller than a page.
+            if y + height > PAGE_HEIGHT - MARGIN && y > MARGIN + HEADING_SIZE {
+                break;
+            }
+            lines.next();
+            if line.text.trim().is_empty() {
+                y += step;
+                continue;
+            }
+            let mut group = if line.heading {
+                headings = headings.saturating_add(1);
+                let level = if headings == 1 { 1 } else { 2 };
+                TagGroup::new(Tag::Hn(NonZeroU16::MIN.saturating_add(level - 1), None))
+            } else {
+                TagGroup::new(Tag::P)
+            };
+            for part in parts {
+                group.push(draw_line(&mut surface, face, size, y, &part));
+                y += step;
+            }
+            tree.push(group);
         }
+        surface.finish();
+        page.finish();
     }
-    let mut objects: Vec<Vec<u8>> = Vec::new();
-    // 1: catalog, 2: pages, 3: regular font, 4: bold font, then a content and a page per page.
-    let page_count = pages.len();
-    let kids: Vec<String> = (0..page_count)
-        .map(|i| format!("{} 0 R", 6 + i * 2))
-        .collect();
-    objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-    objects.push(
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {page_count} >>",
-            kids.join(" ")
-        )
-        .into_bytes(),
-    );
-    objects.push(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
-    );
-    objects.push(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
-    );
-    for (i, page) in pages.iter().enumerate() {
-        let mut content = Vec::new();
-        for (heading, y, text) in page {
-            let font = if *heading { "/F2 13" } else { "/F1 11" };
-            content.extend_from_slice(format!("BT {font} Tf {LEFT} {y} Td (").as_bytes());
-            content.extend_from_slice(text);
-            content.extend_from_slice(b") Tj ET\n");
-        }
-        let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-        stream.extend_from_slice(&content);
-        stream.extend_from_slice(b"\nendstream");
-        objects.push(stream);
-        let content_id = 5 + i * 2;
-        objects.push(
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 {PAGE_HEIGHT}] \
-                 /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {content_id} 0 R >>"
-            )
-            .into_bytes(),
-        );
-    }
-    let mut out = b"%PDF-1.4\n%\xe6\xf8\xe5\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(object);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    document.set_tag_tree(tree);
+    document.finish().map_err(PdfError::Write)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn line(text: &str, heading: bool) -> Line {
+        Line {
+            text: text.into(),
+            heading,
+        }
+    }
+
     #[test]
-    fn writes_a_whole_pdf_with_norwegian_letters() {
-        let lines = vec![
-            Line {
-                text: "Resepter for Kari Nordmann".into(),
-                heading: true,
-            },
-            Line {
-                text: "Desloratadin 5 mg tablett (æøå ÆØÅ)".into(),
-                heading: false,
-            },
-        ];
-        let pdf = document(&lines);
-        assert!(pdf.starts_with(b"%PDF-1.4"));
-        assert!(pdf.ends_with(b"%%EOF\n"));
+    fn writes_a_whole_tagged_pdf() {
+        let pdf = document(
+            "Resepter",
+            "nb-NO",
+            &[
+                line("Resepter for Áilu Ŋuvttoš Čeavččageađgi", true),
+                line("Desloratadin 5 mg tablett (æøå ÆØÅ)", false),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(pdf.starts_with(b"%PDF-"));
         assert_eq!(
             domain::attachment::sniff(&pdf),
             Ok(domain::attachment::FileKind::Pdf)
         );
         let text = String::from_utf8_lossy(&pdf);
-        assert!(text.contains("(Resepter for Kari Nordmann) Tj"));
+        assert!(text.contains("/StructTreeRoot"), "tagged");
+        assert!(text.contains("/Lang"), "with its language");
         assert!(
-            pdf.windows(3).any(|w| w == [0xe6, 0xf8, 0xe5]),
-            "æøå in Latin-1"
+            text.contains("/ToUnicode"),
+            "text that can be copied and read aloud"
         );
-        assert!(text.contains("/Count 1"));
+        assert!(text.contains("DejaVuSans"), "the embedded font");
     }
 
     #[test]
-    fn long_documents_get_more_pages_and_parentheses_are_escaped() {
+    fn long_lines_wrap_inside_the_margins_and_long_documents_get_more_pages() {
+        let (regular, _) = FACES.as_ref().unwrap_or_else(|| panic!("fonts"));
+        let long = "Ta 1 tablett daglig ved behov for allergiske plager. ".repeat(8);
+        let parts = wrap(regular, TEXT_SIZE, &long);
+        assert!(parts.len() > 2, "{parts:?}");
+        for part in &parts {
+            assert!(regular.width(part, TEXT_SIZE) <= PAGE_WIDTH - 2.0 * MARGIN);
+        }
         let lines: Vec<Line> = (0..120)
-            .map(|n| Line {
-                text: format!("Linje {n} (med parentes)"),
-                heading: false,
-            })
+            .map(|n| line(&format!("Linje {n} (med parentes)"), false))
             .collect();
-        let pdf = document(&lines);
+        let pdf = document("Resepter", "nb-NO", &lines).unwrap_or_else(|e| panic!("{e}"));
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("/Count 3"), "120 lines need three pages");
-        assert!(text.contains("\\(med parentes\\)"));
-        // Every xref offset points at its object (offsets count bytes, not characters).
-        let ascii: Vec<u8> = pdf
-            .iter()
-            .map(|b| if b.is_ascii() { *b } else { b'?' })
-            .collect();
-        let ascii = String::from_utf8(ascii).unwrap();
-        let xref_at = ascii.rfind("startxref\n").unwrap();
-        let xref: usize = ascii[xref_at + 10..]
-            .lines()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        for (n, line) in ascii[xref..].lines().skip(3).take(5).enumerate() {
-            let offset: usize = line[..10].parse().unwrap();
-            assert!(
-                ascii[offset..].starts_with(&format!("{} 0 obj", n + 1)),
-                "object {}",
-                n + 1
-            );
-        }
     }
 }

@@ -248,7 +248,10 @@ pub async fn pdf(
             heading: false,
         }));
     }
-    let mut response = crate::pdf::document(&lines).into_response();
+    let title = i18n::plain(lang, "rx-title");
+    let pdf = crate::pdf::document(&title, lang.code(), &lines)
+        .map_err(|e| AppError::logged(ErrorKind::Internal, &e))?;
+    let mut response = pdf.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -414,15 +414,55 @@ async fn printable_page_and_pdf(backend: Backend) {
         domain::attachment::sniff(&bytes),
         Ok(domain::attachment::FileKind::Pdf)
     );
-    let text = String::from_utf8_lossy(&bytes);
+    let text = pdf_text(&bytes);
     assert!(
-        text.contains("(Desloratadin 5 mg tablett \\(Aktiv\\)) Tj"),
-        "the overview is in the file"
+        text.contains("Desloratadin 5 mg tablett (Aktiv)"),
+        "the overview is in the file: {text}"
     );
     assert!(
         !text.contains("Amoksicillin"),
         "only the overview, not the history"
     );
+
+    // Every name prints as written: Northern Sami letters, among others.
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE person SET given_name = $1, family_name = $2 WHERE fnr = $3")
+        .bind("Áilu Ŋuvttoš")
+        .bind("Čeavččageađgi")
+        .bind(DemoPersons::KARI_NORDMANN)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let bytes = app
+        .get("/resepter/resepter.pdf")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let text = pdf_text(&bytes);
+    assert!(
+        text.contains("Áilu Ŋuvttoš Čeavččageađgi"),
+        "the name as written: {text}"
+    );
+}
+
+/// The text of a PDF as a reader gets it out (poppler's `pdftotext`; the test command
+/// installs it).
+fn pdf_text(pdf: &[u8]) -> String {
+    let file = crate::support::temp_dir().join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
 }
 
 async fn renewal_where_the_gp_does_not_offer_it(backend: Backend) {
