@@ -44,7 +44,11 @@ pub enum NumberKind {
 
 /// A validated identity number. The only way to get one is [`Fodselsnummer::parse`].
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fodselsnummer(String);
+pub struct Fodselsnummer {
+    number: String,
+    /// Read from the number when it is parsed, so that a `Fodselsnummer` always has one.
+    birth_date: Date,
+}
 
 const WEIGHTS_K1: [u32; 9] = [3, 7, 6, 1, 8, 9, 4, 5, 2];
 const WEIGHTS_K2: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
@@ -81,18 +85,19 @@ impl Fodselsnummer {
         if k2 != digits[10] {
             return Err(FodselsnummerError::CheckDigits);
         }
-        let number = Self(compact);
-        number.birth_date_checked()?;
-        Ok(number)
+        let birth_date = birth_date_of(&compact)?;
+        Ok(Self {
+            number: compact,
+            birth_date,
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.number
     }
 
     fn digit_pair(&self, at: usize) -> u32 {
-        let bytes = self.0.as_bytes();
-        u32::from(bytes[at] - b'0') * 10 + u32::from(bytes[at + 1] - b'0')
+        digit_pair(&self.number, at)
     }
 
     pub fn kind(&self) -> NumberKind {
@@ -105,43 +110,47 @@ impl Fodselsnummer {
         }
     }
 
-    /// The birth date the number encodes (valid by construction).
+    /// The birth date the number encodes.
     pub fn birth_date(&self) -> Date {
-        match self.birth_date_checked() {
-            Ok(date) => date,
-            // parse() refused every number without a valid date.
-            Err(_) => Date::MIN,
-        }
-    }
-
-    fn birth_date_checked(&self) -> Result<Date, FodselsnummerError> {
-        let mut day = self.digit_pair(0);
-        let mut month = self.digit_pair(2);
-        if day > 40 {
-            day -= 40;
-        }
-        if month > 80 {
-            month -= 80;
-        }
-        let year = self.digit_pair(4);
-        let individual = self.digit_pair(6) * 10 + u32::from(self.0.as_bytes()[8] - b'0');
-        let century = match (individual, year) {
-            (0..=499, _) => 1900,
-            (500..=749, 54..=99) => 1800,
-            (500..=999, 0..=39) => 2000,
-            (900..=999, 40..=99) => 1900,
-            _ => return Err(FodselsnummerError::BirthDate),
-        };
-        let full_year = i16::try_from(century + year).map_err(|_| FodselsnummerError::BirthDate)?;
-        let month = i8::try_from(month).map_err(|_| FodselsnummerError::BirthDate)?;
-        let day = i8::try_from(day).map_err(|_| FodselsnummerError::BirthDate)?;
-        Date::new(full_year, month, day).map_err(|_| FodselsnummerError::BirthDate)
+        self.birth_date
     }
 
     /// Whole years of age on the given day.
     pub fn age_on(&self, today: Date) -> i16 {
         age_on(self.birth_date(), today)
     }
+}
+
+/// Two digits of an 11-digit number as one value.
+fn digit_pair(number: &str, at: usize) -> u32 {
+    let bytes = number.as_bytes();
+    u32::from(bytes[at] - b'0') * 10 + u32::from(bytes[at + 1] - b'0')
+}
+
+/// The birth date an 11-digit number encodes, if it encodes one.
+fn birth_date_of(number: &str) -> Result<Date, FodselsnummerError> {
+    let digit_pair = |at| digit_pair(number, at);
+    let mut day = digit_pair(0);
+    let mut month = digit_pair(2);
+    if day > 40 {
+        day -= 40;
+    }
+    if month > 80 {
+        month -= 80;
+    }
+    let year = digit_pair(4);
+    let individual = digit_pair(6) * 10 + u32::from(number.as_bytes()[8] - b'0');
+    let century = match (individual, year) {
+        (0..=499, _) => 1900,
+        (500..=749, 54..=99) => 1800,
+        (500..=999, 0..=39) => 2000,
+        (900..=999, 40..=99) => 1900,
+        _ => return Err(FodselsnummerError::BirthDate),
+    };
+    let full_year = i16::try_from(century + year).map_err(|_| FodselsnummerError::BirthDate)?;
+    let month = i8::try_from(month).map_err(|_| FodselsnummerError::BirthDate)?;
+    let day = i8::try_from(day).map_err(|_| FodselsnummerError::BirthDate)?;
+    Date::new(full_year, month, day).map_err(|_| FodselsnummerError::BirthDate)
 }
 
 /// Whole years between a birth date and a day.
@@ -156,7 +165,7 @@ pub fn age_on(birth: Date, today: Date) -> i16 {
 /// Never print the whole number by accident (logs, debug output): only the birth date part.
 impl fmt::Debug for Fodselsnummer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fodselsnummer({}*****)", &self.0[..6])
+        write!(f, "Fodselsnummer({}*****)", &self.number[..6])
     }
 }
 
@@ -246,15 +255,13 @@ mod tests {
             .unwrap();
         assert_eq!(n.birth_date(), date(1860, 1, 1));
         // 500-749 means 1854-1899 only from year 54; with year 45 the number is impossible.
-        let impossible = Fodselsnummer("01014560000".into());
         assert_eq!(
-            impossible.birth_date_checked(),
+            birth_date_of("01014560000"),
             Err(FodselsnummerError::BirthDate)
         );
         // 750-899 is never used with years 40-99.
-        let impossible = Fodselsnummer("01016080000".into());
         assert_eq!(
-            impossible.birth_date_checked(),
+            birth_date_of("01016080000"),
             Err(FodselsnummerError::BirthDate)
         );
     }

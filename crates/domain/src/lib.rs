@@ -28,8 +28,28 @@ pub use person::{PersonName, RepresentationFacts, may_represent_child};
 /// Lent rather than cloned: a clone counts a reference shared by every thread, which showed in
 /// the profile of the calendar's many conversions.
 pub fn norway_time_zone() -> &'static jiff::tz::TimeZone {
-    static ZONE: std::sync::LazyLock<jiff::tz::TimeZone> = std::sync::LazyLock::new(|| {
-        jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC)
-    });
+    static ZONE: std::sync::LazyLock<jiff::tz::TimeZone> =
+        std::sync::LazyLock::new(|| match jiff::tz::TimeZone::get("Europe/Oslo") {
+            Ok(zone) => zone,
+            // The zone database is bundled into the binary (jiff's `tzdb-bundle-always`), so
+            // this is a broken build: stopping beats showing every time an hour or two wrong.
+            // The binaries look the zone up at start, so it stops there.
+            Err(error) => panic!("the Europe/Oslo time zone is missing: {error}"),
+        });
     &ZONE
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn norway_is_an_hour_ahead_of_utc_in_winter_and_two_in_summer() {
+        let offset = |date: jiff::civil::Date| {
+            date.at(12, 0, 0, 0)
+                .to_zoned_datetime(super::norway_time_zone().clone())
+                .map(|zoned| zoned.offset().seconds())
+                .ok()
+        };
+        assert_eq!(offset(jiff::civil::date(2026, 1, 15)), Some(3600));
+        assert_eq!(offset(jiff::civil::date(2026, 7, 15)), Some(7200));
+    }
 }

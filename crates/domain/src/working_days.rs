@@ -23,8 +23,9 @@ pub fn easter_sunday(year: i16) -> Date {
     let m = (a + 11 * h + 22 * l) / 451;
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
-    // month is 3 or 4 and day 1..=31 by construction of the algorithm.
-    Date::new(year, month as i8, day as i8).unwrap_or(Date::MIN)
+    // Month 3 or 4 and a day that exists in it, by construction of the algorithm: a date
+    // outside that is a broken rule, and `date` stops loudly rather than move Easter.
+    jiff::civil::date(year, month as i8, day as i8)
 }
 
 /// The public holidays of a year that can fall on a weekday, in date order.
@@ -35,7 +36,7 @@ pub fn public_holidays(year: i16) -> Vec<Date> {
             .checked_add(jiff::Span::new().days(days))
             .unwrap_or(easter)
     };
-    let fixed = |month: i8, day: i8| Date::new(year, month, day).unwrap_or(Date::MIN);
+    let fixed = |month: i8, day: i8| jiff::civil::date(year, month, day);
     let mut days = vec![
         fixed(1, 1),
         from_easter(-3),

@@ -324,6 +324,9 @@ async fn run() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Every date the portal shows or decides on is read in Norway's zone: a build without it
+    // stops here, not at the first page.
+    domain::norway_time_zone();
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Worker(args) => worker(*args).await,
