@@ -5,6 +5,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use cookie::{Cookie, SameSite};
 use subtle::ConstantTimeEq;
 
 use crate::AppState;
@@ -55,16 +56,16 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     response
 }
 
-/// The value of one cookie of the request.
+/// The value of one cookie of the request (the first of that name; none when empty).
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw())
         .filter(|value| !value.is_empty())
 }
 
@@ -77,14 +78,18 @@ pub fn set_cookie(
     path: &str,
     max_age: Option<i64>,
 ) -> HeaderValue {
-    let mut cookie = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
-    if let Some(age) = max_age {
-        cookie.push_str(&format!("; Max-Age={age}"));
+    let mut cookie = Cookie::build((name, value))
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies());
+    if let Some(seconds) = max_age {
+        cookie = cookie.max_age(cookie::time::Duration::seconds(seconds));
     }
-    if state.config.secure_cookies() {
-        cookie.push_str("; Secure");
-    }
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+    // Names and values are the portal's own tokens and codes; one that a header cannot carry
+    // sets nothing rather than something else.
+    HeaderValue::from_str(&cookie.build().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub fn clear_cookie(state: &AppState, name: &str, path: &str) -> HeaderValue {
@@ -156,6 +161,19 @@ mod tests {
         assert_eq!(cookie(&headers, "hp_lang"), Some("en"));
         assert_eq!(cookie(&headers, "b"), None);
         assert_eq!(lang_of(&headers), Lang::En);
+    }
+
+    #[test]
+    fn reads_cookies_across_headers_and_odd_spacing() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1;hp_session=abc"),
+        );
+        headers.append(header::COOKIE, HeaderValue::from_static("hp_lang=nb"));
+        assert_eq!(cookie(&headers, "hp_session"), Some("abc"));
+        assert_eq!(cookie(&headers, "hp_lang"), Some("nb"));
+        assert_eq!(cookie(&headers, "hp_"), None, "whole names only");
     }
 
     #[test]
