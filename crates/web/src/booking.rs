@@ -3,7 +3,7 @@
 //! the office confirms ("Tildelt") or rejects it. Every step is a plain link or form.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::appointment::{AppointmentType, SlotPurpose, month_grid};
@@ -16,7 +16,7 @@ use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot
 use crate::AppState;
 use crate::econsultation::{consent_needed, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::login::MessagePage;

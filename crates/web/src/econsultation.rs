@@ -4,7 +4,7 @@
 //! JavaScript. Sending is idempotent: a double click or a reloaded POST gives one thread.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::attachment::{self, FileError};
@@ -16,7 +16,7 @@ use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query};
 use crate::i18n;
 use crate::layout::Layout;
 use crate::security::tokens_match;

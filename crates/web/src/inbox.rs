@@ -2,7 +2,7 @@
 //! the confirmation after sending, and "Skriv ny melding" to the citizen's health contacts.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{ConsentLevel, GpService};
@@ -12,7 +12,7 @@ use storage::{InboxCursor, InboxListing, ThreadStatus, ThreadSummary};
 use crate::AppState;
 use crate::econsultation::{consent_needed, file_size, oslo_time};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::Query;
+use crate::forms::{Path, Query};
 use crate::layout::Layout;
 use crate::session::{Citizen, ConsentedCitizen};
 

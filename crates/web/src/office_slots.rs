@@ -3,7 +3,7 @@
 //! booked cannot be removed: it must be cancelled with a message to the citizen first.
 
 use askama::Template;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::appointment::{AppointmentType, SlotPurpose, WeeklyTemplate};
@@ -13,7 +13,7 @@ use storage::{NewSlot, Office, Practitioner};
 
 use crate::AppState;
 use crate::error::{AppError, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query, RawForm};
 use crate::i18n;
 use crate::layout::Layout;
 use crate::security::tokens_match;

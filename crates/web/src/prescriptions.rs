@@ -3,7 +3,7 @@
 //! GP approves or declines from the work queue.
 
 use askama::Template;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::prescription::{NotRenewable, in_history, in_overview, renewable_online};
@@ -16,7 +16,7 @@ use storage::{GpOverview, Prescription};
 use crate::AppState;
 use crate::econsultation::{consent_needed, norwegian_date, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::Query;
+use crate::forms::{Path, Query, RawForm};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::security::tokens_match;
