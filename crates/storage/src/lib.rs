@@ -383,6 +383,15 @@ pub fn random_token() -> String {
 }
 
 /// Tokens are stored hashed, so a leaked database does not hand out live sessions.
+/// Whether a text has the shape [`random_token`] gives: 43 characters of URL-safe base64,
+/// 256 bits. A token a browser hands back is checked with this before it is trusted.
+pub fn is_random_token(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 pub fn hash_token(token: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(token.as_bytes());
@@ -427,6 +436,18 @@ mod tests {
     }
 
     #[test]
+    #[test]
+    fn random_tokens_have_the_shape_checked() {
+        for _ in 0..100 {
+            assert!(is_random_token(&random_token()));
+        }
+        assert!(!is_random_token("a"));
+        assert!(!is_random_token(&"a".repeat(42)));
+        assert!(!is_random_token(&"a".repeat(44)));
+        assert!(!is_random_token(&format!("{}=", "a".repeat(42))));
+        assert!(!is_random_token(&format!("{}+", "a".repeat(42))));
+    }
+
     fn sqlite_urls_get_create_mode() {
         let dir = std::env::temp_dir().join(format!("hp-url-{}", random_token()));
         let url = format!("sqlite://{}/portal.db", dir.display());

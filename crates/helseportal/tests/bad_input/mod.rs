@@ -4,12 +4,14 @@
 use reqwest::{Method, StatusCode};
 use storage::DemoPersons;
 
-use crate::support::{Backend, TestApp, csrf_in};
+use crate::support::{Backend, TestApp, csrf_in, hidden_fields, location};
 
 on_both_databases!(
     every_path_parameter_refuses_what_is_not_an_id,
     every_route_answers_other_methods_with_the_portal_405,
     huge_forms_get_the_portal_page,
+    return_paths_stay_on_the_site,
+    login_form_wants_a_full_strength_csrf_pair,
 );
 
 /// Rows in every table of the portal's database: a request that changes nothing leaves them.
@@ -254,4 +256,115 @@ async fn huge_forms_get_the_portal_page(backend: Backend) {
         gp.contains("Bestill time"),
         "the office still offers its services"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Return paths
+
+async fn return_paths_stay_on_the_site(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The return path as the language page takes it in its query and puts in its form.
+    for query in [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%0D%0A/evil.example",
+        "%09//evil.example",
+        "/%5Cevil.example",
+        "/%20/evil.example",
+        "/fastlege%0D%0ASet-Cookie:%20hp_lang=en",
+    ] {
+        let page = app.get(&format!("/sprak?tilbake={query}")).await;
+        assert_eq!(page.status(), StatusCode::OK, "{query}");
+        let page = page.text().await.unwrap();
+        assert!(
+            page.contains(r#"<input type="hidden" name="tilbake" value="/">"#),
+            "{query}: {page}"
+        );
+    }
+    let fine = app
+        .get("/sprak?tilbake=/fastlege")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fine.contains(r#"name="tilbake" value="/fastlege""#));
+    // The form itself, posted with such a path: the front page, never another site or a 500,
+    // and nothing set but the language chosen.
+    let csrf = support_csrf_of_language_form(&app).await;
+    for target in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        "/\\evil.example",
+        "/ /evil.example",
+        "/fastlege\r\nSet-Cookie: hp_session=x",
+        "/\u{a0}/evil.example",
+    ] {
+        let response = app
+            .post(
+                "/sprak",
+                &[("_csrf", &csrf), ("lang", "nb"), ("tilbake", target)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{target:?}");
+        assert_eq!(location(&response), "/", "{target:?}");
+        let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(cookies.len(), 1, "{target:?}: {cookies:?}");
+        assert!(cookies[0].to_str().unwrap().starts_with("hp_lang=nb;"));
+    }
+    let back = app
+        .post(
+            "/sprak",
+            &[("_csrf", &csrf), ("lang", "nb"), ("tilbake", "/fastlege")],
+        )
+        .await;
+    assert_eq!(location(&back), "/fastlege");
+}
+
+async fn support_csrf_of_language_form(app: &TestApp) -> String {
+    let page = app.get("/sprak").await.text().await.unwrap();
+    crate::support::csrf_of_form(&page, "/sprak")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The login form's CSRF token
+
+async fn login_form_wants_a_full_strength_csrf_pair(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let idp_page = app.start_login("/logg-inn").await;
+    let params: Vec<(String, String)> = hidden_fields(&idp_page)
+        .into_iter()
+        .filter(|(name, _)| name != "_csrf")
+        .collect();
+    let before = row_counts(&app).await;
+    // A cookie and a form field another page chose, matching each other.
+    for forged in ["x".to_owned(), "a".repeat(32), "a".repeat(42)] {
+        let other = app.new_browser_with_cookie(&format!("hp_csrf={forged}"));
+        let mut form: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        form.push(("_csrf", &forged));
+        form.push(("fnr", DemoPersons::KARI_NORDMANN));
+        let response = other.post("/testidp/authorize", &form).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{forged}");
+        assert!(response.headers().get("location").is_none());
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Skjemaet kunne ikke sendes")
+        );
+        let language = other
+            .post("/sprak", &[("_csrf", &forged), ("lang", "en")])
+            .await;
+        assert_eq!(language.status(), StatusCode::FORBIDDEN, "{forged}");
+        assert!(language.headers().get("set-cookie").is_none());
+    }
+    assert_eq!(row_counts(&app).await, before, "no code was issued");
+    // The provider's own pair goes through.
+    let callback = app.authorize(&idp_page, DemoPersons::KARI_NORDMANN).await;
+    assert!(callback.contains("/auth/callback?"), "{callback}");
 }
