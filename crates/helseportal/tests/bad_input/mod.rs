@@ -12,6 +12,7 @@ on_both_databases!(
     huge_forms_get_the_portal_page,
     return_paths_stay_on_the_site,
     login_form_wants_a_full_strength_csrf_pair,
+    logout_needs_the_form_and_its_token,
 );
 
 /// Rows in every table of the portal's database: a request that changes nothing leaves them.
@@ -367,4 +368,92 @@ async fn login_form_wants_a_full_strength_csrf_pair(backend: Backend) {
     // The provider's own pair goes through.
     let callback = app.authorize(&idp_page, DemoPersons::KARI_NORDMANN).await;
     assert!(callback.contains("/auth/callback?"), "{callback}");
+}
+// ---------------------------------------------------------------------------------------------
+// Logout
+
+/// A browser's requests for one side: where its pages are and how it logs out.
+struct Side {
+    page: &'static str,
+    logged_out: &'static str,
+    logout: &'static str,
+    cookie: &'static str,
+}
+
+const CITIZEN: Side = Side {
+    page: "/fastlege",
+    logged_out: "/logget-ut",
+    logout: "/logg-ut",
+    cookie: "hp_session=",
+};
+
+const STAFF: Side = Side {
+    page: "/kontor/innboks",
+    logged_out: "/kontor/logget-ut",
+    logout: "/kontor/logg-ut",
+    cookie: "hp_staff_session=",
+};
+
+fn clears_cookie(response: &reqwest::Response, cookie: &str) -> bool {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with(cookie))
+}
+
+async fn logout_needs_the_form_and_its_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (citizen_csrf, staff_csrf) = citizen_and_staff(&app).await;
+    for (side, csrf) in [(CITIZEN, &citizen_csrf), (STAFF, &staff_csrf)] {
+        // A link or an image on any site: the page says what it says, the session lives on.
+        for path in [side.logged_out, &format!("{}?inaktiv=1", side.logged_out)] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert!(!clears_cookie(&response, side.cookie), "{path}");
+            assert!(response.text().await.unwrap().contains("Du er logget ut"));
+            assert_eq!(
+                app.get(side.page).await.status(),
+                StatusCode::OK,
+                "{path} left the session alive"
+            );
+        }
+        // A form from another site cannot carry the token.
+        for form in [&[][..], &[("_csrf", "x")][..]] {
+            let response = app.post(side.logout, form).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{}", side.logout);
+            assert!(
+                response
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("Skjemaet kunne ikke sendes")
+            );
+            assert_eq!(app.get(side.page).await.status(), StatusCode::OK);
+        }
+        // "Logg ut" with its token ends the session.
+        let response = app.post(side.logout, &[("_csrf", csrf)]).await;
+        assert_eq!(location(&response), side.logged_out);
+        assert!(clears_cookie(&response, side.cookie));
+        assert_eq!(app.get(side.page).await.status(), StatusCode::SEE_OTHER);
+    }
+
+    // The inactivity timer's page still ends a session that is idle too long, and clears its
+    // cookie, as the warning script expects.
+    let idle = app.new_browser();
+    idle.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let token = idle.session_token().await;
+    app.clock.advance(30 * 60);
+    let response = idle.get("/logget-ut?inaktiv=1").await;
+    assert!(clears_cookie(&response, CITIZEN.cookie));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Du ble logget ut automatisk fordi du ikke har vært aktiv på 30 minutter.")
+    );
+    let old = app.new_browser_with_cookie(&format!("hp_session={token}"));
+    assert_eq!(location(&old.get("/fastlege").await), "/logg-inn");
 }
