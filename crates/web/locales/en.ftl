@@ -181,6 +181,7 @@ char-count-template = %count%/%max% characters
 error-summary-title = The form has errors
 error-field-missing = You must fill in "{ $field }".
 error-field-too-long = The text is too long: { $actual } characters, the maximum is { $max }.
+error-field-too-much-stored = The text holds too many combined characters, such as accents or emoji, to be saved. Remove some of them.
 consent-needs-title = The service needs another consent
 consent-needs-basis-pluss = The inbox requires consent to Basic+ or Full Access.
 

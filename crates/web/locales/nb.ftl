@@ -181,6 +181,7 @@ char-count-template = %count%/%max% tegn
 error-summary-title = Skjemaet har feil
 error-field-missing = Du må fylle ut «{ $field }».
 error-field-too-long = Teksten er for lang: { $actual } tegn, maksimum er { $max }.
+error-field-too-much-stored = Teksten har for mange sammensatte tegn, som aksenter eller emoji, til at den kan lagres. Fjern noen av dem.
 consent-needs-title = Tjenesten krever et annet samtykke
 consent-needs-basis-pluss = Innboksen krever samtykke til Basis+ eller Full tilgang.
 

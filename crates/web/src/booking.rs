@@ -697,8 +697,8 @@ async fn send(
     let reason = match CharLimited::<REASON_MAX>::parse(&form.reason) {
         Ok(reason) => reason.into_inner(),
         Err(TextError::Missing) => String::new(),
-        Err(TextError::TooLong { max, actual }) => {
-            let message = crate::layout::too_long(citizen.lang, max, actual);
+        Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
+            let message = crate::layout::over_limit(citizen.lang, error);
             let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
             let input = ReviewInput {
                 key: form.key.clone(),

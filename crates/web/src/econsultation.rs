@@ -430,7 +430,9 @@ fn field_error_text(l: &Layout, error: &FieldError) -> String {
             "field",
             &l.t(&format!("ekons-{}-label", error.field.code())),
         ),
-        TextError::TooLong { max, actual } => crate::layout::too_long(l.lang, max, actual),
+        TextError::TooLong { .. } | TextError::TooMuchStored { .. } => {
+            crate::layout::over_limit(l.lang, error.error)
+        }
     }
 }
 

@@ -595,8 +595,11 @@ pub async fn cancel_booking(
         Err(domain::text::TextError::Missing) => {
             i18n::text(crate::Lang::Nb, "booking-cancelled-by-office", &[])
         }
-        Err(domain::text::TextError::TooLong { max, actual }) => {
-            let text = crate::layout::too_long(staff.lang, max, actual);
+        Err(
+            error @ (domain::text::TextError::TooLong { .. }
+            | domain::text::TextError::TooMuchStored { .. }),
+        ) => {
+            let text = crate::layout::over_limit(staff.lang, error);
             let kept: String = form.beskjed.chars().take(1000).collect();
             let page =
                 crate::office_queue::render_thread(&state, &staff, thread, kept, Some(text), None)

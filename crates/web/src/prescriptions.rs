@@ -410,8 +410,8 @@ pub async fn renew(
     let message = match CharLimited::<RENEW_MESSAGE_MAX>::parse(field("melding")) {
         Ok(m) => Some(m.into_inner()),
         Err(TextError::Missing) => None,
-        Err(TextError::TooLong { max, actual }) => {
-            let text = crate::layout::too_long(citizen.lang, max, actual);
+        Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
+            let text = crate::layout::over_limit(citizen.lang, error);
             let kept: String = field("melding")
                 .chars()
                 .take(RENEW_MESSAGE_MAX * 4)

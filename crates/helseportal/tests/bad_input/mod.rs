@@ -4,7 +4,8 @@
 use reqwest::{Method, StatusCode};
 use storage::DemoPersons;
 
-use crate::support::{Backend, TestApp, csrf_in, hidden_fields, location};
+use crate::messages::{kari_draft, thread_id_of};
+use crate::support::{Backend, TestApp, csrf_in, csrf_of_form, hidden_fields, location};
 
 on_both_databases!(
     every_path_parameter_refuses_what_is_not_an_id,
@@ -13,6 +14,7 @@ on_both_databases!(
     return_paths_stay_on_the_site,
     login_form_wants_a_full_strength_csrf_pair,
     logout_needs_the_form_and_its_token,
+    texts_are_limited_in_what_they_store,
 );
 
 /// Rows in every table of the portal's database: a request that changes nothing leaves them.
@@ -456,4 +458,109 @@ async fn logout_needs_the_form_and_its_token(backend: Backend) {
     );
     let old = app.new_browser_with_cookie(&format!("hp_session={token}"));
     assert_eq!(location(&old.get("/fastlege").await), "/logg-inn");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text limits: what is stored as well as what is seen
+
+/// "One character" as seen: a letter under 150,000 combining accents, 300 KB.
+fn piled_up_character() -> String {
+    format!("e{}", "\u{301}".repeat(150_000))
+}
+
+const TOO_MUCH_STORED: &str =
+    "Teksten har for mange sammensatte tegn, som aksenter eller emoji, til at den kan lagres.";
+
+async fn texts_are_limited_in_what_they_store(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let piled = piled_up_character();
+    let kari = crate::support::person_id(&app.db, DemoPersons::KARI_NORDMANN).await;
+
+    // Kontakt legekontoret: subject and text.
+    let id = kari_draft(&app).await;
+    let form = app.get("/kontakt-legekontoret").await.text().await.unwrap();
+    let fields = hidden_fields(
+        form.split(r#"action="/kontakt-legekontoret""#)
+            .nth(1)
+            .unwrap(),
+    );
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    let (csrf, key) = (get("_csrf"), get("key"));
+    let before = row_counts(&app).await;
+    for (subject, text) in [(piled.as_str(), "Hei"), ("Ferie", piled.as_str())] {
+        let response = app
+            .post(
+                "/kontakt-legekontoret",
+                &[
+                    ("_csrf", &csrf),
+                    ("kontor", "1"),
+                    ("key", &key),
+                    ("subject", subject),
+                    ("text", text),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains(TOO_MUCH_STORED));
+    }
+    assert_eq!(row_counts(&app).await, before, "nothing was written");
+
+    // The e-consultation's description: refused, and the draft cannot be sent with it.
+    let describe = format!("/e-konsultasjon/{id}/beskrivelse");
+    let response = app
+        .post(
+            &describe,
+            &[
+                ("_csrf", &csrf),
+                ("subject", &piled),
+                ("symptoms", "Rennende øyne."),
+                ("daily_life", "Sløv."),
+                ("tried", "nei"),
+                ("action", "neste"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains(TOO_MUCH_STORED));
+    let review = format!("/e-konsultasjon/{id}/se-gjennom");
+    assert_eq!(location(&app.get(&review).await), describe);
+    let sent = app
+        .post_multipart(&review, &[("_csrf", &csrf), ("action", "send")], &[])
+        .await;
+    assert_eq!(location(&sent), describe, "not sent");
+    // What the draft keeps of a field to show it again is bounded as well.
+    let draft = app.db.draft_of(&id, kari).await.unwrap().unwrap();
+    assert!(draft.fields.subject.chars().count() <= 5000);
+    assert_eq!(app.db.inbox(kari, None, None, 1).await.unwrap().total, 0);
+
+    // The office's answer.
+    let fine = app
+        .post(
+            "/kontakt-legekontoret",
+            &[
+                ("_csrf", &csrf),
+                ("kontor", "1"),
+                ("key", &key),
+                ("subject", "Ferie"),
+                ("text", "Åpent i jula?"),
+            ],
+        )
+        .await;
+    let thread = thread_id_of(&location(&fine));
+    let rolf = app.new_browser();
+    rolf.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let page = format!("/kontor/henvendelser/{thread}");
+    let thread_page = rolf.get(&page).await.text().await.unwrap();
+    let staff_csrf = csrf_of_form(&thread_page, &format!("{page}/svar"));
+    let before = row_counts(&app).await;
+    let answer = rolf
+        .post(
+            &format!("{page}/svar"),
+            &[("_csrf", &staff_csrf), ("svar", &piled)],
+        )
+        .await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.text().await.unwrap().contains(TOO_MUCH_STORED));
+    assert_eq!(row_counts(&app).await, before, "nothing was written");
+    assert_eq!(app.db.thread_messages(thread).await.unwrap().len(), 1);
 }
