@@ -1,5 +1,7 @@
 //! Attachments to messages: JPG, PNG or PDF, judged by the file's content, not its name; at
-//! most 3 files and 20 MB together (seed 000).
+//! most 3 files and 20 MB together (seed 000). Staff open them, so a PDF that carries
+//! something that runs (scripts, launched programs, embedded files) is refused, and names lose
+//! the characters that could make them read as something else.
 
 /// The file types the portal accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub enum FileError {
     Broken,
     TooMany,
     TooLarge,
+    /// A PDF with scripts, launch actions or embedded files ([`pdf_active_content`]).
+    ActiveContent,
 }
 
 impl FileError {
@@ -50,6 +54,7 @@ impl FileError {
             Self::Broken => "file-broken",
             Self::TooMany => "file-too-many",
             Self::TooLarge => "file-too-large",
+            Self::ActiveContent => "file-active-content",
         }
     }
 }
@@ -58,7 +63,7 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// Recognises a file by its bytes and checks that it is whole: a PNG starts with its
 /// signature and IHDR and ends with IEND; a JPEG starts with SOI and ends with EOI; a PDF
-/// starts with `%PDF-` and has `%%EOF` near its end.
+/// starts with `%PDF-`, has `%%EOF` near its end and no active content.
 pub fn sniff(bytes: &[u8]) -> Result<FileKind, FileError> {
     if bytes.is_empty() {
         return Err(FileError::Empty);
@@ -84,13 +89,84 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, FileError> {
     if bytes.starts_with(b"%PDF-") {
         let tail_start = bytes.len().saturating_sub(1024);
         let tail = &bytes[tail_start..];
-        return if tail.windows(5).any(|w| w == b"%%EOF") {
-            Ok(FileKind::Pdf)
-        } else {
+        return if !tail.windows(5).any(|w| w == b"%%EOF") {
             Err(FileError::Broken)
+        } else if pdf_active_content(bytes).is_some() {
+            Err(FileError::ActiveContent)
+        } else {
+            Ok(FileKind::Pdf)
         };
     }
     Err(FileError::WrongType)
+}
+
+/// The PDF names that make a document do something when it is opened or clicked rather than
+/// only show: scripts (`/JavaScript`, `/JS`, and so an `/OpenAction` or `/AA` that runs one),
+/// starting programs (`/Launch`), files carried inside (`/EmbeddedFile`, `/EmbeddedFiles`)
+/// and embedded media players (`/RichMedia`).
+const ACTIVE_PDF_NAMES: [&[u8]; 6] = [
+    b"JavaScript",
+    b"JS",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"RichMedia",
+];
+
+/// The first active name a PDF's bytes hold, if any. Every name token (`/` and what follows up
+/// to white space or a delimiter) is read with its `#xx` escapes decoded, so `/J#61vaScript`
+/// is `/JavaScript`; a name is matched whole, so `/JSON` or `/Launcher` is not one. Names
+/// inside compressed streams are not seen.
+pub fn pdf_active_content(bytes: &[u8]) -> Option<&'static str> {
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'/') {
+        let start = at + offset + 1;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| is_pdf_white_space(b) || is_pdf_delimiter(b))
+            .map_or(bytes.len(), |length| start + length);
+        let name = decode_pdf_name(&bytes[start..end]);
+        if let Some(found) = ACTIVE_PDF_NAMES.iter().find(|active| **active == name) {
+            return std::str::from_utf8(found).ok();
+        }
+        at = end;
+    }
+    None
+}
+
+fn is_pdf_white_space(b: u8) -> bool {
+    matches!(b, 0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ')
+}
+
+fn is_pdf_delimiter(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+/// A name's bytes with `#xx` written out; a `#` without two hex digits stays as it is.
+fn decode_pdf_name(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut name = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let escaped = match (raw[i], raw.get(i + 1), raw.get(i + 2)) {
+            (b'#', Some(&high), Some(&low)) => hex(high).zip(hex(low)),
+            _ => None,
+        };
+        match escaped {
+            Some((high, low)) => {
+                name.push(u8::try_from(high * 16 + low).unwrap_or(b'#'));
+                i += 3;
+            }
+            None => {
+                name.push(raw[i]);
+                i += 1;
+            }
+        }
+    }
+    name
 }
 
 /// Some writers pad files with zeros or line breaks after the end marker.
@@ -114,15 +190,26 @@ pub fn check_room(count: usize, total: usize, size: usize) -> Result<(), FileErr
 }
 
 /// The name a person gave a file, safe to show: the last path part, without control
-/// characters or quotes, at most 100 characters.
+/// characters, bidirectional controls or quotes, at most 100 characters.
 pub fn display_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | ';' | '<' | '>'))
+        .filter(|c| {
+            !c.is_control() && !is_bidi_control(*c) && !matches!(c, '"' | '\'' | ';' | '<' | '>')
+        })
         .take(100)
         .collect();
     cleaned.trim().trim_start_matches('.').to_owned()
+}
+
+/// Characters that change the direction text is shown in (embeddings, overrides, isolates and
+/// the invisible direction marks): `resultat\u{202e}fdp.png` shows as "resultatgnp.pdf".
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// A file name safe to show and to offer for download: the last path part, without control
@@ -207,5 +294,76 @@ mod tests {
         assert_eq!(safe_file_name("\"a<b>\".pdf", FileKind::Pdf), "ab.pdf");
         assert_eq!(safe_file_name("", FileKind::Pdf), "vedlegg.pdf");
         assert_eq!(safe_file_name(".hidden", FileKind::Png), "hidden.png");
+    }
+
+    #[test]
+    fn names_lose_bidirectional_controls() {
+        // Shown as "resultatgnp.pdf" with the override; it is a PNG named "resultatfdp.png".
+        assert_eq!(display_name("resultat\u{202e}fdp.png"), "resultatfdp.png");
+        assert_eq!(
+            safe_file_name("resultat\u{202e}fdp.png", FileKind::Png),
+            "resultatfdp.png"
+        );
+        let every_control: String = [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ]
+        .iter()
+        .flat_map(|c| [*c, 'x'])
+        .collect();
+        assert_eq!(display_name(&every_control), "x".repeat(12));
+        assert_eq!(display_name("blodprøve ٢٠٢٦.pdf"), "blodprøve ٢٠٢٦.pdf");
+    }
+
+    fn pdf_with(body: &str) -> Vec<u8> {
+        format!("%PDF-1.7\n1 0 obj\n{body}\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+            .into_bytes()
+    }
+
+    #[test]
+    fn pdfs_with_active_content_are_refused() {
+        let active = [
+            (
+                "<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+                "JavaScript",
+            ),
+            (
+                "<< /AA << /O << /S /JavaScript /JS 5 0 R >> >> >>",
+                "JavaScript",
+            ),
+            (
+                "<< /OpenAction 2 0 R >> 2 0 obj << /JS(app.alert(1)) >>",
+                "JS",
+            ),
+            ("<< /S /Launch /F (cmd.exe) >>", "Launch"),
+            ("<< /Names << /EmbeddedFiles 3 0 R >> >>", "EmbeddedFiles"),
+            ("<< /Type /EmbeddedFile /Length 4 >>", "EmbeddedFile"),
+            ("<< /Type /Annot /Subtype /RichMedia >>", "RichMedia"),
+            // Names written with hex escapes are the same names.
+            ("<< /S /J#61vaScript /J#53 (app.alert(1)) >>", "JavaScript"),
+            ("<< /S/#4C#61#75#6E#63#68/F(x)>>", "Launch"),
+            ("<</S/JavaScript>>", "JavaScript"),
+        ];
+        for (body, name) in active {
+            let bytes = pdf_with(body);
+            assert_eq!(pdf_active_content(&bytes), Some(name), "{body}");
+            assert_eq!(sniff(&bytes), Err(FileError::ActiveContent), "{body}");
+        }
+    }
+
+    #[test]
+    fn ordinary_pdfs_pass() {
+        let ordinary = [
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /FitH null] >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            // Text about scripts is text, and names that only begin like an active one are others.
+            "<< /Length 30 >> stream\n(JavaScript /JSX Launch) Tj\nendstream",
+            "<< /JSON 1 /Launcher 2 /JavaScripts 3 /J#6 4 /# 5 >>",
+        ];
+        for body in ordinary {
+            let bytes = pdf_with(body);
+            assert_eq!(pdf_active_content(&bytes), None, "{body}");
+            assert_eq!(sniff(&bytes), Ok(FileKind::Pdf), "{body}");
+        }
     }
 }

@@ -43,7 +43,8 @@ pub use generate::{
 };
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor,
-    InboxListing, Message, MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary,
+    InboxListing, Message, MessageDraft, NewAnswer, NewAttachment, NewThread, Sent, ThreadStatus,
+    ThreadSummary,
 };
 pub use notifications::{
     ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
@@ -382,7 +383,6 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Tokens are stored hashed, so a leaked database does not hand out live sessions.
 /// Whether a text has the shape [`random_token`] gives: 43 characters of URL-safe base64,
 /// 256 bits. A token a browser hands back is checked with this before it is trusted.
 pub fn is_random_token(text: &str) -> bool {
@@ -392,6 +392,7 @@ pub fn is_random_token(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Tokens are stored hashed, so a leaked database does not hand out live sessions.
 pub fn hash_token(token: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(token.as_bytes());
@@ -436,7 +437,6 @@ mod tests {
     }
 
     #[test]
-    #[test]
     fn random_tokens_have_the_shape_checked() {
         for _ in 0..100 {
             assert!(is_random_token(&random_token()));
@@ -448,6 +448,7 @@ mod tests {
         assert!(!is_random_token(&format!("{}+", "a".repeat(42))));
     }
 
+    #[test]
     fn sqlite_urls_get_create_mode() {
         let dir = std::env::temp_dir().join(format!("hp-url-{}", random_token()));
         let url = format!("sqlite://{}/portal.db", dir.display());

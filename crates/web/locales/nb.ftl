@@ -239,6 +239,8 @@ ekons-file-broken = Filen «{ $name }» er skadet eller ufullstendig og kan ikke
 ekons-file-too-many = Filen «{ $name }» ble ikke lagt ved: du kan legge ved inntil 3 filer.
 ekons-file-too-large = Filen «{ $name }» ble ikke lagt ved: du kan legge ved til sammen 20MB.
 ekons-upload-too-large = Filene er for store: du kan legge ved til sammen 20MB. Ingen filer ble lagt ved.
+ekons-file-active-content = Filen «{ $name }» er en PDF med innhold som kan kjøre av seg selv (skript, handlinger som starter programmer, eller filer lagt inn i den), og kan ikke legges ved. Lagre eller skriv den ut som en vanlig PDF, eller ta et bilde av den, og prøv igjen.
+ekons-upload-none-added = Ingen av filene du valgte denne gangen ble lagt ved. Velg bare filene som kan legges ved, og last dem opp på nytt.
 
 ## Sendt
 sent-title = Meldingen er sendt

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use storage::DemoPersons;
 
 use crate::messages::{kari_draft, thread_id_of};
-use crate::support::{Backend, TestApp, csrf_in, csrf_of_form, hidden_fields, location};
+use crate::support::{Backend, TestApp, csrf_in, csrf_of_form, hidden_fields, location, pdf, png};
 
 on_both_databases!(
     every_path_parameter_refuses_what_is_not_an_id,
@@ -15,6 +15,8 @@ on_both_databases!(
     login_form_wants_a_full_strength_csrf_pair,
     logout_needs_the_form_and_its_token,
     texts_are_limited_in_what_they_store,
+    attachment_names_lose_direction_controls_and_active_pdfs_are_refused,
+    uploads_over_the_limits_are_refused_whole,
 );
 
 /// Rows in every table of the portal's database: a request that changes nothing leaves them.
@@ -563,4 +565,147 @@ async fn texts_are_limited_in_what_they_store(backend: Backend) {
     assert!(answer.text().await.unwrap().contains(TOO_MUCH_STORED));
     assert_eq!(row_counts(&app).await, before, "nothing was written");
     assert_eq!(app.db.thread_messages(thread).await.unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+
+/// Files in the local object store's folder, however it nests them.
+fn stored_objects(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .map(|entry| entry.unwrap().path())
+        .map(|path| {
+            if path.is_dir() {
+                stored_objects(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+async fn app_with_object_folder(backend: Backend) -> (TestApp, std::path::PathBuf) {
+    let dir = crate::support::temp_dir().join("objects");
+    let objects = storage::ObjectStore::local(&dir).unwrap();
+    (TestApp::spawn_with_objects(backend, objects).await, dir)
+}
+
+/// A PDF that runs a script when opened, its names written with hex escapes.
+fn pdf_with_script() -> Vec<u8> {
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >> >>\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+async fn attachment_names_lose_direction_controls_and_active_pdfs_are_refused(backend: Backend) {
+    let (app, dir) = app_with_object_folder(backend).await;
+    let id = kari_draft(&app).await;
+    let review = format!("/e-konsultasjon/{id}/se-gjennom");
+    let (_, csrf) = app.page_and_csrf(&review, &review).await;
+    // A PNG named to show as "resultatgnp.pdf".
+    let response = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("resultat\u{202e}fdp.png", png())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let kept = app.db.draft_attachments(&id).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].file_name, "resultatfdp.png");
+    let page = app.get(&review).await.text().await.unwrap();
+    assert!(page.contains("resultatfdp.png"), "{page}");
+    assert!(!page.contains('\u{202e}'));
+
+    let before = row_counts(&app).await;
+    for (name, bytes) in [
+        ("svar.pdf", pdf_with_script()),
+        (
+            "vedlegg.pdf",
+            b"%PDF-1.4\n<< /S /Launch /F (cmd.exe) >>\n%%EOF\n".to_vec(),
+        ),
+        (
+            "pakke.pdf",
+            b"%PDF-1.4\n<< /Names << /EmbeddedFiles 2 0 R >> >>\n%%EOF\n".to_vec(),
+        ),
+    ] {
+        let response = app
+            .post_multipart(
+                &review,
+                &[("_csrf", &csrf), ("action", "send")],
+                &[(name, bytes)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}"
+        );
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains(&format!(
+                "Filen «{name}» er en PDF med innhold som kan kjøre av seg selv"
+            )),
+            "{body}"
+        );
+    }
+    assert_eq!(row_counts(&app).await, before, "nothing was written");
+    assert_eq!(app.db.draft_attachments(&id).await.unwrap().len(), 1);
+    assert_eq!(stored_objects(&dir), 1);
+    // An ordinary PDF is still welcome.
+    let response = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("brev.pdf", pdf(2000))],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored_objects(&dir), 2);
+}
+
+async fn uploads_over_the_limits_are_refused_whole(backend: Backend) {
+    let (app, dir) = app_with_object_folder(backend).await;
+    let id = kari_draft(&app).await;
+    let review = format!("/e-konsultasjon/{id}/se-gjennom");
+    let (_, csrf) = app.page_and_csrf(&review, &review).await;
+    let upload = |files: Vec<(&'static str, Vec<u8>)>| {
+        let (review, csrf) = (review.clone(), csrf.clone());
+        let app = &app;
+        async move {
+            app.post_multipart(&review, &[("_csrf", &csrf), ("action", "last-opp")], &files)
+                .await
+        }
+    };
+    let ten_and_a_half = 10 * 1024 * 1024 + 512 * 1024;
+    assert_eq!(
+        upload(vec![("a.pdf", pdf(ten_and_a_half))]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(stored_objects(&dir), 1);
+    let before = row_counts(&app).await;
+    // A fourth file: with one on the draft, three more in one request.
+    let response = upload(vec![("c.png", png()), ("d.png", png()), ("e.png", png())]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Filen «e.png» ble ikke lagt ved: du kan legge ved inntil 3 filer."));
+    assert!(body.contains("Ingen av filene du valgte denne gangen ble lagt ved."));
+    // Past 20 MB together: a small file that would fit, and one that would not.
+    let response = upload(vec![("f.png", png()), ("g.pdf", pdf(10 * 1024 * 1024))]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Filen «g.pdf» ble ikke lagt ved: du kan legge ved til sammen 20MB."));
+    assert!(body.contains("Ingen av filene du valgte denne gangen ble lagt ved."));
+    assert_eq!(row_counts(&app).await, before, "no attachment row");
+    let kept = app.db.draft_attachments(&id).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].file_name, "a.pdf");
+    assert_eq!(stored_objects(&dir), 1, "no object in the object store");
+    // Within the limits, the same request's files are all kept.
+    let response = upload(vec![("c.png", png()), ("d.png", png())]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.db.draft_attachments(&id).await.unwrap().len(), 3);
+    assert_eq!(stored_objects(&dir), 3);
 }
