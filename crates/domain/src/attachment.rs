@@ -44,6 +44,9 @@ pub enum FileError {
     TooLarge,
     /// A PDF with scripts, launch actions or embedded files ([`pdf_active_content`]).
     ActiveContent,
+    /// A PDF whose compressed dictionaries cannot be read through to check them (encrypted,
+    /// packed with another filter, or too large once unpacked).
+    Unreadable,
 }
 
 impl FileError {
@@ -55,6 +58,7 @@ impl FileError {
             Self::TooMany => "file-too-many",
             Self::TooLarge => "file-too-large",
             Self::ActiveContent => "file-active-content",
+            Self::Unreadable => "file-unreadable-pdf",
         }
     }
 }
@@ -91,7 +95,7 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, FileError> {
         let tail = &bytes[tail_start..];
         return if !tail.windows(5).any(|w| w == b"%%EOF") {
             Err(FileError::Broken)
-        } else if pdf_active_content(bytes).is_some() {
+        } else if pdf_active_content(bytes)?.is_some() {
             Err(FileError::ActiveContent)
         } else {
             Ok(FileKind::Pdf)
@@ -113,11 +117,102 @@ const ACTIVE_PDF_NAMES: [&[u8]; 6] = [
     b"RichMedia",
 ];
 
-/// The first active name a PDF's bytes hold, if any. Every name token (`/` and what follows up
-/// to white space or a delimiter) is read with its `#xx` escapes decoded, so `/J#61vaScript`
-/// is `/JavaScript`; a name is matched whole, so `/JSON` or `/Launcher` is not one. Names
-/// inside compressed streams are not seen.
-pub fn pdf_active_content(bytes: &[u8]) -> Option<&'static str> {
+/// The most a PDF's object streams may hold together once inflated; they hold dictionaries,
+/// and a few megabytes of them is already a very large document.
+const OBJECT_STREAMS_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// Filters that leave a stream's bytes unreadable until decoded, besides `FlateDecode`, which
+/// is inflated here.
+const OTHER_TEXT_FILTERS: [&[u8]; 5] = [
+    b"ASCIIHexDecode",
+    b"ASCII85Decode",
+    b"LZWDecode",
+    b"RunLengthDecode",
+    b"Crypt",
+];
+
+/// The first active name a PDF holds, if any. Every name token (`/` and what follows up to
+/// white space or a delimiter) is read with its `#xx` escapes decoded, so `/J#61vaScript` is
+/// `/JavaScript`; a name is matched whole, so `/JSON` or `/Launcher` is not one. Dictionaries
+/// may also be kept compressed in object streams (`/Type /ObjStm`); each is inflated and read
+/// too. A PDF whose object streams cannot be read so (encrypted, packed with another filter or
+/// a predictor, broken, or more than [`OBJECT_STREAMS_MAX_BYTES`] inflated) is
+/// `Err(FileError::Unreadable)`: what it holds cannot be known.
+pub fn pdf_active_content(bytes: &[u8]) -> Result<Option<&'static str>, FileError> {
+    active_content_within(bytes, OBJECT_STREAMS_MAX_BYTES)
+}
+
+fn active_content_within(bytes: &[u8], budget: usize) -> Result<Option<&'static str>, FileError> {
+    let names = pdf_names(bytes);
+    if let Some(found) = first_active(&names) {
+        return Ok(Some(found));
+    }
+    let encrypted = names.iter().any(|name| name == b"Encrypt");
+    let mut budget = budget;
+    for data in object_streams(bytes, encrypted)? {
+        let inflated = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, budget)
+            .map_err(|_| FileError::Unreadable)?;
+        budget = budget.saturating_sub(inflated.len());
+        if let Some(found) = first_active(&pdf_names(&inflated)) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+fn first_active(names: &[Vec<u8>]) -> Option<&'static str> {
+    names.iter().find_map(|name| {
+        ACTIVE_PDF_NAMES
+            .iter()
+            .find(|active| **active == name.as_slice())
+            .and_then(|found| std::str::from_utf8(found).ok())
+    })
+}
+
+/// The compressed data of every object stream. Read without trusting the file's structure:
+/// the file is cut at every `stream` keyword, and the names between one keyword and the next
+/// count as the next stream's dictionary, so a dictionary cannot hide its type from this
+/// reading (a `stream` written inside it only makes the data after it unreadable).
+fn object_streams(bytes: &[u8], encrypted: bool) -> Result<Vec<&[u8]>, FileError> {
+    const KEYWORD: &[u8] = b"stream";
+    let mut found = Vec::new();
+    let mut region_start = 0;
+    let keywords = bytes
+        .windows(KEYWORD.len())
+        .enumerate()
+        .filter(|(at, window)| *window == KEYWORD && !bytes[..*at].ends_with(b"end"))
+        .map(|(at, _)| at);
+    for keyword in keywords {
+        let names = pdf_names(&bytes[region_start..keyword]);
+        region_start = keyword + KEYWORD.len();
+        let has = |wanted: &[u8]| names.iter().any(|name| name == wanted);
+        if !has(b"ObjStm") {
+            continue;
+        }
+        if encrypted || has(b"Predictor") || OTHER_TEXT_FILTERS.iter().any(|f| has(f)) {
+            return Err(FileError::Unreadable);
+        }
+        if !has(b"FlateDecode") {
+            // Not compressed: its names were read with the rest of the file.
+            continue;
+        }
+        let data_start = match &bytes[region_start..] {
+            [b'\r', b'\n', ..] => region_start + 2,
+            [b'\n' | b'\r', ..] => region_start + 1,
+            _ => region_start,
+        };
+        let data_end = bytes[data_start..]
+            .windows(b"endstream".len())
+            .position(|window| window == b"endstream")
+            .map_or(bytes.len(), |length| data_start + length);
+        found.push(&bytes[data_start..data_end]);
+    }
+    Ok(found)
+}
+
+/// Every name token of a PDF's bytes, `#xx` escapes decoded.
+fn pdf_names(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut names = Vec::new();
     let mut at = 0;
     while let Some(offset) = bytes[at..].iter().position(|&b| b == b'/') {
         let start = at + offset + 1;
@@ -125,13 +220,10 @@ pub fn pdf_active_content(bytes: &[u8]) -> Option<&'static str> {
             .iter()
             .position(|&b| is_pdf_white_space(b) || is_pdf_delimiter(b))
             .map_or(bytes.len(), |length| start + length);
-        let name = decode_pdf_name(&bytes[start..end]);
-        if let Some(found) = ACTIVE_PDF_NAMES.iter().find(|active| **active == name) {
-            return std::str::from_utf8(found).ok();
-        }
+        names.push(decode_pdf_name(&bytes[start..end]));
         at = end;
     }
-    None
+    names
 }
 
 fn is_pdf_white_space(b: u8) -> bool {
@@ -346,7 +438,7 @@ mod tests {
         ];
         for (body, name) in active {
             let bytes = pdf_with(body);
-            assert_eq!(pdf_active_content(&bytes), Some(name), "{body}");
+            assert_eq!(pdf_active_content(&bytes), Ok(Some(name)), "{body}");
             assert_eq!(sniff(&bytes), Err(FileError::ActiveContent), "{body}");
         }
     }
@@ -362,8 +454,88 @@ mod tests {
         ];
         for body in ordinary {
             let bytes = pdf_with(body);
-            assert_eq!(pdf_active_content(&bytes), None, "{body}");
+            assert_eq!(pdf_active_content(&bytes), Ok(None), "{body}");
             assert_eq!(sniff(&bytes), Ok(FileKind::Pdf), "{body}");
         }
+    }
+
+    /// A PDF whose dictionaries `objects` are kept in a compressed object stream, its
+    /// dictionary being `dict` (with the `/Length` filled in), after an xref stream with a
+    /// predictor of its own.
+    fn pdf_with_object_stream(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut bytes = b"%PDF-1.7\n1 0 obj\n<< /Type /XRef /Filter /FlateDecode /DecodeParms << /Columns 5 /Predictor 12 >> /Length 3 >>\nstream\nabc\nendstream\nendobj\n".to_vec();
+        bytes.extend_from_slice(
+            format!("2 0 obj\n<< {dict} /Length {} >>\nstream\r\n", data.len()).as_bytes(),
+        );
+        bytes.extend_from_slice(data);
+        bytes.extend_from_slice(b"\r\nendstream\nendobj\ntrailer << /Root 3 0 R >>\n%%EOF\n");
+        bytes
+    }
+
+    /// `text` compressed, with enough after it that deflate codes it rather than storing it
+    /// as it is, so that none of its names can be read in the file's bytes.
+    fn zlib(text: &str) -> Vec<u8> {
+        let padded = format!("{text}\n{}", "4 0 << /Type /Page >>\n".repeat(50));
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(padded.as_bytes(), 6);
+        assert_eq!(first_active(&pdf_names(&compressed)), None);
+        compressed
+    }
+
+    const OBJSTM: &str = "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode";
+
+    #[test]
+    fn names_in_compressed_object_streams_are_read() {
+        let script = zlib("3 0 << /S /JavaScript /JS (app.alert(1)) >>");
+        let bytes = pdf_with_object_stream(OBJSTM, &script);
+        assert_eq!(pdf_active_content(&bytes), Ok(Some("JavaScript")));
+        assert_eq!(sniff(&bytes), Err(FileError::ActiveContent));
+        let escaped = zlib("3 0 << /OpenAction << /S/J#61vaScript /J#53 5 0 R >> >>");
+        let bytes = pdf_with_object_stream("/Type /Obj#53tm /Filter /Fl#61teDecode", &escaped);
+        assert_eq!(pdf_active_content(&bytes), Ok(Some("JavaScript")));
+        let plain = zlib("3 0 << /Type /Catalog /Pages 4 0 R >>");
+        let bytes = pdf_with_object_stream(OBJSTM, &plain);
+        assert_eq!(pdf_active_content(&bytes), Ok(None));
+        assert_eq!(sniff(&bytes), Ok(FileKind::Pdf));
+    }
+
+    #[test]
+    fn object_streams_that_cannot_be_read_through_are_refused() {
+        let script = "3 0 << /S /JavaScript /JS (app.alert(1)) >>";
+        let hex: String = script.bytes().map(|b| format!("{b:02X}")).collect();
+        let cases = [
+            // Another filter, a predictor, or not zlib at all.
+            pdf_with_object_stream("/Type /ObjStm /Filter /ASCIIHexDecode", hex.as_bytes()),
+            pdf_with_object_stream(
+                "/Type /ObjStm /Filter [/ASCII85Decode /FlateDecode]",
+                b"<~garbage~>",
+            ),
+            pdf_with_object_stream(
+                &format!("{OBJSTM} /DecodeParms << /Predictor 12 /Columns 4 >>"),
+                &zlib(script),
+            ),
+            pdf_with_object_stream(OBJSTM, b"not compressed at all"),
+            // A `stream` keyword written inside the dictionary, to cut it off its type.
+            pdf_with_object_stream(&format!("{OBJSTM} /Note (stream)"), &zlib(script)),
+        ];
+        for bytes in cases {
+            assert_eq!(
+                pdf_active_content(&bytes),
+                Err(FileError::Unreadable),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+            assert_eq!(sniff(&bytes), Err(FileError::Unreadable));
+        }
+        // Encrypted: the object streams are encrypted too.
+        let mut encrypted = pdf_with_object_stream(OBJSTM, &zlib("3 0 << >>"));
+        encrypted.extend_from_slice(b"trailer << /Encrypt 9 0 R >>\n%%EOF\n");
+        assert_eq!(pdf_active_content(&encrypted), Err(FileError::Unreadable));
+        // More than the bound once inflated.
+        let large = pdf_with_object_stream(OBJSTM, &zlib(&" ".repeat(2000)));
+        assert_eq!(
+            active_content_within(&large, 2000),
+            Err(FileError::Unreadable)
+        );
+        assert_eq!(active_content_within(&large, 4000), Ok(None));
     }
 }

@@ -237,6 +237,7 @@ ekons-file-too-many = The file "{ $name }" was not attached: you can attach up t
 ekons-file-too-large = The file "{ $name }" was not attached: you can attach 20MB in total.
 ekons-upload-too-large = The files are too large: you can attach 20MB in total. No files were attached.
 ekons-file-active-content = The file "{ $name }" is a PDF with content that can run by itself (scripts, actions that start programs, or files placed inside it), and cannot be attached. Save or print it as an ordinary PDF, or take a picture of it, and try again.
+ekons-file-unreadable-pdf = The file "{ $name }" is a PDF that is encrypted or packed so that we cannot check its content, and cannot be attached. Save or print it as an ordinary PDF without a password, and try again.
 ekons-upload-none-added = None of the files you chose this time were attached. Choose only the files that can be attached, and upload them again.
 
 ## Sent

@@ -240,6 +240,7 @@ ekons-file-too-many = Filen «{ $name }» ble ikke lagt ved: du kan legge ved in
 ekons-file-too-large = Filen «{ $name }» ble ikke lagt ved: du kan legge ved til sammen 20MB.
 ekons-upload-too-large = Filene er for store: du kan legge ved til sammen 20MB. Ingen filer ble lagt ved.
 ekons-file-active-content = Filen «{ $name }» er en PDF med innhold som kan kjøre av seg selv (skript, handlinger som starter programmer, eller filer lagt inn i den), og kan ikke legges ved. Lagre eller skriv den ut som en vanlig PDF, eller ta et bilde av den, og prøv igjen.
+ekons-file-unreadable-pdf = Filen «{ $name }» er en PDF som er kryptert eller pakket slik at vi ikke kan kontrollere innholdet, og kan ikke legges ved. Lagre eller skriv den ut som en vanlig PDF uten passord, og prøv igjen.
 ekons-upload-none-added = Ingen av filene du valgte denne gangen ble lagt ved. Velg bare filene som kan legges ved, og last dem opp på nytt.
 
 ## Sendt
