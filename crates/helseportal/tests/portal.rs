@@ -33,6 +33,7 @@ macro_rules! on_both_databases {
 }
 
 mod appointments;
+mod bad_input;
 mod generate;
 mod messages;
 mod notifications;

@@ -46,7 +46,8 @@ pub use generate::{
 };
 pub use messages::{
     AccessLogEntry, Answered, Attachment, CopaymentCharge, FrontPageFacts, InboxCursor,
-    InboxListing, Message, MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary,
+    InboxListing, Message, MessageDraft, NewAnswer, NewAttachment, NewThread, Sent, ThreadStatus,
+    ThreadSummary,
 };
 pub use notifications::{
     ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
@@ -384,6 +385,15 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether a text has the shape [`random_token`] gives: 43 characters of URL-safe base64,
+/// 256 bits. A token a browser hands back is checked with this before it is trusted.
+pub fn is_random_token(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Tokens are stored hashed, so a leaked database does not hand out live sessions.
 pub fn hash_token(token: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -426,6 +436,18 @@ mod tests {
             err.to_string(),
             "unknown database URL scheme \"mysql\": use sqlite:// or postgres://"
         );
+    }
+
+    #[test]
+    fn random_tokens_have_the_shape_checked() {
+        for _ in 0..100 {
+            assert!(is_random_token(&random_token()));
+        }
+        assert!(!is_random_token("a"));
+        assert!(!is_random_token(&"a".repeat(42)));
+        assert!(!is_random_token(&"a".repeat(44)));
+        assert!(!is_random_token(&format!("{}=", "a".repeat(42))));
+        assert!(!is_random_token(&format!("{}+", "a".repeat(42))));
     }
 
     #[test]

@@ -64,6 +64,15 @@ pub struct Attachment {
     pub storage_key: String,
 }
 
+/// A file to link to a draft, its bytes already in object storage under `storage_key`.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub size_bytes: i64,
+    pub storage_key: String,
+}
+
 /// A new thread: the first message and where it goes.
 #[derive(Debug, Clone)]
 pub struct NewThread<'a> {
@@ -1319,28 +1328,30 @@ impl Database {
         rows.iter().map(attachment_from_row).collect()
     }
 
-    pub async fn add_draft_attachment(
+    /// Links the files of one upload to a draft, all or none.
+    pub async fn add_draft_attachments(
         &self,
         draft_id: &str,
-        file_name: &str,
-        content_type: &str,
-        size_bytes: i64,
-        storage_key: &str,
+        attachments: &[NewAttachment],
         now: i64,
-    ) -> Result<i64, StorageError> {
-        let row = sqlx::query(
-            "INSERT INTO attachment (draft_id, file_name, content_type, size_bytes, storage_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(draft_id)
-        .bind(file_name)
-        .bind(content_type)
-        .bind(size_bytes)
-        .bind(storage_key)
-        .bind(now)
-        .fetch_one(&mut *self.write_connection().await?)
-        .await?;
-        Ok(row.try_get("id")?)
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        for attachment in attachments {
+            sqlx::query(
+                "INSERT INTO attachment (draft_id, file_name, content_type, size_bytes, storage_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(draft_id)
+            .bind(&attachment.file_name)
+            .bind(attachment.content_type)
+            .bind(attachment.size_bytes)
+            .bind(&attachment.storage_key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Removes an attachment from an unsent draft; returns its storage key to delete.

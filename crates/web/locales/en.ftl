@@ -135,6 +135,8 @@ error-csrf-title = The form could not be sent
 error-csrf-text = The form has expired or is not valid, and nothing has been changed. Go back, reload the page and try again.
 error-bad-request-title = Invalid request
 error-bad-request-text = The request could not be processed, and nothing has been changed.
+error-method-not-allowed-title = The page cannot be used this way
+error-method-not-allowed-text = The page exists, but cannot be opened or sent the way you tried. Nothing has been changed. Go back and use the links and buttons on the page.
 error-forbidden-title = You do not have access
 error-forbidden-text = You do not have access to this page.
 error-reference = Reference: { $id }
@@ -180,6 +182,7 @@ char-count-template = %count%/%max% characters
 error-summary-title = The form has errors
 error-field-missing = You must fill in "{ $field }".
 error-field-too-long = The text is too long: { $actual } characters, the maximum is { $max }.
+error-field-too-much-stored = The text holds too many combined characters, such as accents or emoji, to be saved. Remove some of them.
 consent-needs-title = The service needs another consent
 consent-needs-basis-pluss = The inbox requires consent to Basic+ or Full Access.
 
@@ -234,6 +237,9 @@ ekons-file-broken = The file "{ $name }" is damaged or incomplete and cannot be 
 ekons-file-too-many = The file "{ $name }" was not attached: you can attach up to 3 files.
 ekons-file-too-large = The file "{ $name }" was not attached: you can attach 20MB in total.
 ekons-upload-too-large = The files are too large: you can attach 20MB in total. No files were attached.
+ekons-file-active-content = The file "{ $name }" is a PDF with content that can run by itself (scripts, actions that start programs, or files placed inside it), and cannot be attached. Save or print it as an ordinary PDF, or take a picture of it, and try again.
+ekons-file-unreadable-pdf = The file "{ $name }" is a PDF that is encrypted or packed so that we cannot check its content, and cannot be attached. Save or print it as an ordinary PDF without a password, and try again.
+ekons-upload-none-added = None of the files you chose this time were attached. Choose only the files that can be attached, and upload them again.
 
 ## Sent
 sent-title = The message has been sent

@@ -135,6 +135,8 @@ error-csrf-title = Skjemaet kunne ikke sendes
 error-csrf-text = Skjemaet er utløpt eller ugyldig, og ingenting er endret. Gå tilbake, last siden på nytt og prøv igjen.
 error-bad-request-title = Ugyldig forespørsel
 error-bad-request-text = Forespørselen kunne ikke behandles, og ingenting er endret.
+error-method-not-allowed-title = Siden kan ikke brukes på denne måten
+error-method-not-allowed-text = Siden finnes, men kan ikke åpnes eller sendes slik du prøvde. Ingenting er endret. Gå tilbake og bruk lenkene og knappene på siden.
 error-forbidden-title = Du har ikke tilgang
 error-forbidden-text = Du har ikke tilgang til denne siden.
 error-reference = Referanse: { $id }
@@ -180,6 +182,7 @@ char-count-template = %count%/%max% tegn
 error-summary-title = Skjemaet har feil
 error-field-missing = Du må fylle ut «{ $field }».
 error-field-too-long = Teksten er for lang: { $actual } tegn, maksimum er { $max }.
+error-field-too-much-stored = Teksten har for mange sammensatte tegn, som aksenter eller emoji, til at den kan lagres. Fjern noen av dem.
 consent-needs-title = Tjenesten krever et annet samtykke
 consent-needs-basis-pluss = Innboksen krever samtykke til Basis+ eller Full tilgang.
 
@@ -237,6 +240,9 @@ ekons-file-broken = Filen «{ $name }» er skadet eller ufullstendig og kan ikke
 ekons-file-too-many = Filen «{ $name }» ble ikke lagt ved: du kan legge ved inntil 3 filer.
 ekons-file-too-large = Filen «{ $name }» ble ikke lagt ved: du kan legge ved til sammen 20MB.
 ekons-upload-too-large = Filene er for store: du kan legge ved til sammen 20MB. Ingen filer ble lagt ved.
+ekons-file-active-content = Filen «{ $name }» er en PDF med innhold som kan kjøre av seg selv (skript, handlinger som starter programmer, eller filer lagt inn i den), og kan ikke legges ved. Lagre eller skriv den ut som en vanlig PDF, eller ta et bilde av den, og prøv igjen.
+ekons-file-unreadable-pdf = Filen «{ $name }» er en PDF som er kryptert eller pakket slik at vi ikke kan kontrollere innholdet, og kan ikke legges ved. Lagre eller skriv den ut som en vanlig PDF uten passord, og prøv igjen.
+ekons-upload-none-added = Ingen av filene du valgte denne gangen ble lagt ved. Velg bare filene som kan legges ved, og last dem opp på nytt.
 
 ## Sendt
 sent-title = Meldingen er sendt

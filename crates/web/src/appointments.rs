@@ -3,7 +3,7 @@
 //! limit before the start; later the page says to call the office).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ConsentLevel;
@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::booking::when_text;
 use crate::econsultation::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{CsrfOnly, Form, Query};
+use crate::forms::{CsrfOnly, Form, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::security::tokens_match;

@@ -3,12 +3,12 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::forms::Path;
 
 struct Asset {
     name: &'static str,

@@ -3,7 +3,7 @@
 //! the office confirms ("Tildelt") or rejects it. Every step is a plain link or form.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::appointment::{AppointmentType, SlotPurpose, month_grid};
@@ -16,7 +16,7 @@ use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot
 use crate::AppState;
 use crate::econsultation::{consent_needed, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::login::MessagePage;
@@ -697,8 +697,8 @@ async fn send(
     let reason = match CharLimited::<REASON_MAX>::parse(&form.reason) {
         Ok(reason) => reason.into_inner(),
         Err(TextError::Missing) => String::new(),
-        Err(TextError::TooLong { max, actual }) => {
-            let message = crate::layout::too_long(citizen.lang, max, actual);
+        Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
+            let message = crate::layout::over_limit(citizen.lang, error);
             let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
             let input = ReviewInput {
                 key: form.key.clone(),

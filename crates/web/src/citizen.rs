@@ -366,10 +366,24 @@ pub struct LanguageQuery {
     tilbake: Option<String>,
 }
 
-/// Only paths on this site are followed back to, never another host.
+/// Longest return path followed; the portal's own links are far shorter.
+const RETURN_PATH_MAX: usize = 2000;
+
+/// Only paths on this site are followed back to, never another host: a path that starts with
+/// one `/` and holds only visible ASCII. Browsers drop tabs and line breaks from a URL before
+/// reading it, so `/\t/evil.example` is `//evil.example` to them, and a line break cannot be
+/// sent in a `Location` header at all; a backslash counts as `/` to them. Anything else goes
+/// to the front page.
 fn safe_return_path(path: Option<&str>) -> String {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.len() <= RETURN_PATH_MAX
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -487,5 +501,29 @@ mod tests {
         assert_eq!(safe_return_path(Some("https://evil.example")), "/");
         assert_eq!(safe_return_path(Some("/\\evil.example")), "/");
         assert_eq!(safe_return_path(None), "/");
+        assert_eq!(
+            safe_return_path(Some("/innboks?q=bl%C3%A5&etter=1.2")),
+            "/innboks?q=bl%C3%A5&etter=1.2"
+        );
+        // What a browser reads as another host once it has dropped tabs and line breaks, and
+        // what cannot be put in a header.
+        for path in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/fastlege\nSet-Cookie: x=1",
+            "/\u{0}",
+            "/blå",
+            "/\u{a0}/evil.example",
+            "\t//evil.example",
+            "/\x7f",
+        ] {
+            assert_eq!(safe_return_path(Some(path)), "/", "{path:?}");
+        }
+        assert_eq!(
+            safe_return_path(Some(&format!("/{}", "a".repeat(2000)))),
+            "/"
+        );
     }
 }

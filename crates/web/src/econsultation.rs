@@ -4,7 +4,7 @@
 //! JavaScript. Sending is idempotent: a double click or a reloaded POST gives one thread.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::attachment::{self, FileError};
@@ -16,7 +16,7 @@ use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query};
 use crate::i18n;
 use crate::layout::Layout;
 use crate::security::tokens_match;
@@ -430,7 +430,9 @@ fn field_error_text(l: &Layout, error: &FieldError) -> String {
             "field",
             &l.t(&format!("ekons-{}-label", error.field.code())),
         ),
-        TextError::TooLong { max, actual } => crate::layout::too_long(l.lang, max, actual),
+        TextError::TooLong { .. } | TextError::TooMuchStored { .. } => {
+            crate::layout::over_limit(l.lang, error.error)
+        }
     }
 }
 
@@ -701,6 +703,81 @@ fn file_error_text(l: &Layout, name: &str, error: FileError) -> String {
     l.t1(&format!("ekons-{}", error.code()), "name", name)
 }
 
+/// The request's files that may join the draft's, each with its kind; the refused ones are
+/// told in `errors`. Counted together with what the draft already holds, so a fourth file
+/// or one past 20 MB is refused.
+fn check_uploads<'a>(
+    l: &Layout,
+    existing: &[storage::Attachment],
+    uploads: &'a [Upload],
+    errors: &mut Vec<String>,
+) -> Vec<(&'a Upload, attachment::FileKind)> {
+    let mut count = existing.len();
+    let mut total: usize = existing
+        .iter()
+        .map(|a| usize::try_from(a.size_bytes).unwrap_or(usize::MAX))
+        .sum();
+    let mut accepted = Vec::new();
+    for upload in uploads {
+        let checked = attachment::sniff(&upload.bytes).and_then(|kind| {
+            attachment::check_room(count, total, upload.bytes.len()).map(|()| kind)
+        });
+        match checked {
+            Ok(kind) => {
+                accepted.push((upload, kind));
+                count += 1;
+                total = total.saturating_add(upload.bytes.len());
+            }
+            Err(error) => {
+                let shown_name = attachment::display_name(&upload.name);
+                errors.push(file_error_text(l, &shown_name, error));
+            }
+        }
+    }
+    accepted
+}
+
+/// Stores the files and links them to the draft in one transaction. The bytes go first; if
+/// the rows cannot be written, the bytes are deleted again, so nothing of the request stays.
+async fn store_uploads(
+    state: &AppState,
+    draft_id: &str,
+    uploads: Vec<(&Upload, attachment::FileKind)>,
+) -> Result<(), AppError> {
+    let mut stored = Vec::new();
+    for (upload, kind) in uploads {
+        match state.objects.put(&upload.bytes).await {
+            Ok(key) => stored.push(storage::NewAttachment {
+                file_name: attachment::safe_file_name(&upload.name, kind),
+                content_type: kind.content_type(),
+                size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+                storage_key: key,
+            }),
+            Err(error) => {
+                delete_objects(state, &stored).await;
+                return Err(error.into());
+            }
+        }
+    }
+    if let Err(error) = state
+        .db
+        .add_draft_attachments(draft_id, &stored, state.now())
+        .await
+    {
+        delete_objects(state, &stored).await;
+        return Err(error.into());
+    }
+    Ok(())
+}
+
+async fn delete_objects(state: &AppState, stored: &[storage::NewAttachment]) {
+    for attachment in stored {
+        if let Err(error) = state.objects.delete(&attachment.storage_key).await {
+            tracing::warn!(%error, "bytes of an upload not kept could not be deleted");
+        }
+    }
+}
+
 /// The upload step's one form: "Last opp", "Fjern", "Tilbake" and "Send" are its buttons, so a
 /// file chosen and sent at once is taken along.
 pub async fn review_action(
@@ -736,39 +813,14 @@ pub async fn review_action(
     if !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
-    let mut errors = Vec::new();
     let existing = state.db.draft_attachments(&id).await?;
-    let mut count = existing.len();
-    let mut total: usize = existing
-        .iter()
-        .map(|a| usize::try_from(a.size_bytes).unwrap_or(usize::MAX))
-        .sum();
-    for upload in uploads {
-        let shown_name = attachment::display_name(&upload.name);
-        let kind = match attachment::sniff(&upload.bytes) {
-            Ok(kind) => kind,
-            Err(error) => {
-                errors.push(file_error_text(&l, &shown_name, error));
-                continue;
-            }
-        };
-        if let Err(error) = attachment::check_room(count, total, upload.bytes.len()) {
-            errors.push(file_error_text(&l, &shown_name, error));
-            continue;
-        }
-        let key = state.objects.put(&upload.bytes).await?;
-        let name = attachment::safe_file_name(&upload.name, kind);
-        let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
-        if let Err(error) = state
-            .db
-            .add_draft_attachment(&id, &name, kind.content_type(), size, &key, state.now())
-            .await
-        {
-            let _ = state.objects.delete(&key).await;
-            return Err(error.into());
-        }
-        count += 1;
-        total += upload.bytes.len();
+    let mut errors = Vec::new();
+    let accepted = check_uploads(&l, &existing, &uploads, &mut errors);
+    if errors.is_empty() {
+        store_uploads(&state, &id, accepted).await?;
+    } else if !accepted.is_empty() {
+        // One request is one choice of files: when any of them is refused, none is kept.
+        errors.push(l.t("ekons-upload-none-added").into_owned());
     }
     let action = field("action").to_owned();
     let removed = action

@@ -16,6 +16,8 @@ use crate::layout::Layout;
 pub enum ErrorKind {
     NotFound,
     BadRequest,
+    /// The path is there, but not for this method (a DELETE, or a GET of a form's target).
+    MethodNotAllowed,
     Csrf,
     Forbidden,
     /// The thing changed meanwhile (e.g. a booking already answered or cancelled).
@@ -29,6 +31,7 @@ impl ErrorKind {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -40,6 +43,10 @@ impl ErrorKind {
         match self {
             Self::NotFound => ("error-not-found-title", "error-not-found-text"),
             Self::BadRequest => ("error-bad-request-title", "error-bad-request-text"),
+            Self::MethodNotAllowed => (
+                "error-method-not-allowed-title",
+                "error-method-not-allowed-text",
+            ),
             Self::Csrf => ("error-csrf-title", "error-csrf-text"),
             Self::Forbidden => ("error-forbidden-title", "error-forbidden-text"),
             Self::Conflict => ("error-conflict-title", "error-conflict-text"),
@@ -127,6 +134,12 @@ impl IntoResponse for AppError {
 
 pub async fn not_found() -> AppError {
     AppError::new(ErrorKind::NotFound)
+}
+
+/// A path the portal has, asked with a method it does not take. The router adds the `Allow`
+/// header with the methods the path does take.
+pub async fn method_not_allowed() -> AppError {
+    AppError::new(ErrorKind::MethodNotAllowed)
 }
 
 #[derive(Template)]

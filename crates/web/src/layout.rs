@@ -101,11 +101,14 @@ impl Layout {
         crate::assets::url("counter.js")
     }
 
-    /// The message for a refused text field: missing (named by its label) or too long.
+    /// The message for a refused text field: missing (named by its label), too long, or too
+    /// much to store.
     pub fn text_error(&self, error: TextError, label: &str) -> String {
         match error {
             TextError::Missing => self.t1("error-field-missing", "field", label),
-            TextError::TooLong { max, actual } => too_long(self.lang, max, actual),
+            TextError::TooLong { .. } | TextError::TooMuchStored { .. } => {
+                over_limit(self.lang, error)
+            }
         }
     }
 
@@ -138,13 +141,19 @@ impl Layout {
     }
 }
 
-/// "Teksten er for lang: 51 tegn, maksimum er 50."
-pub fn too_long(lang: Lang, max: usize, actual: usize) -> String {
-    i18n::text(
-        lang,
-        "error-field-too-long",
-        &[("max", &max.to_string()), ("actual", &actual.to_string())],
-    )
+/// "Teksten er for lang: 51 tegn, maksimum er 50.", or for a text of few characters that
+/// would store too much, that it holds too many combined characters.
+pub fn over_limit(lang: Lang, error: TextError) -> String {
+    match error {
+        TextError::TooLong { max, actual } => i18n::text(
+            lang,
+            "error-field-too-long",
+            &[("max", &max.to_string()), ("actual", &actual.to_string())],
+        ),
+        TextError::TooMuchStored { .. } => i18n::text(lang, "error-field-too-much-stored", &[]),
+        // Not over a limit: callers name the missing field themselves (`Layout::text_error`).
+        TextError::Missing => i18n::text(lang, "error-field-missing", &[("field", "")]),
+    }
 }
 
 /// A span of time as people say it: "30 minutter", "1 minutt", "45 sekunder" (whole minutes

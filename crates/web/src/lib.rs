@@ -23,6 +23,7 @@ mod office_slots;
 mod oidc;
 mod pdf;
 mod prescriptions;
+mod routes;
 mod security;
 mod session;
 mod test_idp;
@@ -30,11 +31,13 @@ mod test_idp;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+
+use routes::{Routes, get, post};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
 pub use i18n::{Lang, catalog_keys};
+pub use routes::{RouteInfo, RouteList};
 
 /// Everything a handler may need, shared by all requests of one app process, behind one
 /// `Arc`: axum clones the state for every request (each extractor and handler takes its own),
@@ -84,9 +87,33 @@ impl AppState {
 }
 
 /// The whole portal: citizen pages, the GP-office side, the built-in test identity provider
-/// (only when no external OpenID Connect issuer is configured) and static assets.
+/// (only when no external OpenID Connect issuer is configured) and static assets. A path it
+/// does not know gets the portal's 404 page; a method a path does not take, its 405 page.
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new()
+    let (app, _) = routes(&state).into_parts();
+    app.fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(error::render_error_pages))
+        // Outside the error pages, so that they show the test-environment banner too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layout::mark_test_environment,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}
+
+/// Every route [`router`] serves for this state, with its methods: what the tests walk to
+/// reach every page and form.
+pub fn route_list(state: &AppState) -> RouteList {
+    routes(state).into_parts().1
+}
+
+fn routes(state: &AppState) -> Routes {
+    let mut app = Routes::new()
         .route("/", get(citizen::front_page))
         .route("/healthz", get(citizen::healthz))
         .route("/logg-inn", get(citizen::start_login))
@@ -170,9 +197,7 @@ pub fn router(state: AppState) -> Router {
             "/e-konsultasjon/{id}/se-gjennom",
             get(econsultation::review)
                 .post(econsultation::review_action)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    econsultation::UPLOAD_BODY_LIMIT,
-                )),
+                .body_limit(econsultation::UPLOAD_BODY_LIMIT),
         )
         .route(
             "/kontakt-legekontoret",
@@ -241,16 +266,5 @@ pub fn router(state: AppState) -> Router {
     if state.config.outbox_dir.is_some() {
         app = app.route("/utvikling/varsler", get(contact::outbox_page));
     }
-    app.fallback(error::not_found)
-        .layer(axum::middleware::from_fn(error::render_error_pages))
-        // Outside the error pages, so that they show the test-environment banner too.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            layout::mark_test_environment,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
-        ))
-        .with_state(state)
+    app
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Fodselsnummer;
-use storage::SessionKind;
+use storage::{SessionKind, SessionLookup};
 
 use crate::AppState;
 use crate::error::{AppError, html};
@@ -242,7 +242,11 @@ pub struct LoggedOutQuery {
     pub inaktiv: Option<String>,
 }
 
-/// The page after logout. The inactivity timer leads here too, so it ends any session left.
+/// The page after logout, where the inactivity timer leads too. Any site can link here, so a
+/// visit ends nothing that is alive: only "Logg ut" (a POST with the session's token) ends a
+/// session. A live session is left as it is, its activity time too, and its cookie kept; a
+/// session idle too long is ended by the look-up, as on any page, and a cookie without a live
+/// session is cleared.
 pub(crate) async fn logged_out_page(
     state: &AppState,
     lang: Lang,
@@ -251,9 +255,22 @@ pub(crate) async fn logged_out_page(
     kind: SessionKind,
 ) -> Result<Response, AppError> {
     let side = side(kind);
-    if let Some(token) = cookie(headers, side.session_cookie) {
-        state.db.delete_session(token).await?;
-    }
+    let live = match cookie(headers, side.session_cookie) {
+        Some(token) => {
+            let never_touch = i64::MAX;
+            let lookup = state
+                .db
+                .session_by_token(
+                    token,
+                    state.now(),
+                    state.config.session_idle_seconds,
+                    never_touch,
+                )
+                .await?;
+            matches!(lookup, SessionLookup::Active(session) if session.kind == kind)
+        }
+        None => false,
+    };
     let (title, text) = if inactive {
         ("logged-out-inactive-title", "logged-out-inactive-text")
     } else {
@@ -266,8 +283,10 @@ pub(crate) async fn logged_out_page(
         page.text = page.l.t1(text, "duration", &idle);
     }
     let mut response = page.respond(StatusCode::OK);
-    let clear = clear_cookie(state, side.session_cookie, side.session_path);
-    response.headers_mut().append(header::SET_COOKIE, clear);
+    if !live {
+        let clear = clear_cookie(state, side.session_cookie, side.session_path);
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
     Ok(response)
 }
 

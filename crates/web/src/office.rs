@@ -10,7 +10,7 @@ use storage::SessionKind;
 
 use crate::AppState;
 use crate::error::{AppError, html};
-use crate::forms::{CsrfOnly, Form, Query};
+use crate::forms::{CsrfOnly, Form, Query, RawForm};
 use crate::layout::Layout;
 use crate::login;
 use crate::oidc::CallbackQuery;
@@ -210,7 +210,7 @@ pub async fn services_page(
 pub async fn save_services(
     State(state): State<AppState>,
     staff: Staff,
-    axum::extract::RawForm(body): axum::extract::RawForm,
+    RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
     let mut csrf = String::new();
     let mut chosen = Vec::new();

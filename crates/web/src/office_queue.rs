@@ -3,7 +3,7 @@
 //! answering it, which charges the copayment of an e-consultation unless the citizen is exempt.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::econsultation::{ANSWER_MAX, copayment_exempt};
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::econsultation::{norwegian_date, oslo_date, oslo_time};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query};
 use crate::i18n;
 use crate::inbox::{kind_name, message_views};
 use crate::layout::Layout;

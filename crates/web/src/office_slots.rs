@@ -3,7 +3,7 @@
 //! booked cannot be removed: it must be cancelled with a message to the citizen first.
 
 use askama::Template;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::appointment::{AppointmentType, SlotPurpose, WeeklyTemplate};
@@ -13,7 +13,7 @@ use storage::{NewSlot, Office, Practitioner};
 
 use crate::AppState;
 use crate::error::{AppError, html};
-use crate::forms::{Form, Query};
+use crate::forms::{Form, Path, Query, RawForm};
 use crate::i18n;
 use crate::layout::Layout;
 use crate::security::tokens_match;
@@ -595,8 +595,11 @@ pub async fn cancel_booking(
         Err(domain::text::TextError::Missing) => {
             i18n::text(crate::Lang::Nb, "booking-cancelled-by-office", &[])
         }
-        Err(domain::text::TextError::TooLong { max, actual }) => {
-            let text = crate::layout::too_long(staff.lang, max, actual);
+        Err(
+            error @ (domain::text::TextError::TooLong { .. }
+            | domain::text::TextError::TooMuchStored { .. }),
+        ) => {
+            let text = crate::layout::over_limit(staff.lang, error);
             let kept: String = form.beskjed.chars().take(1000).collect();
             let page =
                 crate::office_queue::render_thread(&state, &staff, thread, kept, Some(text), None)

@@ -3,7 +3,7 @@
 //! GP approves or declines from the work queue.
 
 use askama::Template;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::prescription::{NotRenewable, in_history, in_overview, renewable_online};
@@ -16,7 +16,7 @@ use storage::{GpOverview, Prescription};
 use crate::AppState;
 use crate::econsultation::{consent_needed, norwegian_date, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::Query;
+use crate::forms::{Path, Query, RawForm};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::security::tokens_match;
@@ -413,8 +413,8 @@ pub async fn renew(
     let message = match CharLimited::<RENEW_MESSAGE_MAX>::parse(field("melding")) {
         Ok(m) => Some(m.into_inner()),
         Err(TextError::Missing) => None,
-        Err(TextError::TooLong { max, actual }) => {
-            let text = crate::layout::too_long(citizen.lang, max, actual);
+        Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
+            let text = crate::layout::over_limit(citizen.lang, error);
             let kept: String = field("melding")
                 .chars()
                 .take(RENEW_MESSAGE_MAX * 4)

@@ -130,7 +130,7 @@ pub struct AnonymousCsrf {
 impl AnonymousCsrf {
     pub fn from_headers(headers: &HeaderMap) -> Self {
         match cookie(headers, CSRF_COOKIE) {
-            Some(token) if token.len() >= 32 => Self {
+            Some(token) if storage::is_random_token(token) => Self {
                 token: token.to_owned(),
                 new_cookie: false,
             },
@@ -141,9 +141,14 @@ impl AnonymousCsrf {
         }
     }
 
-    /// Whether a submitted form token matches this visitor's cookie.
+    /// Whether a submitted form token matches this visitor's cookie, and the cookie is one of
+    /// ours at full strength: a page on another site that can set a cookie for the domain (a
+    /// sibling subdomain) could otherwise pair a cookie and a form field it chose itself, such
+    /// as `x` and `x`.
     pub fn verify(headers: &HeaderMap, submitted: &str) -> bool {
-        cookie(headers, CSRF_COOKIE).is_some_and(|expected| tokens_match(submitted, expected))
+        cookie(headers, CSRF_COOKIE).is_some_and(|expected| {
+            storage::is_random_token(expected) && tokens_match(submitted, expected)
+        })
     }
 }
 
@@ -174,6 +179,27 @@ mod tests {
         assert_eq!(cookie(&headers, "hp_session"), Some("abc"));
         assert_eq!(cookie(&headers, "hp_lang"), Some("nb"));
         assert_eq!(cookie(&headers, "hp_"), None, "whole names only");
+    }
+
+    #[test]
+    fn anonymous_csrf_wants_a_full_strength_cookie() {
+        let with_cookie = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&format!("{CSRF_COOKIE}={value}")).unwrap(),
+            );
+            headers
+        };
+        let token = storage::random_token();
+        assert!(AnonymousCsrf::verify(&with_cookie(&token), &token));
+        assert!(!AnonymousCsrf::verify(&with_cookie("x"), "x"));
+        let weak = "a".repeat(32);
+        assert!(!AnonymousCsrf::verify(&with_cookie(&weak), &weak));
+        let kept = AnonymousCsrf::from_headers(&with_cookie(&token));
+        assert!(!kept.new_cookie && kept.token == token);
+        let renewed = AnonymousCsrf::from_headers(&with_cookie(&weak));
+        assert!(renewed.new_cookie && storage::is_random_token(&renewed.token));
     }
 
     #[test]

@@ -8,11 +8,9 @@
 //! assurance level. It is mounted only when no external issuer is configured.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use domain::Fodselsnummer;
@@ -27,6 +25,7 @@ use crate::error::{AppError, html};
 use crate::forms::{Form, Query};
 use crate::layout::Layout;
 use crate::oidc::LOA_HIGH;
+use crate::routes::{Routes, get, post};
 use crate::security::{AnonymousCsrf, CSRF_COOKIE, RequestLang, set_cookie};
 
 pub const ISSUER_PATH: &str = "/testidp";
@@ -35,8 +34,8 @@ const SECRET_SETTING: &str = "test_idp_client_secret";
 const CODE_MAX_SECONDS: i64 = 60;
 const ID_TOKEN_SECONDS: i64 = 300;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/testidp/.well-known/openid-configuration", get(discovery))
         .route("/testidp/jwks", get(jwks))
         .route("/testidp/authorize", get(authorize_page).post(authorize))

@@ -479,6 +479,17 @@ async fn attachments_at_most_three_and_twenty_megabytes(backend: Backend) {
         body.contains("Filen «e.png» ble ikke lagt ved: du kan legge ved inntil 3 filer."),
         "{body}"
     );
+    // A request over the limits is refused whole: c and d are not kept either.
+    assert!(body.contains("Ingen av filene du valgte denne gangen ble lagt ved."));
+    assert_eq!(app.db.draft_attachments(&id).await.unwrap().len(), 1);
+    let response = app
+        .post_multipart(
+            &review,
+            &[("_csrf", &csrf), ("action", "last-opp")],
+            &[("c.png", png()), ("d.png", png())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let kept = app.db.draft_attachments(&id).await.unwrap();
     assert_eq!(kept.len(), 3);
     // "Fjern" removes one.

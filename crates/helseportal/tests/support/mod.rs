@@ -29,6 +29,8 @@ pub struct TestApp {
     pub objects: storage::ObjectStore,
     pub database_url: String,
     pub clock: Arc<ManualClock>,
+    /// Every route the portal serves, as its router registered them.
+    pub routes: web::RouteList,
     browser: Browser,
 }
 
@@ -145,6 +147,7 @@ impl TestApp {
         let public_url = url::Url::parse(public_url.unwrap_or(&url)).unwrap();
         let config = WebConfig::new(public_url, OidcSettings::BuiltIn);
         let state = AppState::new(db.clone(), objects.clone(), config, clock.clone());
+        let routes = web::route_list(&state);
         tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
         let browser = Browser::new(&url);
         Self {
@@ -153,6 +156,7 @@ impl TestApp {
             objects,
             database_url,
             clock,
+            routes,
             browser,
         }
     }
@@ -282,6 +286,19 @@ impl Browser {
             .unwrap()
     }
 
+    /// Posts a body the server may answer before reading it all (one over a size limit); the
+    /// server then closes the connection, so it is not kept for the next request.
+    pub async fn post_raw_and_close(&self, path: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(self.absolute(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("connection", "close")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
     fn cookie(&self, path: &str, name: &str) -> Option<String> {
         let url = url::Url::parse(&format!("{}{path}", self.url)).unwrap();
         let header = self.jar.cookies(&url)?;
@@ -305,6 +322,27 @@ impl Browser {
             self.cookie("/auth/callback", "hp_login")
                 .expect("a login cookie")
         )
+    }
+
+    /// Sets a cookie for the whole site, as a page of the site (or a sibling) could.
+    pub fn add_cookie(&self, cookie: &str) {
+        self.jar
+            .add_cookie_str(&format!("{cookie}; Path=/"), &self.base());
+    }
+
+    /// Sends a request with any method and a form body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.absolute(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn forget_session(&self) {
