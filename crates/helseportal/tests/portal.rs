@@ -37,6 +37,7 @@ mod bench;
 mod generate;
 mod messages;
 mod notifications;
+mod operations;
 mod prescriptions;
 
 on_both_databases!(

@@ -198,7 +198,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    fn new(url: &str) -> Self {
+    pub fn new(url: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
