@@ -56,7 +56,9 @@ step() {
 # --- a. Debian packages -------------------------------------------------------------
 step "Debian packages"
 missing=()
-for pkg in postgresql chromium chromium-driver openssl wrk poppler-utils; do
+# poppler-utils brings pdftotext, which reads the portal's PDFs back; prometheus brings promtool,
+# which checks the format of its /metrics.
+for pkg in postgresql chromium chromium-driver openssl wrk poppler-utils prometheus; do
   if ! dpkg -s "$pkg" >/dev/null 2>&1; then
     missing+=("$pkg")
   fi
@@ -75,7 +77,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     "${missing[@]}" fonts-dejavu-core
 else
-  echo "postgresql, chromium, chromium-driver, openssl, wrk, poppler-utils and nginx are installed"
+  echo "postgresql, chromium, chromium-driver, openssl, wrk, poppler-utils, prometheus and nginx are installed"
 fi
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "/usr/bin/chromium is missing after installing the chromium package" >&2

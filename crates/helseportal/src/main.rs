@@ -12,10 +12,15 @@
 //!
 //! The synthetic population and the benchmark are tools, not the product: they are
 //! `helseportal-bench` (crates/bench), not part of this binary.
+//! - `helseportal backup --to FILE [--database URL]` copies the SQLite database while it is in
+//!   use (see `backup.rs`).
 //!
 //! Every option can also be set in the environment (`HELSEPORTAL_...`); a flag wins over the
 //! environment, the environment over the default.
 
+mod backup;
+mod logging;
+mod metrics;
 mod nightly;
 
 use std::process::ExitCode;
@@ -35,6 +40,15 @@ use web::{OidcSettings, SystemClock, WebConfig};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written: text, or json (one JSON object a line).
+    #[arg(
+        long,
+        global = true,
+        env = "HELSEPORTAL_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +60,8 @@ enum Command {
     Worker(Box<WorkerArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Copy the SQLite database, while the portal runs, into a new file (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Args)]
@@ -287,6 +303,10 @@ struct ServeArgs {
     /// The copayment for an answered e-consultation, in whole kroner.
     #[arg(long, env = "HELSEPORTAL_ECONSULTATION_COPAYMENT_NOK", default_value_t = web::DEFAULT_ECONSULTATION_COPAYMENT_NOK)]
     econsultation_copayment_nok: i64,
+    /// Address for the Prometheus metrics at /metrics (e.g. 127.0.0.1:9090); none without it.
+    /// Never the public address: the metrics are for the monitoring system only.
+    #[arg(long, env = "HELSEPORTAL_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
 }
 
 #[global_allocator]
@@ -316,14 +336,8 @@ fn runtime_threads() -> usize {
 }
 
 async fn run() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HELSEPORTAL_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    logging::init(cli.log_format);
     // Every date the portal shows or decides on is read in Norway's zone: a build without it
     // stops here, not at the first page.
     domain::norway_time_zone();
@@ -331,6 +345,7 @@ async fn run() -> ExitCode {
         Command::Serve(args) => serve(*args).await,
         Command::Worker(args) => worker(*args).await,
         Command::Migrate(args) => migrate(args).await,
+        Command::Backup(args) => backup::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -488,6 +503,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_listener = metrics::bind(args.metrics_listen.as_deref(), local).await?;
     let public = args.public_url.unwrap_or_else(|| format!("http://{local}"));
     let public_url =
         url::Url::parse(&public).map_err(|e| format!("bad public URL {public}: {e}"))?;
@@ -540,10 +556,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         None => storage::ObjectStore::local(&args.attachments_dir).map_err(|e| e.to_string())?,
     };
+    let mut worker_stats = None;
     let worker = if args.no_worker {
         None
     } else {
         let notifier = notify::Notifier::new(db.clone(), &notify_settings)?;
+        worker_stats = Some(notifier.stats());
         let poll = args.notify.poll();
         let nightly_db = db.clone();
         Some(tokio::spawn(async move {
@@ -554,15 +572,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }))
     };
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
+    let mut app = web::router(state.clone());
+    if let Some(metrics_listener) = metrics_listener {
+        app = web::record_metrics(app, &state);
+        let exporter = web::metrics_router(state, worker_stats);
+        metrics::spawn(metrics_listener, exporter, shutdown_signal());
+    }
     println!("Helseportal kjører på http://{local}");
     // One service for all connections: serving the `Router` itself would rebuild its route
     // table for every connection, which is most of the memory at many open connections.
-    let served = axum::serve(listener, web::router(state).into_make_service())
+    let served = axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"));
     if let Some(worker) = worker {
-        // The worker stops on the same signal; a job it was on is finished or left for a retry.
+        // The worker stops on the same signal: the job it was on is finished, and the others
+        // it had claimed are given back to the queue.
         let _ = worker.await;
     }
     served

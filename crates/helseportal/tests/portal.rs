@@ -37,6 +37,7 @@ mod bad_input;
 mod generate;
 mod messages;
 mod notifications;
+mod operations;
 mod prescriptions;
 mod start;
 

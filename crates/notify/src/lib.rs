@@ -12,6 +12,9 @@
 mod channels;
 mod outbox;
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use domain::contact::Channel;
@@ -66,11 +69,23 @@ pub struct RunReport {
     pub failed_deliveries: usize,
 }
 
+/// What this process's worker has done since it started, for the metrics.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    /// Jobs completed.
+    pub done: AtomicU64,
+    /// Tries that failed and left the job for another.
+    pub retried: AtomicU64,
+    /// Jobs given up after their last try.
+    pub given_up: AtomicU64,
+}
+
 /// The worker.
 pub struct Notifier {
     db: Database,
     email: EmailChannel,
     sms: SmsChannel,
+    stats: Arc<WorkerStats>,
 }
 
 impl Notifier {
@@ -87,11 +102,36 @@ impl Notifier {
             Some(gateway) => SmsChannel::gateway(gateway.clone())?,
             None => SmsChannel::Outbox(outbox()?),
         };
-        Ok(Self { db, email, sms })
+        Ok(Self {
+            db,
+            email,
+            sms,
+            stats: Arc::default(),
+        })
+    }
+
+    /// The counts of what this worker did.
+    pub fn stats(&self) -> Arc<WorkerStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Runs every job due at `now` (the clock is a parameter, so tests can move it).
     pub async fn run_due(&self, now: i64) -> Result<RunReport, storage::StorageError> {
+        let never = std::future::pending::<()>();
+        tokio::pin!(never);
+        self.run_due_until(now, never)
+            .await
+            .map(|(report, _)| report)
+    }
+
+    /// Runs every job due at `now`, or until `stop` resolves: then the job under way is
+    /// finished and the others claimed with it are given back at once, rather than left
+    /// waiting out their lease. Tells whether it stopped.
+    async fn run_due_until(
+        &self,
+        now: i64,
+        mut stop: Pin<&mut impl std::future::Future<Output = ()>>,
+    ) -> Result<(RunReport, bool), storage::StorageError> {
         let mut report = RunReport::default();
         loop {
             let jobs = self
@@ -99,11 +139,17 @@ impl Notifier {
                 .claim_notification_jobs(now, LEASE_SECONDS, BATCH)
                 .await?;
             if jobs.is_empty() {
-                return Ok(report);
+                return Ok((report, false));
             }
-            for job in jobs {
+            for (n, job) in jobs.iter().enumerate() {
+                if has_resolved(stop.as_mut()).await {
+                    for unstarted in &jobs[n..] {
+                        self.db.release_notification_job(unstarted).await?;
+                    }
+                    return Ok((report, true));
+                }
                 report.jobs += 1;
-                let (delivered, failed) = self.run_job(&job, now).await?;
+                let (delivered, failed) = self.run_job(job, now).await?;
                 report.delivered += delivered;
                 report.failed_deliveries += failed;
             }
@@ -160,12 +206,15 @@ impl Notifier {
         }
         if errors.is_empty() {
             self.db.finish_notification_job(job, now).await?;
+            self.stats.done.fetch_add(1, Ordering::Relaxed);
         } else {
             let retry = if job.attempts >= MAX_ATTEMPTS {
                 tracing::error!(job = job.id, errors = ?errors, "notification given up");
+                self.stats.given_up.fetch_add(1, Ordering::Relaxed);
                 JobRetry::GiveUp
             } else {
                 tracing::warn!(job = job.id, errors = ?errors, "notification will be tried again");
+                self.stats.retried.fetch_add(1, Ordering::Relaxed);
                 JobRetry::At(now + retry_delay_seconds(job.attempts))
             };
             self.db
@@ -176,18 +225,32 @@ impl Notifier {
     }
 
     /// Runs due jobs every `poll` until `shutdown` resolves. Errors (the database away, say) are
-    /// logged and the loop goes on: the jobs wait in the database.
+    /// logged and the loop goes on: the jobs wait in the database. On shutdown the job under
+    /// way is finished and the rest of its batch given back (see `run_due_until`).
     pub async fn run_until(&self, poll: Duration, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            if let Err(error) = self.run_due(jiff::Timestamp::now().as_second()).await {
-                tracing::warn!(%error, "notification worker");
+            let now = jiff::Timestamp::now().as_second();
+            match self.run_due_until(now, shutdown.as_mut()).await {
+                Ok((_, true)) => return,
+                Ok((_, false)) => {}
+                Err(error) => tracing::warn!(%error, "notification worker"),
             }
             tokio::select! {
                 () = tokio::time::sleep(poll) => {},
                 () = &mut shutdown => return,
             }
         }
+    }
+}
+
+/// Whether `future` has resolved, looked at once without waiting. Not to be asked again once
+/// it said yes: a future that has resolved must not be polled again.
+async fn has_resolved(future: Pin<&mut impl std::future::Future<Output = ()>>) -> bool {
+    tokio::select! {
+        biased;
+        () = future => true,
+        () = std::future::ready(()) => false,
     }
 }
 

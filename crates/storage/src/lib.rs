@@ -7,6 +7,7 @@
 //! are integers and text on both engines.
 
 mod appointments;
+mod backup;
 mod demo;
 mod error;
 /// The synthetic population of the benchmark: only for `helseportal-bench` and the tests, never
@@ -36,6 +37,7 @@ pub use appointments::{
     Booking, BookingAnswer, BookingOutcome, BookingRefused, NewBooking, NewSlot, OfficeBooked,
     OfficeBooking, Period, Slot, day_bounds, days_left_in_month,
 };
+pub use backup::{BackupError, backup_sqlite};
 pub use demo::{
     DemoPersons, seed_demo, seed_demo_contacts, seed_demo_prescriptions, seed_demo_slots,
 };
@@ -50,7 +52,7 @@ pub use messages::{
     ThreadSummary,
 };
 pub use notifications::{
-    ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
+    ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, DueJobs, JobKind, JobPlan, JobRetry,
     PendingConfirmation, QueueCounts, Recipient,
 };
 pub use objects::{ObjectStore, S3Settings};
@@ -91,6 +93,14 @@ pub struct Database {
     /// On SQLite, whose writer's lock admits one at a time, this process's writers take turns
     /// here first (see [`Database::begin_write`] and [`Database::write_connection`]).
     write_turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The write pool's connections at one moment ([`Database::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// What every PostgreSQL connection sets first. Every query of the portal is short: a
@@ -195,6 +205,18 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
         self.readers.close();
+    }
+
+    /// The connections of the pool that carries writes and transactions, as the pool counts
+    /// them (no query): for monitoring.
+    pub fn pool_stats(&self) -> PoolStats {
+        let open = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(open);
+        PoolStats {
+            in_use: open.saturating_sub(idle),
+            idle,
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -153,6 +153,18 @@ pub struct QueueCounts {
     pub failed: i64,
 }
 
+/// The jobs due now and not yet done, for monitoring: read through the index of pending jobs,
+/// so the cost follows the queue, not the table, which keeps every job ever done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DueJobs {
+    /// Due jobs, claimed or not.
+    pub due: i64,
+    /// Of them, those that failed before and are due for another try.
+    pub retrying: i64,
+    /// Seconds since the longest-waiting due job became due (0 when none is).
+    pub oldest_age_seconds: i64,
+}
+
 fn contact_from_row(row: &AnyRow) -> Result<ContactDetails, StorageError> {
     let language: String = row.try_get("language")?;
     Ok(ContactDetails {
@@ -815,6 +827,39 @@ impl Database {
         .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
+    }
+
+    /// Gives back a claimed job the worker did not start (it is stopping): due again at once
+    /// for any worker, and the claim not counted as a try.
+    pub async fn release_notification_job(&self, job: &ClaimedJob) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE notification_job SET claimed_until = NULL, claim_token = NULL, \
+             attempts = attempts - 1 WHERE id = $1 AND claim_token = $2 AND status = 'pending'",
+        )
+        .bind(job.id)
+        .bind(&job.claim_token)
+        .execute(&mut *self.write_connection().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// The jobs due at `now` (see [`DueJobs`]).
+    pub async fn due_notification_jobs(&self, now: i64) -> Result<DueJobs, StorageError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS due, \
+             COALESCE(SUM(CASE WHEN last_error IS NULL THEN 0 ELSE 1 END), 0) AS retrying, \
+             COALESCE(MIN(run_at), $1) AS oldest FROM notification_job \
+             WHERE status = 'pending' AND run_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        let oldest: i64 = row.try_get("oldest")?;
+        Ok(DueJobs {
+            due: row.try_get("due")?,
+            retrying: row.try_get("retrying")?,
+            oldest_age_seconds: (now - oldest).max(0),
+        })
     }
 
     /// How many jobs wait, are done and failed.

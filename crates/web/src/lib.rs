@@ -17,6 +17,7 @@ mod i18n;
 mod inbox;
 mod layout;
 mod login;
+mod metrics;
 mod office;
 mod office_queue;
 mod office_slots;
@@ -38,6 +39,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
 pub use i18n::{Lang, catalog_keys};
 pub use routes::{RouteInfo, RouteList};
+pub use metrics::{metrics_router, record_metrics};
 
 /// Everything a handler may need, shared by all requests of one app process, behind one
 /// `Arc`: axum clones the state for every request (each extractor and handler takes its own),
@@ -53,6 +55,8 @@ pub struct AppParts {
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
     oidc: Arc<oidc::OidcClient>,
+    /// Counted always (a few atomic additions); served only with a metrics listener.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl std::ops::Deref for AppState {
@@ -78,6 +82,7 @@ impl AppState {
             config,
             clock,
             oidc,
+            metrics: Arc::default(),
         }))
     }
 

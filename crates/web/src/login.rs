@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::error::{AppError, html};
 use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::metrics::LoginOutcome;
 use crate::oidc::{CallbackQuery, LOGIN_MAX_SECONDS, LoginError};
 use crate::security::{
     LOGIN_COOKIE, SESSION_COOKIE, STAFF_LOGIN_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie,
@@ -96,6 +97,11 @@ pub(crate) async fn begin(state: &AppState, kind: SessionKind, lang: Lang) -> Re
 
 /// A login that cannot go on: why, in the user's language, and a way to start again.
 fn error_page(state: &AppState, lang: Lang, kind: SessionKind, error: LoginError) -> Response {
+    let outcome = match &error {
+        LoginError::Failed(_) | LoginError::LowLevel(_) => LoginOutcome::Refused,
+        LoginError::ProviderUnavailable(_) | LoginError::Storage(_) => LoginOutcome::Failed,
+    };
+    state.metrics.login(kind, outcome);
     let (status, title, text) = match &error {
         LoginError::Failed(why) => {
             tracing::warn!(why, "login refused");
@@ -177,6 +183,7 @@ pub(crate) async fn finish(
                 SessionKind::Citizen => ("login-unknown-person-title", "login-unknown-person-text"),
                 SessionKind::Staff => ("office-not-staff-title", "office-not-staff-text"),
             };
+            state.metrics.login(kind, LoginOutcome::Refused);
             let l = Layout::new(lang, title).with_home(side.home);
             return MessagePage::new(l, text, None).respond(StatusCode::FORBIDDEN);
         }
@@ -191,6 +198,7 @@ pub(crate) async fn finish(
         Ok(session) => session,
         Err(error) => return error_page(state, lang, kind, error.into()),
     };
+    state.metrics.login(kind, LoginOutcome::Succeeded);
     let mut response = Redirect::to(side.home).into_response();
     let headers = response.headers_mut();
     headers.append(

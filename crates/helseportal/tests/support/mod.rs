@@ -206,7 +206,7 @@ impl Browser {
         Self::new(url)
     }
 
-    fn new(url: &str) -> Self {
+    pub fn new(url: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
