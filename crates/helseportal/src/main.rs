@@ -294,6 +294,9 @@ struct ServeArgs {
     /// The copayment for an answered e-consultation, in whole kroner.
     #[arg(long, env = "HELSEPORTAL_ECONSULTATION_COPAYMENT_NOK", default_value_t = web::DEFAULT_ECONSULTATION_COPAYMENT_NOK)]
     econsultation_copayment_nok: i64,
+    /// Seconds after the login when a session ends however active it is.
+    #[arg(long, env = "HELSEPORTAL_SESSION_MAX_SECONDS", default_value_t = web::DEFAULT_SESSION_MAX_SECONDS)]
+    session_max_seconds: i64,
 }
 
 #[global_allocator]
@@ -476,6 +479,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .session_warning_seconds
         .clamp(1, args.session_idle_seconds);
     config.econsultation_copayment_nok = args.econsultation_copayment_nok;
+    if args.session_max_seconds < args.session_idle_seconds {
+        return Err("HELSEPORTAL_SESSION_MAX_SECONDS must be at least the idle limit".into());
+    }
+    config.session_max_seconds = args.session_max_seconds;
     if notify_settings.uses_outbox() {
         tracing::warn!(
             outbox = %notify_settings.outbox_dir.display(),

@@ -33,7 +33,9 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
+pub use config::{
+    DEFAULT_ECONSULTATION_COPAYMENT_NOK, DEFAULT_SESSION_MAX_SECONDS, OidcSettings, WebConfig,
+};
 pub use i18n::{Lang, catalog_keys};
 
 /// Everything a handler may need, shared by all requests of one app process, behind one

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub objects: storage::ObjectStore,
     pub database_url: String,
     pub clock: Arc<ManualClock>,
+    /// The test's own settings, for other processes of the same portal too.
+    configure: fn(&mut WebConfig),
     browser: Browser,
 }
 
@@ -120,16 +122,31 @@ impl TestApp {
 
     /// The portal with demo data on a fresh database and the given object store.
     pub async fn spawn_with_objects(backend: Backend, objects: storage::ObjectStore) -> Self {
+        Self::spawn_with_config(backend, objects, |_| {}).await
+    }
+
+    /// The portal with demo data and settings of the test's own (low limits, a proxy header).
+    pub async fn spawn_configured(backend: Backend, configure: fn(&mut WebConfig)) -> Self {
+        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
+        Self::spawn_with_config(backend, objects, configure).await
+    }
+
+    async fn spawn_with_config(
+        backend: Backend,
+        objects: storage::ObjectStore,
+        configure: fn(&mut WebConfig),
+    ) -> Self {
         let database_url = fresh_database(backend).await;
         let db = Database::connect(&database_url).await.unwrap();
         db.migrate().await.unwrap();
         assert!(storage::seed_demo(&db).await.unwrap());
-        Self::start(
+        Self::start_with(
             db,
             objects,
             database_url,
             Arc::new(ManualClock::starting_now()),
             None,
+            configure,
         )
         .await
     }
@@ -141,10 +158,22 @@ impl TestApp {
         clock: Arc<ManualClock>,
         public_url: Option<&str>,
     ) -> Self {
+        Self::start_with(db, objects, database_url, clock, public_url, |_| {}).await
+    }
+
+    async fn start_with(
+        db: Database,
+        objects: storage::ObjectStore,
+        database_url: String,
+        clock: Arc<ManualClock>,
+        public_url: Option<&str>,
+        configure: fn(&mut WebConfig),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let public_url = url::Url::parse(public_url.unwrap_or(&url)).unwrap();
-        let config = WebConfig::new(public_url, OidcSettings::BuiltIn);
+        let mut config = WebConfig::new(public_url, OidcSettings::BuiltIn);
+        configure(&mut config);
         let state = AppState::new(db.clone(), objects.clone(), config, clock.clone());
         tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
         let browser = Browser::new(&url);
@@ -154,6 +183,7 @@ impl TestApp {
             objects,
             database_url,
             clock,
+            configure,
             browser,
         }
     }
@@ -162,12 +192,13 @@ impl TestApp {
     /// same public address, as behind a load balancer.
     pub async fn second_process(&self) -> TestApp {
         let db = Database::connect(&self.database_url).await.unwrap();
-        Self::start(
+        Self::start_with(
             db,
             self.objects.clone(),
             self.database_url.clone(),
             self.clock.clone(),
             Some(&self.url),
+            self.configure,
         )
         .await
     }
