@@ -46,8 +46,8 @@ pub use messages::{
     InboxListing, Message, MessageDraft, NewAnswer, NewThread, Sent, ThreadStatus, ThreadSummary,
 };
 pub use notifications::{
-    ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, JobKind, JobPlan, JobRetry,
-    PendingConfirmation, QueueCounts, Recipient,
+    ClaimedJob, CodeCheck, CodeResent, ContactDetails, ContactSaved, ContactUpdate, JobKind,
+    JobPlan, JobRetry, PendingConfirmation, QueueCounts, Recipient,
 };
 pub use objects::{ObjectStore, S3Settings};
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};

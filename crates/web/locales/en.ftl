@@ -94,6 +94,10 @@ duration-seconds = { $count ->
     [one] { $count } second
    *[other] { $count } seconds
 }
+duration-hours = { $count ->
+    [one] { $count } hour
+   *[other] { $count } hours
+}
 session-continue = Stay logged in
 
 ## Login
@@ -585,6 +589,9 @@ contact-info-error-code-wrong = { $count ->
 contact-info-error-code-attempts = You have entered a wrong code too many times. Ask for a new code.
 contact-info-error-code-replaced = We have sent a newer code. Use the latest code you received.
 contact-info-error-code-expired = The code has expired. Ask for a new code.
+contact-info-error-code-wait = You can ask for a new code in { $duration }.
+contact-info-error-code-day = You have received many codes in the last 24 hours. You can ask for a new code in { $duration }.
+contact-info-error-code-sms-day = You have received many codes by text message in the last 24 hours. You can ask for a new code in { $duration }.
 outbox-title = Outgoing notifications (development)
 outbox-lead = The portal has no mail server or SMS service set up, so notifications are written to a folder instead of being sent. Here are the latest.
 outbox-empty = No notifications yet.

@@ -94,6 +94,10 @@ duration-seconds = { $count ->
     [one] { $count } sekund
    *[other] { $count } sekunder
 }
+duration-hours = { $count ->
+    [one] { $count } time
+   *[other] { $count } timer
+}
 session-continue = Fortsett å være logget inn
 
 ## Innlogging
@@ -588,6 +592,9 @@ contact-info-error-code-wrong = { $count ->
 contact-info-error-code-attempts = Du har skrevet feil kode for mange ganger. Be om en ny kode.
 contact-info-error-code-replaced = Vi har sendt en nyere kode. Bruk den siste koden du fikk.
 contact-info-error-code-expired = Koden er utløpt. Be om en ny kode.
+contact-info-error-code-wait = Du kan be om en ny kode om { $duration }.
+contact-info-error-code-day = Du har fått mange koder det siste døgnet. Du kan be om en ny kode om { $duration }.
+contact-info-error-code-sms-day = Du har fått mange koder på SMS det siste døgnet. Du kan be om en ny kode om { $duration }.
 outbox-title = Utgående varsler (utvikling)
 outbox-lead = Portalen har ingen e-posttjener eller SMS-tjeneste satt opp, så varslene skrives til en mappe i stedet for å sendes. Her er de siste.
 outbox-empty = Ingen varsler ennå.
