@@ -1508,6 +1508,9 @@ fn start_server(url: &str, port: u16, dir: &Path, name: &str) -> Result<Running,
         .arg(dir.join("outbox"))
         // Sessions stay alive through the whole run.
         .env("HELSEPORTAL_SESSION_IDLE_SECONDS", "7200")
+        // Thousands of citizens log in and book from this one machine: the rate limits stay
+        // on (their cost is measured) but far from reach.
+        .env("HELSEPORTAL_RATE_LIMIT_SCALE", "1000000")
         .env("HELSEPORTAL_LOG", "warn")
         .env_remove("HELSEPORTAL_OIDC_ISSUER")
         .stdout(Stdio::null())

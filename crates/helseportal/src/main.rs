@@ -297,6 +297,15 @@ struct ServeArgs {
     /// Seconds after the login when a session ends however active it is.
     #[arg(long, env = "HELSEPORTAL_SESSION_MAX_SECONDS", default_value_t = web::DEFAULT_SESSION_MAX_SECONDS)]
     session_max_seconds: i64,
+    /// A header a trusted proxy in front sets to the client's address (e.g. X-Forwarded-For);
+    /// its right-most value is the address the limits count. Without it the connection's
+    /// address is used and no header is believed.
+    #[arg(long, env = "HELSEPORTAL_TRUSTED_PROXY_HEADER")]
+    trusted_proxy_header: Option<String>,
+    /// Multiplies every request-rate limit (logins, code checks, messages, uploads), for load
+    /// tests whose many simulated people come from one machine.
+    #[arg(long, env = "HELSEPORTAL_RATE_LIMIT_SCALE", default_value_t = 1)]
+    rate_limit_scale: u32,
 }
 
 #[global_allocator]
@@ -483,6 +492,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         return Err("HELSEPORTAL_SESSION_MAX_SECONDS must be at least the idle limit".into());
     }
     config.session_max_seconds = args.session_max_seconds;
+    config.trusted_proxy_header = match args.trusted_proxy_header.filter(|h| !h.is_empty()) {
+        Some(name) => Some(
+            axum::http::HeaderName::try_from(name.as_str())
+                .map_err(|e| format!("HELSEPORTAL_TRUSTED_PROXY_HEADER {name}: {e}"))?,
+        ),
+        None => None,
+    };
+    if args.rate_limit_scale == 0 {
+        return Err("HELSEPORTAL_RATE_LIMIT_SCALE must be at least 1".into());
+    }
+    config.limits = config.limits.scaled(args.rate_limit_scale);
     if notify_settings.uses_outbox() {
         tracing::warn!(
             outbox = %notify_settings.outbox_dir.display(),
@@ -526,8 +546,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let state = web::AppState::new(db, objects, config, Arc::new(SystemClock));
     println!("Helseportal kjører på http://{local}");
     // One service for all connections: serving the `Router` itself would rebuild its route
-    // table for every connection (about 150 kB each).
-    let served = axum::serve(listener, web::router(state).into_make_service())
+    // table for every connection (about 150 kB each). It adds each connection's address to its
+    // requests, for the limits per client address.
+    let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"));

@@ -35,6 +35,7 @@ macro_rules! on_both_databases {
 mod appointments;
 mod bench;
 mod generate;
+mod limits;
 mod messages;
 mod notifications;
 mod prescriptions;

@@ -141,6 +141,9 @@ error-bad-request-text = The request could not be processed, and nothing has bee
 error-forbidden-title = You do not have access
 error-forbidden-text = You do not have access to this page.
 error-reference = Reference: { $id }
+error-too-many-title = Please wait
+error-too-many-text = You have done this many times in a short time. To protect you and others, please wait a little before you try again. Nothing has been changed.
+error-try-again-in = You can try again in { $duration }.
 error-go-front = Go to the home page
 
 ## GP surgery

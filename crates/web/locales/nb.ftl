@@ -141,6 +141,9 @@ error-bad-request-text = Forespørselen kunne ikke behandles, og ingenting er en
 error-forbidden-title = Du har ikke tilgang
 error-forbidden-text = Du har ikke tilgang til denne siden.
 error-reference = Referanse: { $id }
+error-too-many-title = Vent litt
+error-too-many-text = Du har gjort dette mange ganger på kort tid. For å beskytte deg og andre må du vente litt før du prøver igjen. Ingenting er endret.
+error-try-again-in = Du kan prøve igjen om { $duration }.
 error-go-front = Gå til forsiden
 
 ## Legekontor

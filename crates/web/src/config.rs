@@ -42,6 +42,13 @@ pub struct WebConfig {
     /// The folder notifications are written to when there is no mail server or SMS gateway;
     /// when set, the development page `/utvikling/varsler` shows them.
     pub outbox_dir: Option<std::path::PathBuf>,
+    /// A header a trusted proxy in front of the portal sets to the client's address (such as
+    /// `X-Forwarded-For`); its right-most value is used. `None`: the connection's address,
+    /// and no header is believed.
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// How fast one person and one client address may log in, check codes, send messages
+    /// and upload files (`throttle.rs`).
+    pub limits: crate::RateLimits,
 }
 
 /// The copayment of an e-consultation at the GP when nothing else is configured.
@@ -63,6 +70,8 @@ impl WebConfig {
             session_warning_seconds: 5 * 60,
             econsultation_copayment_nok: DEFAULT_ECONSULTATION_COPAYMENT_NOK,
             outbox_dir: None,
+            trusted_proxy_header: None,
+            limits: crate::RateLimits::default(),
         }
     }
 

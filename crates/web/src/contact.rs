@@ -24,6 +24,7 @@ use crate::i18n::Lang;
 use crate::layout::{Layout, duration_text, wait_text};
 use crate::security::tokens_match;
 use crate::session::Citizen;
+use crate::throttle::{Action, ClientAddr};
 
 /// A field of the form as typed, with its message when refused.
 #[derive(Debug, Clone, Default)]
@@ -472,12 +473,14 @@ pub struct CodeForm {
 
 pub async fn confirm_code(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: Citizen,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::CodeCheck, client, Some(citizen.subject()))?;
     let l = Layout::new(citizen.lang, "contact-info-title");
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     let refused = if typed.is_empty() {

@@ -26,6 +26,7 @@ mod prescriptions;
 mod security;
 mod session;
 mod test_idp;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub use config::{
     DEFAULT_ECONSULTATION_COPAYMENT_NOK, DEFAULT_SESSION_MAX_SECONDS, OidcSettings, WebConfig,
 };
 pub use i18n::{Lang, catalog_keys};
+pub use throttle::{ActionLimits, Rate, RateLimits};
 
 /// Everything a handler may need, shared by all requests of one app process, behind one
 /// `Arc`: axum clones the state for every request (each extractor and handler takes its own),
@@ -52,6 +54,8 @@ pub struct AppParts {
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
     oidc: Arc<oidc::OidcClient>,
+    /// The request-rate limits' counts of this process.
+    pub(crate) throttle: throttle::Throttle,
 }
 
 impl std::ops::Deref for AppState {
@@ -77,6 +81,7 @@ impl AppState {
             config,
             clock,
             oidc,
+            throttle: throttle::Throttle::default(),
         }))
     }
 

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::layout::HeaderUser;
 use crate::security::{SESSION_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie, lang_of};
+use crate::throttle::Subject;
 
 /// The configured session lifetime. Sessions are touched at most every 1/30 of the idle
 /// limit (and at least once a minute), to spare the database a write per request.
@@ -37,6 +38,11 @@ pub struct Citizen {
 }
 
 impl Citizen {
+    /// The citizen, for the limits per person.
+    pub fn subject(&self) -> Subject {
+        Subject::Citizen(self.person.id)
+    }
+
     pub fn header_user(&self, state: &AppState) -> HeaderUser {
         HeaderUser {
             name: self.person.name.full(),
@@ -188,6 +194,11 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The staff member, for the limits per person.
+    pub fn subject(&self) -> Subject {
+        Subject::Staff(self.member.id)
+    }
+
     pub fn header_user(&self, state: &AppState) -> HeaderUser {
         HeaderUser {
             name: self.member.name.full(),

@@ -175,7 +175,9 @@ impl TestApp {
         let mut config = WebConfig::new(public_url, OidcSettings::BuiltIn);
         configure(&mut config);
         let state = AppState::new(db.clone(), objects.clone(), config, clock.clone());
-        tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
+        // Served as `helseportal serve` serves it, with each connection's address.
+        let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let browser = Browser::new(&url);
         Self {
             url,
@@ -207,6 +209,16 @@ impl TestApp {
         Browser::new(&self.url)
     }
 
+    /// A browser that sends a header with every request (as a proxy in front would add).
+    pub fn new_browser_with_header(&self, name: &str, value: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+        Browser::with_headers(&self.url, headers)
+    }
+
     pub fn new_browser_with_cookie(&self, cookie: &str) -> Browser {
         let browser = Browser::new(&self.url);
         browser
@@ -230,8 +242,13 @@ pub struct Browser {
 
 impl Browser {
     fn new(url: &str) -> Self {
+        Self::with_headers(url, reqwest::header::HeaderMap::new())
+    }
+
+    fn with_headers(url: &str, headers: reqwest::header::HeaderMap) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
