@@ -1269,37 +1269,59 @@ async fn codes_are_limited_per_day_and_fewer_by_sms_across_processes(backend: Ba
     assert_eq!(codes_and_pending(&app, kari).await.0, 6);
 }
 
-/// Many saves at the same moment, each with another number (from many tabs, or a script):
-/// one code, not one each. On PostgreSQL the saves run at once and wait for each other on the
-/// person; on SQLite they write one at a time.
+/// Many requests for a code at the same moment (from many tabs, or a script): one code, not
+/// one each, whether the form is saved with other numbers or "Send ny kode" is pressed. On
+/// PostgreSQL they run at once and wait for each other on the person; on SQLite they write one
+/// at a time.
 async fn codes_asked_for_at_once_send_one(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let kari = person_id(&app, DemoPersons::KARI_NORDMANN).await;
-    let now = app.clock_now();
-    let mut saves = tokio::task::JoinSet::new();
-    for _ in 0..12 {
+    let save = |now: i64| {
         let db = app.db.clone();
-        saves.spawn(async move {
+        async move {
             let (mobile, _) = fresh_contacts();
-            db.save_contact_details(&storage::ContactUpdate {
-                person_id: kari,
-                mobile: Some(&mobile),
-                email: None,
-                notify_sms: true,
-                notify_email: false,
-                language: Language::Nb,
-                now,
-            })
-            .await
-            .unwrap()
-        });
+            let saved = db
+                .save_contact_details(&storage::ContactUpdate {
+                    person_id: kari,
+                    mobile: Some(&mobile),
+                    email: None,
+                    notify_sms: true,
+                    notify_email: false,
+                    language: Language::Nb,
+                    now,
+                })
+                .await
+                .unwrap();
+            saved == storage::ContactSaved::Saved
+        }
+    };
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        requests.spawn(save(app.clock_now()));
     }
-    let outcomes = saves.join_all().await;
-    let saved = outcomes
-        .iter()
-        .filter(|o| **o == storage::ContactSaved::Saved)
-        .count();
-    assert_eq!(saved, 1, "{outcomes:?}");
+    let sent = requests.join_all().await;
+    assert_eq!(sent.iter().filter(|s| **s).count(), 1, "{sent:?}");
     let (codes, pending) = codes_and_pending(&app, kari).await;
     assert_eq!((codes, pending.len()), (1, 1));
+
+    // A minute on: new numbers and new codes for the waiting one, all at once.
+    app.clock
+        .advance(domain::contact::CODE_RESEND_AFTER_SECONDS);
+    let now = app.clock_now();
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        if n % 3 == 0 {
+            requests.spawn(save(now));
+        } else {
+            let (db, waiting) = (app.db.clone(), pending[0]);
+            requests.spawn(async move {
+                db.resend_contact_code(kari, waiting, now).await.unwrap()
+                    == storage::CodeResent::Sent
+            });
+        }
+    }
+    let sent = requests.join_all().await;
+    assert_eq!(sent.iter().filter(|s| **s).count(), 1, "{sent:?}");
+    let (codes, pending) = codes_and_pending(&app, kari).await;
+    assert_eq!((codes, pending.len()), (2, 1));
 }
