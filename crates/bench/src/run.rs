@@ -124,6 +124,14 @@ struct Session {
     practitioner_id: i64,
 }
 
+/// The session lifetime of the storage ceiling's lookups, as the portal's (touched at most
+/// once a minute).
+const BENCH_SESSIONS: storage::SessionTimeouts = storage::SessionTimeouts {
+    idle_seconds: 3_600,
+    max_seconds: 12 * 3_600,
+    touch_every: 60,
+};
+
 /// The page loads, each with its own page and storage ceiling.
 const FRONT_PAGE: &str = "Forside (innlogget)";
 const GP_PAGE: &str = "Din fastlege";
@@ -1245,11 +1253,11 @@ async fn page_calls(
     };
     match page_read {
         Some(read) => {
-            db.citizen_by_session_with(&session.token, now, 3_600, 60, read)
+            db.citizen_by_session_with(&session.token, now, BENCH_SESSIONS, read)
                 .await?;
         }
         None => {
-            db.citizen_by_session(&session.token, now, 3_600, 60)
+            db.citizen_by_session(&session.token, now, BENCH_SESSIONS)
                 .await?;
         }
     }
@@ -1516,6 +1524,9 @@ fn start_server(
         .arg(dir.join("outbox"))
         // Sessions stay alive through the whole run.
         .env("HELSEPORTAL_SESSION_IDLE_SECONDS", "7200")
+        // Thousands of citizens log in and book from this one machine: the rate limits stay
+        // on (their cost is measured) but far from reach.
+        .env("HELSEPORTAL_RATE_LIMIT_SCALE", "1000000")
         .env("HELSEPORTAL_LOG", "warn")
         .env_remove("HELSEPORTAL_OIDC_ISSUER")
         .stdout(Stdio::null())

@@ -177,9 +177,84 @@ pub fn needs_reconfirmation(confirmed_at: Timestamp, now: Timestamp) -> bool {
 pub const CODE_VALID_SECONDS: i64 = 30 * 60;
 /// Wrong codes allowed before the code is spent and a new one must be sent.
 pub const CODE_MAX_ATTEMPTS: i64 = 5;
-/// The shortest time between two codes to the same address, so that a double click or an
-/// impatient hand does not send a stream of messages.
+/// The shortest time between two codes to one person on one channel, however they are asked
+/// for (saving the form again, "Send ny kode"): each code brings fresh tries, so without a
+/// pause a script could ask for code after code and guess at each.
 pub const CODE_RESEND_AFTER_SECONDS: i64 = 60;
+/// At most this many codes to one person in 24 hours, both channels together. Five codes give
+/// 25 guesses a day at one in a million each; a person who changes both number and address
+/// needs two, and three to spare for a mistyped one or a code that did not arrive.
+pub const CODES_PER_DAY: usize = 5;
+/// At most this many of them by SMS: each costs money, and a new number may be a stranger's
+/// phone, which must not be flooded from the portal.
+pub const SMS_CODES_PER_DAY: usize = 3;
+const DAY_SECONDS: i64 = 24 * 60 * 60;
+
+/// Why a new code may not be sent yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeLimit {
+    /// A code went to this channel less than [`CODE_RESEND_AFTER_SECONDS`] ago.
+    TooSoon,
+    /// [`CODES_PER_DAY`] codes in the last 24 hours.
+    Day,
+    /// [`SMS_CODES_PER_DAY`] codes by SMS in the last 24 hours.
+    SmsDay,
+}
+
+/// A new code refused, and in how many seconds one may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRefused {
+    pub limit: CodeLimit,
+    pub retry_after: i64,
+}
+
+/// Whether a new code may go to `channel` at `now`, given the codes sent to the person before
+/// (their channel and Unix time; older than a day or not does not matter).
+pub fn may_send_code(
+    sent: &[(Channel, i64)],
+    channel: Channel,
+    now: i64,
+) -> Result<(), CodeRefused> {
+    let last_here = sent
+        .iter()
+        .filter(|(c, _)| *c == channel)
+        .map(|(_, at)| *at)
+        .max();
+    if let Some(last) = last_here
+        && now - last < CODE_RESEND_AFTER_SECONDS
+    {
+        return Err(CodeRefused {
+            limit: CodeLimit::TooSoon,
+            retry_after: last + CODE_RESEND_AFTER_SECONDS - now,
+        });
+    }
+    // When `limit` codes lie in the last day, a new one may go once the oldest of the newest
+    // `limit` is a day old.
+    let day_limit = |only: Option<Channel>, limit: usize| {
+        let mut times: Vec<i64> = sent
+            .iter()
+            .filter(|(c, at)| only.is_none_or(|o| o == *c) && now - at < DAY_SECONDS)
+            .map(|(_, at)| *at)
+            .collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        times.get(limit - 1).map(|at| at + DAY_SECONDS - now)
+    };
+    if channel == Channel::Sms
+        && let Some(retry_after) = day_limit(Some(Channel::Sms), SMS_CODES_PER_DAY)
+    {
+        return Err(CodeRefused {
+            limit: CodeLimit::SmsDay,
+            retry_after,
+        });
+    }
+    if let Some(retry_after) = day_limit(None, CODES_PER_DAY) {
+        return Err(CodeRefused {
+            limit: CodeLimit::Day,
+            retry_after,
+        });
+    }
+    Ok(())
+}
 
 /// Unread messages are reminded of once, this long after they came (seed 004: after 4 days).
 pub const UNREAD_REMINDER_AFTER_SECONDS: i64 = 4 * 24 * 60 * 60;
@@ -262,6 +337,50 @@ mod tests {
         let long = format!("{}@example.no", "a".repeat(250));
         assert_eq!(EmailAddress::parse(&long), Err(EmailAddressError::TooLong));
         assert_eq!(EmailAddress::parse(""), Err(EmailAddressError::Missing));
+    }
+
+    #[test]
+    fn a_code_a_minute_per_channel() {
+        let sent = [(Channel::Sms, 1_000)];
+        assert_eq!(
+            may_send_code(&sent, Channel::Sms, 1_015),
+            Err(CodeRefused {
+                limit: CodeLimit::TooSoon,
+                retry_after: 45
+            })
+        );
+        assert_eq!(may_send_code(&sent, Channel::Email, 1_015), Ok(()));
+        assert_eq!(may_send_code(&sent, Channel::Sms, 1_060), Ok(()));
+        assert_eq!(may_send_code(&[], Channel::Sms, 1_060), Ok(()));
+    }
+
+    #[test]
+    fn a_few_codes_a_day_and_fewer_by_sms() {
+        let day = 24 * 60 * 60;
+        let sms: Vec<_> = (0..3).map(|n| (Channel::Sms, n * 100)).collect();
+        assert_eq!(
+            may_send_code(&sms, Channel::Sms, 1_000),
+            Err(CodeRefused {
+                limit: CodeLimit::SmsDay,
+                retry_after: day - 1_000
+            })
+        );
+        assert_eq!(may_send_code(&sms, Channel::Email, 1_000), Ok(()));
+        assert_eq!(
+            may_send_code(&sms, Channel::Sms, day),
+            Ok(()),
+            "the first is a day old"
+        );
+        let mut both = sms.clone();
+        both.extend((3..5).map(|n| (Channel::Email, n * 100)));
+        assert_eq!(
+            may_send_code(&both, Channel::Email, 1_000),
+            Err(CodeRefused {
+                limit: CodeLimit::Day,
+                retry_after: day - 1_000
+            })
+        );
+        assert_eq!(may_send_code(&both, Channel::Email, day + 100), Ok(()));
     }
 
     #[test]

@@ -307,6 +307,18 @@ struct ServeArgs {
     /// Never the public address: the metrics are for the monitoring system only.
     #[arg(long, env = "HELSEPORTAL_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    /// Seconds after the login when a session ends however active it is.
+    #[arg(long, env = "HELSEPORTAL_SESSION_MAX_SECONDS", default_value_t = web::DEFAULT_SESSION_MAX_SECONDS)]
+    session_max_seconds: i64,
+    /// A header a trusted proxy in front sets to the client's address (e.g. X-Forwarded-For);
+    /// its right-most value is the address the limits count. Without it the connection's
+    /// address is used and no header is believed.
+    #[arg(long, env = "HELSEPORTAL_TRUSTED_PROXY_HEADER")]
+    trusted_proxy_header: Option<String>,
+    /// Multiplies every request-rate limit (logins, code checks, messages, uploads), for load
+    /// tests whose many simulated people come from one machine.
+    #[arg(long, env = "HELSEPORTAL_RATE_LIMIT_SCALE", default_value_t = 1)]
+    rate_limit_scale: u32,
 }
 
 #[global_allocator]
@@ -523,6 +535,21 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .session_warning_seconds
         .clamp(1, args.session_idle_seconds);
     config.econsultation_copayment_nok = args.econsultation_copayment_nok;
+    if args.session_max_seconds < args.session_idle_seconds {
+        return Err("HELSEPORTAL_SESSION_MAX_SECONDS must be at least the idle limit".into());
+    }
+    config.session_max_seconds = args.session_max_seconds;
+    config.trusted_proxy_header = match args.trusted_proxy_header.filter(|h| !h.is_empty()) {
+        Some(name) => Some(
+            axum::http::HeaderName::try_from(name.as_str())
+                .map_err(|e| format!("HELSEPORTAL_TRUSTED_PROXY_HEADER {name}: {e}"))?,
+        ),
+        None => None,
+    };
+    if args.rate_limit_scale == 0 {
+        return Err("HELSEPORTAL_RATE_LIMIT_SCALE must be at least 1".into());
+    }
+    config.limits = config.limits.scaled(args.rate_limit_scale);
     if notify_settings.uses_outbox() {
         tracing::warn!(
             outbox = %notify_settings.outbox_dir.display(),
@@ -580,11 +607,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     println!("Helseportal kjører på http://{local}");
     // One service for all connections: serving the `Router` itself would rebuild its route
-    // table for every connection, which is most of the memory at many open connections.
-    let served = axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server stopped: {e}"));
+    // table for every connection, which is most of the memory at many open connections. It
+    // adds each connection's address to its requests, for the limits per client address.
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server stopped: {e}"));
     if let Some(worker) = worker {
         // The worker stops on the same signal: the job it was on is finished, and the others
         // it had claimed are given back to the queue.

@@ -35,6 +35,7 @@ macro_rules! on_both_databases {
 mod appointments;
 mod bad_input;
 mod generate;
+mod limits;
 mod messages;
 mod notifications;
 mod operations;
@@ -66,6 +67,8 @@ on_both_databases!(
     citizen_without_staff_role_cannot_enter_office_side,
     inactive_session_is_logged_out,
     active_session_stays_alive,
+    session_ends_twelve_hours_after_login_however_active,
+    session_lifetime_is_configurable,
     logout_ends_the_session,
     language_choice_changes_text_and_html_lang,
     language_form_refuses_foreign_return_paths,
@@ -739,6 +742,93 @@ async fn active_session_stays_alive(backend: Backend) {
     );
     app.clock.advance(29 * 60);
     assert_eq!(app.get("/fastlege").await.status(), StatusCode::OK);
+}
+
+/// A session kept busy (a script, or a stolen cookie used every few minutes) still ends 12
+/// hours after the login, as an idle one does, on every app process; "Fortsett å være logget
+/// inn" does not move that end.
+async fn session_ends_twelve_hours_after_login_however_active(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let staff = app.new_browser();
+    staff.login_staff(DemoPersons::ROLF_ROLFSEN).await;
+    let second = app.second_process().await;
+    let token = app.session_token().await;
+    let elsewhere = second.new_browser_with_cookie(&format!("hp_session={token}"));
+    let csrf = csrf_in(&app.get("/fastlege").await.text().await.unwrap());
+    // Active every 20 minutes up to 11 hours and 40 minutes, on either process.
+    for step in 0..35 {
+        app.clock.advance(20 * 60);
+        let browser = if step % 2 == 0 { &*app } else { &elsewhere };
+        assert_eq!(browser.get("/fastlege").await.status(), StatusCode::OK);
+        assert_eq!(staff.get("/kontor").await.status(), StatusCode::OK);
+    }
+    app.clock.advance(19 * 60);
+    assert_eq!(
+        app.post("/sesjon/forleng", &[("_csrf", csrf.as_str())])
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    // Twelve hours after the login.
+    app.clock.advance(60);
+    let response = elsewhere.get("/fastlege").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/logget-ut?inaktiv=1");
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("hp_session=;"),
+        "the cookie is cleared"
+    );
+    assert_eq!(
+        app.get("/fastlege").await.headers()["location"],
+        "/logg-inn",
+        "the session is gone on the other process too"
+    );
+    let lookup = app
+        .db
+        .session_by_token(
+            &token,
+            app.clock_now(),
+            storage::SessionTimeouts {
+                idle_seconds: 3_600,
+                max_seconds: i64::MAX,
+                touch_every: 60,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(lookup, storage::SessionLookup::Missing),
+        "deleted from the database"
+    );
+    let office = staff.get("/kontor/innboks").await;
+    assert_eq!(office.headers()["location"], "/kontor/logget-ut?inaktiv=1");
+    // A new login starts a new twelve hours.
+    app.login(DemoPersons::KARI_NORDMANN).await;
+    assert_eq!(app.get("/fastlege").await.status(), StatusCode::OK);
+}
+
+/// `HELSEPORTAL_SESSION_MAX_SECONDS` sets the absolute lifetime.
+async fn session_lifetime_is_configurable(backend: Backend) {
+    let app = TestApp::spawn_configured(backend, |config| {
+        config.session_max_seconds = 2 * 60 * 60;
+    })
+    .await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    for _ in 0..5 {
+        app.clock.advance(20 * 60);
+        assert_eq!(app.get("/fastlege").await.status(), StatusCode::OK);
+    }
+    app.clock.advance(20 * 60);
+    assert_eq!(
+        app.get("/fastlege").await.headers()["location"],
+        "/logget-ut?inaktiv=1"
+    );
 }
 
 async fn logout_ends_the_session(backend: Backend) {

@@ -52,8 +52,8 @@ pub use messages::{
     ThreadSummary,
 };
 pub use notifications::{
-    ClaimedJob, CodeCheck, ContactDetails, ContactUpdate, DueJobs, JobKind, JobPlan, JobRetry,
-    PendingConfirmation, QueueCounts, Recipient,
+    ClaimedJob, CodeCheck, CodeResent, ContactDetails, ContactSaved, ContactUpdate, DueJobs,
+    JobKind, JobPlan, JobRetry, PendingConfirmation, QueueCounts, Recipient,
 };
 pub use objects::{ObjectStore, S3Settings};
 pub use offices::{GpOverview, Office, Practitioner, StaffMember};
@@ -61,7 +61,7 @@ pub use persons::{ConsentRecord, Person, PersonSummary};
 pub use prescriptions::{Dispensation, NewPrescription, Prescription};
 pub use sessions::{
     CitizenLookup, CitizenSession, IdpCode, LoginAttempt, NewSession, PageData, PageRead, Session,
-    SessionKind, SessionLookup,
+    SessionKind, SessionLookup, SessionTimeouts,
 };
 
 /// Which database engine a URL points at.

@@ -8,8 +8,8 @@
 //! channel) sends only what is still missing.
 
 use domain::contact::{
-    CODE_MAX_ATTEMPTS, CODE_RESEND_AFTER_SECONDS, CODE_VALID_SECONDS, Channel,
-    UNREAD_REMINDER_AFTER_SECONDS,
+    CODE_MAX_ATTEMPTS, CODE_VALID_SECONDS, Channel, CodeRefused, UNREAD_REMINDER_AFTER_SECONDS,
+    may_send_code,
 };
 use domain::notification::Language;
 use domain::{ConsentLevel, RepresentationFacts, may_represent_child};
@@ -55,6 +55,24 @@ pub struct ContactUpdate<'a> {
     pub notify_email: bool,
     pub language: Language,
     pub now: i64,
+}
+
+/// What saving the contact details came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactSaved {
+    Saved,
+    /// A new number or address needs a code that may not be sent yet (`domain::contact`'s
+    /// limits); nothing was saved.
+    CodeRefused(Vec<(Channel, CodeRefused)>),
+}
+
+/// What asking for a new code came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeResent {
+    Sent,
+    Refused(CodeRefused),
+    /// No such confirmation waiting for this person.
+    NotFound,
 }
 
 /// How a code the citizen typed was judged.
@@ -265,15 +283,54 @@ pub(crate) async fn enqueue_message_notifications(
     .await
 }
 
+/// Makes the transactions that change a person's contact details and codes wait for each
+/// other on PostgreSQL, so that two requests at once cannot both find room for one more code,
+/// and they take their rows in one order. SQLite's write transactions run one at a time.
+async fn lock_contact_details(
+    tx: &mut crate::WriteTransaction,
+    backend: Backend,
+    person_id: i64,
+) -> Result<(), StorageError> {
+    if backend == Backend::Postgres {
+        // NO KEY: rows that refer to the person may still be written meanwhile.
+        sqlx::query("SELECT id FROM person WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(person_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Writes a new confirmation with its code and the job that sends it, replacing any earlier
-/// one waiting on the same channel.
+/// one waiting on the same channel, if the limits on codes allow one now
+/// (`domain::contact::may_send_code`). The limits count the person's confirmations, which are
+/// kept, so they hold for every app process. The caller holds [`lock_contact_details`].
 async fn start_confirmation(
     tx: &mut crate::WriteTransaction,
     person_id: i64,
     channel: Channel,
     address: &str,
     now: i64,
-) -> Result<(), StorageError> {
+) -> Result<Result<(), CodeRefused>, StorageError> {
+    let sent = sqlx::query(
+        "SELECT channel, created_at FROM contact_confirmation \
+         WHERE person_id = $1 AND created_at > $2",
+    )
+    .bind(person_id)
+    .bind(now - 24 * 60 * 60)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|row| {
+        let code: String = row.try_get("channel")?;
+        let channel = Channel::from_code(&code)
+            .ok_or_else(|| StorageError::Corrupt(format!("channel {code}")))?;
+        Ok((channel, row.try_get::<i64, _>("created_at")?))
+    })
+    .collect::<Result<Vec<_>, StorageError>>()?;
+    if let Err(refused) = may_send_code(&sent, channel, now) {
+        return Ok(Err(refused));
+    }
     replace_pending(tx, person_id, channel).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO contact_confirmation (person_id, channel, address, code, state, created_at, expires_at) \
@@ -296,7 +353,8 @@ async fn start_confirmation(
         now,
         now,
     )
-    .await
+    .await?;
+    Ok(Ok(()))
 }
 
 async fn replace_pending(
@@ -349,13 +407,15 @@ impl Database {
     /// Saves the citizen's choices. The channels and the language apply at once, and so does
     /// removing a number or address; a new number or address gets a code and is used once the
     /// code is confirmed. Saving the same new address again while its code is still valid sends
-    /// no second code, so a double click sends one.
+    /// no second code, so a double click sends one. When a code the change needs may not be
+    /// sent yet, nothing is saved.
     #[tracing::instrument(skip_all)]
     pub async fn save_contact_details(
         &self,
         update: &ContactUpdate<'_>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<ContactSaved, StorageError> {
         let mut tx = self.begin_write().await?;
+        lock_contact_details(&mut tx, self.backend(), update.person_id).await?;
         let current = sqlx::query(SELECT_CONTACT_DETAILS)
             .bind(update.person_id)
             .fetch_optional(&mut *tx)
@@ -380,6 +440,7 @@ impl Database {
             .bind(update.now)
             .execute(&mut *tx)
             .await?;
+        let mut refused = Vec::new();
         for (channel, wanted, unchanged) in [
             (Channel::Sms, update.mobile, mobile_unchanged),
             (Channel::Email, update.email, email_unchanged),
@@ -397,16 +458,28 @@ impl Database {
                     .bind(CODE_MAX_ATTEMPTS)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    if waiting.is_none() {
-                        start_confirmation(&mut tx, update.person_id, channel, address, update.now)
-                            .await?;
+                    if waiting.is_none()
+                        && let Err(refusal) = start_confirmation(
+                            &mut tx,
+                            update.person_id,
+                            channel,
+                            address,
+                            update.now,
+                        )
+                        .await?
+                    {
+                        refused.push((channel, refusal));
                     }
                 }
                 _ => replace_pending(&mut tx, update.person_id, channel).await?,
             }
         }
+        if !refused.is_empty() {
+            // Dropped unfinished, the transaction is rolled back: nothing is saved.
+            return Ok(ContactSaved::CodeRefused(refused));
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(ContactSaved::Saved)
     }
 
     /// Checks a code the citizen typed. The right code puts the number or address in use.
@@ -419,6 +492,7 @@ impl Database {
         now: i64,
     ) -> Result<CodeCheck, StorageError> {
         let mut tx = self.begin_write().await?;
+        lock_contact_details(&mut tx, self.backend(), person_id).await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CONFIRMATION_COLUMNS}, code, state FROM contact_confirmation \
              WHERE id = $1 AND person_id = $2"
@@ -482,16 +556,17 @@ impl Database {
         Ok(CodeCheck::Confirmed(pending.channel))
     }
 
-    /// Sends a new code for a number or address waiting for one. A code sent less than a minute
-    /// ago is not sent again; `false` when there is no such confirmation for this person.
+    /// Sends a new code for a number or address waiting for one, if the limits on codes allow
+    /// one now.
     #[tracing::instrument(skip_all)]
     pub async fn resend_contact_code(
         &self,
         person_id: i64,
         confirmation_id: i64,
         now: i64,
-    ) -> Result<bool, StorageError> {
+    ) -> Result<CodeResent, StorageError> {
         let mut tx = self.begin_write().await?;
+        lock_contact_details(&mut tx, self.backend(), person_id).await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CONFIRMATION_COLUMNS} FROM contact_confirmation \
              WHERE id = $1 AND person_id = $2 AND state = 'pending'"
@@ -501,14 +576,18 @@ impl Database {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
-            return Ok(false);
+            return Ok(CodeResent::NotFound);
         };
         let pending = confirmation_from_row(&row)?;
-        if pending.created_at + CODE_RESEND_AFTER_SECONDS <= now {
+        let started =
             start_confirmation(&mut tx, person_id, pending.channel, &pending.address, now).await?;
-            tx.commit().await?;
-        }
-        Ok(true)
+        Ok(match started {
+            Ok(()) => {
+                tx.commit().await?;
+                CodeResent::Sent
+            }
+            Err(refused) => CodeResent::Refused(refused),
+        })
     }
 
     /// The citizen says the details are still right.

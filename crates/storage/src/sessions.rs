@@ -68,7 +68,8 @@ pub struct CitizenSession {
 #[derive(Debug, Clone)]
 pub enum CitizenLookup {
     Active(Box<CitizenSession>),
-    /// The session existed but was idle too long; it is now deleted.
+    /// The session existed but was idle too long, or reached its maximum age; it is now
+    /// deleted.
     Expired,
     Missing,
 }
@@ -91,11 +92,31 @@ pub enum PageData {
     GpOverview(Box<Option<GpOverview>>),
 }
 
+/// How long a session lives: it ends after `idle_seconds` without activity, and
+/// `max_seconds` after the login however active it is (so a stolen session cookie, or a
+/// session kept alive by a script, does not last for ever). A lookup moves the activity time
+/// on at most once every `touch_every` seconds, to spare the database a write per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    pub idle_seconds: i64,
+    pub max_seconds: i64,
+    pub touch_every: i64,
+}
+
+impl SessionTimeouts {
+    /// Whether a session has ended at `now`, by inactivity or by age.
+    pub fn has_ended(&self, session: &Session, now: i64) -> bool {
+        now - session.last_seen_at >= self.idle_seconds
+            || now - session.created_at >= self.max_seconds
+    }
+}
+
 /// What a session lookup found.
 #[derive(Debug, Clone)]
 pub enum SessionLookup {
     Active(Session),
-    /// The session existed but was idle too long; it is now deleted.
+    /// The session existed but was idle too long, or reached its maximum age; it is now
+    /// deleted.
     Expired,
     Missing,
 }
@@ -158,16 +179,16 @@ impl Database {
         Ok(NewSession { token, csrf_token })
     }
 
-    /// Finds the session for a cookie token. A session idle for `idle_limit` seconds or more
-    /// is deleted and reported as expired; an active one has its activity time moved on (at
-    /// most once every `touch_every` seconds, to spare the database a write per request).
+    /// Finds the session for a cookie token. A session that has ended (idle too long, or
+    /// older than the maximum age) is deleted and reported as expired; an active one has its
+    /// activity time moved on (at most once every `touch_every` seconds, to spare the
+    /// database a write per request).
     #[tracing::instrument(skip_all)]
     pub async fn session_by_token(
         &self,
         token: &str,
         now: i64,
-        idle_limit: i64,
-        touch_every: i64,
+        timeouts: SessionTimeouts,
     ) -> Result<SessionLookup, StorageError> {
         let token_hash = hash_token(token);
         let row = sqlx::query(
@@ -180,8 +201,7 @@ impl Database {
             return Ok(SessionLookup::Missing);
         };
         let session = session_from_row(&row)?;
-        self.keep_alive(session, &token_hash, now, idle_limit, touch_every)
-            .await
+        self.keep_alive(session, &token_hash, now, timeouts).await
     }
 
     /// A citizen's session with the person and their consent, in one query: every citizen
@@ -191,12 +211,9 @@ impl Database {
         &self,
         token: &str,
         now: i64,
-        idle_limit: i64,
-        touch_every: i64,
+        timeouts: SessionTimeouts,
     ) -> Result<CitizenLookup, StorageError> {
-        let (lookup, _) = self
-            .citizen_lookup(token, now, idle_limit, touch_every, None)
-            .await?;
+        let (lookup, _) = self.citizen_lookup(token, now, timeouts, None).await?;
         Ok(lookup)
     }
 
@@ -208,20 +225,17 @@ impl Database {
         &self,
         token: &str,
         now: i64,
-        idle_limit: i64,
-        touch_every: i64,
+        timeouts: SessionTimeouts,
         read: PageRead,
     ) -> Result<(CitizenLookup, Option<PageData>), StorageError> {
-        self.citizen_lookup(token, now, idle_limit, touch_every, Some(read))
-            .await
+        self.citizen_lookup(token, now, timeouts, Some(read)).await
     }
 
     async fn citizen_lookup(
         &self,
         token: &str,
         now: i64,
-        idle_limit: i64,
-        touch_every: i64,
+        timeouts: SessionTimeouts,
         page_read: Option<PageRead>,
     ) -> Result<(CitizenLookup, Option<PageData>), StorageError> {
         fn sql(extra_columns: &str, extra_joins: &str) -> String {
@@ -288,10 +302,7 @@ impl Database {
             return Ok((CitizenLookup::Missing, None));
         };
         Ok(
-            match self
-                .keep_alive(session, &token_hash, now, idle_limit, touch_every)
-                .await?
-            {
+            match self.keep_alive(session, &token_hash, now, timeouts).await? {
                 SessionLookup::Active(session) => (
                     CitizenLookup::Active(Box::new(CitizenSession {
                         session,
@@ -306,24 +317,23 @@ impl Database {
         )
     }
 
-    /// Ends a session idle too long; moves the activity time of a live one on, at most once
-    /// every `touch_every` seconds to spare a write per request.
+    /// Ends a session idle too long or too old; moves the activity time of a live one on, at
+    /// most once every `touch_every` seconds to spare a write per request.
     async fn keep_alive(
         &self,
         mut session: Session,
         token_hash: &str,
         now: i64,
-        idle_limit: i64,
-        touch_every: i64,
+        timeouts: SessionTimeouts,
     ) -> Result<SessionLookup, StorageError> {
-        if now - session.last_seen_at >= idle_limit {
+        if timeouts.has_ended(&session, now) {
             sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
                 .bind(token_hash)
                 .execute(&mut *self.write_connection().await?)
                 .await?;
             return Ok(SessionLookup::Expired);
         }
-        if now - session.last_seen_at >= touch_every {
+        if now - session.last_seen_at >= timeouts.touch_every {
             sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(token_hash)
@@ -382,15 +392,18 @@ impl Database {
         Ok(())
     }
 
-    /// Removes idle sessions and stale login state older than the given cut-offs.
+    /// Removes ended sessions (last seen before `sessions_seen_before`, or created before
+    /// `sessions_created_before`) and login state created before `logins_before`.
     #[tracing::instrument(skip_all)]
     pub async fn purge_stale(
         &self,
-        sessions_before: i64,
+        sessions_seen_before: i64,
+        sessions_created_before: i64,
         logins_before: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM web_session WHERE last_seen_at < $1")
-            .bind(sessions_before)
+        sqlx::query("DELETE FROM web_session WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(sessions_seen_before)
+            .bind(sessions_created_before)
             .execute(&mut *self.write_connection().await?)
             .await?;
         sqlx::query("DELETE FROM login_attempt WHERE created_at < $1")

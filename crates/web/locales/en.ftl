@@ -95,6 +95,10 @@ duration-seconds = { $count ->
     [one] { $count } second
    *[other] { $count } seconds
 }
+duration-hours = { $count ->
+    [one] { $count } hour
+   *[other] { $count } hours
+}
 session-continue = Stay logged in
 
 ## Login
@@ -140,6 +144,9 @@ error-method-not-allowed-text = The page exists, but cannot be opened or sent th
 error-forbidden-title = You do not have access
 error-forbidden-text = You do not have access to this page.
 error-reference = Reference: { $id }
+error-too-many-title = Please wait
+error-too-many-text = You have done this many times in a short time. To protect you and others, please wait a little before you try again. Nothing has been changed.
+error-try-again-in = You can try again in { $duration }.
 error-go-front = Go to the home page
 
 ## GP surgery
@@ -592,6 +599,9 @@ contact-info-error-code-wrong = { $count ->
 contact-info-error-code-attempts = You have entered a wrong code too many times. Ask for a new code.
 contact-info-error-code-replaced = We have sent a newer code. Use the latest code you received.
 contact-info-error-code-expired = The code has expired. Ask for a new code.
+contact-info-error-code-wait = You can ask for a new code in { $duration }.
+contact-info-error-code-day = You have received many codes in the last 24 hours. You can ask for a new code in { $duration }.
+contact-info-error-code-sms-day = You have received many codes by text message in the last 24 hours. You can ask for a new code in { $duration }.
 outbox-title = Outgoing notifications (development)
 outbox-lead = The portal has no mail server or SMS service set up, so notifications are written to a folder instead of being sent. Here are the latest.
 outbox-empty = No notifications yet.

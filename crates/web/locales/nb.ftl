@@ -95,6 +95,10 @@ duration-seconds = { $count ->
     [one] { $count } sekund
    *[other] { $count } sekunder
 }
+duration-hours = { $count ->
+    [one] { $count } time
+   *[other] { $count } timer
+}
 session-continue = Fortsett å være logget inn
 
 ## Innlogging
@@ -140,6 +144,9 @@ error-method-not-allowed-text = Siden finnes, men kan ikke åpnes eller sendes s
 error-forbidden-title = Du har ikke tilgang
 error-forbidden-text = Du har ikke tilgang til denne siden.
 error-reference = Referanse: { $id }
+error-too-many-title = Vent litt
+error-too-many-text = Du har gjort dette mange ganger på kort tid. For å beskytte deg og andre må du vente litt før du prøver igjen. Ingenting er endret.
+error-try-again-in = Du kan prøve igjen om { $duration }.
 error-go-front = Gå til forsiden
 
 ## Legekontor
@@ -595,6 +602,9 @@ contact-info-error-code-wrong = { $count ->
 contact-info-error-code-attempts = Du har skrevet feil kode for mange ganger. Be om en ny kode.
 contact-info-error-code-replaced = Vi har sendt en nyere kode. Bruk den siste koden du fikk.
 contact-info-error-code-expired = Koden er utløpt. Be om en ny kode.
+contact-info-error-code-wait = Du kan be om en ny kode om { $duration }.
+contact-info-error-code-day = Du har fått mange koder det siste døgnet. Du kan be om en ny kode om { $duration }.
+contact-info-error-code-sms-day = Du har fått mange koder på SMS det siste døgnet. Du kan be om en ny kode om { $duration }.
 outbox-title = Utgående varsler (utvikling)
 outbox-lead = Portalen har ingen e-posttjener eller SMS-tjeneste satt opp, så varslene skrives til en mappe i stedet for å sendes. Her er de siste.
 outbox-empty = Ingen varsler ennå.

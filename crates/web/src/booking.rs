@@ -22,6 +22,7 @@ use crate::layout::Layout;
 use crate::login::MessagePage;
 use crate::security::tokens_match;
 use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::throttle::{Action, ClientAddr};
 
 /// The two services that book slots, and where their pages are.
 #[derive(Debug, Clone, Copy)]
@@ -667,6 +668,7 @@ pub const REASON_MAX: usize = 50;
 
 async fn send(
     state: AppState,
+    client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
     service: Service,
     form: SendForm,
@@ -675,6 +677,8 @@ async fn send(
     if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    let subject = citizen.citizen.subject();
+    state.limit(Action::Message, client, Some(subject))?;
     let office = match office_for(&state, &citizen, gp, service)? {
         Ok(office) => office,
         Err(response) => return Ok(response),
@@ -755,18 +759,20 @@ async fn send(
 
 pub async fn ordinary_send(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
     Form(form): Form<SendForm>,
 ) -> Result<Response, AppError> {
-    send(state, citizen, ORDINARY, form).await
+    send(state, client, citizen, ORDINARY, form).await
 }
 
 pub async fn flu_send(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
     Form(form): Form<SendForm>,
 ) -> Result<Response, AppError> {
-    send(state, citizen, FLU, form).await
+    send(state, client, citizen, FLU, form).await
 }
 
 #[derive(Template)]
@@ -917,6 +923,7 @@ pub struct EnquiryForm {
 /// Sends an enquiry; the office answers with a time it sets up.
 pub async fn send_enquiry(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
     Form(form): Form<EnquiryForm>,
 ) -> Result<Response, AppError> {
@@ -924,6 +931,8 @@ pub async fn send_enquiry(
     if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    let subject = citizen.citizen.subject();
+    state.limit(Action::Message, client, Some(subject))?;
     let office = match office_for(&state, &citizen, gp, ORDINARY)? {
         Ok(office) => office,
         Err(response) => return Ok(response),

@@ -22,6 +22,7 @@ use crate::security::{
 use crate::session::{
     Citizen, ConsentedCitizen, ConsentedCitizenWithGp, MaybeCitizen, MaybeCitizenWithFrontPageFacts,
 };
+use crate::throttle::{Action, ClientAddr};
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
@@ -100,18 +101,26 @@ pub async fn front_page(
 /// Sends the browser to the identity provider.
 pub async fn start_login(
     State(state): State<AppState>,
+    client: ClientAddr,
     RequestLang(lang): RequestLang,
 ) -> Response {
+    if let Err(error) = state.limit(Action::Login, client, None) {
+        return error.into_response();
+    }
     login::begin(&state, SessionKind::Citizen, lang).await
 }
 
 /// The identity provider's answer.
 pub async fn login_callback(
     State(state): State<AppState>,
+    client: ClientAddr,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
     Query(callback): Query<CallbackQuery>,
 ) -> Response {
+    if let Err(error) = state.limit(Action::Login, client, None) {
+        return error.into_response();
+    }
     login::finish(&state, lang, &headers, &callback, SessionKind::Citizen).await
 }
 

@@ -8,20 +8,23 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ConsentLevel;
 use domain::contact::{
-    CODE_VALID_SECONDS, Channel, EmailAddress, EmailAddressError, MobileNumber,
-    needs_reconfirmation,
+    CODE_VALID_SECONDS, Channel, CodeLimit, CodeRefused, EmailAddress, EmailAddressError,
+    MobileNumber, needs_reconfirmation,
 };
 use domain::notification::Language;
 use serde::Deserialize;
-use storage::{CodeCheck, ContactDetails, ContactUpdate, PendingConfirmation};
+use storage::{
+    CodeCheck, CodeResent, ContactDetails, ContactSaved, ContactUpdate, PendingConfirmation,
+};
 
 use crate::AppState;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Form, Query};
 use crate::i18n::Lang;
-use crate::layout::{Layout, duration_text};
+use crate::layout::{Layout, duration_text, wait_text};
 use crate::security::tokens_match;
 use crate::session::Citizen;
+use crate::throttle::{Action, ClientAddr};
 
 /// A field of the form as typed, with its message when refused.
 #[derive(Debug, Clone, Default)]
@@ -228,6 +231,30 @@ fn render(
     Ok(page.render()?)
 }
 
+/// Why a code may not be sent yet, and when it may.
+fn code_refusal_text(l: &Layout, refused: CodeRefused) -> String {
+    let key = match refused.limit {
+        CodeLimit::TooSoon => "contact-info-error-code-wait",
+        CodeLimit::Day => "contact-info-error-code-day",
+        CodeLimit::SmsDay => "contact-info-error-code-sms-day",
+    };
+    let wait = wait_text(l.lang, u64::try_from(refused.retry_after).unwrap_or(1));
+    l.t1(key, "duration", &wait)
+}
+
+/// A page refused by the limits on codes: 429, and when to try again.
+fn code_refusal_response(body: String, retry_after: i64) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(
+            axum::http::header::RETRY_AFTER,
+            retry_after.max(1).to_string(),
+        )],
+        axum::response::Html(body),
+    )
+        .into_response()
+}
+
 fn notification_language(lang: Lang) -> Language {
     Language::from_code(lang.code()).unwrap_or(Language::Nb)
 }
@@ -390,7 +417,7 @@ pub async fn save(
         let body = render(&state, &citizen, &facts, typed, errors, None, None)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(body)).into_response());
     };
-    state
+    let saved = state
         .db
         .save_contact_details(&ContactUpdate {
             person_id: citizen.person.id,
@@ -402,7 +429,37 @@ pub async fn save(
             now: state.now(),
         })
         .await?;
-    Ok(Redirect::to("/kontaktinformasjon?lagret=1").into_response())
+    let ContactSaved::CodeRefused(refusals) = saved else {
+        return Ok(Redirect::to("/kontaktinformasjon?lagret=1").into_response());
+    };
+    // Nothing was saved: the form comes back as typed, the reason at each field.
+    let facts = facts(&state, &citizen).await?;
+    let refusal = |channel: Channel| {
+        refusals
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map(|(_, refused)| code_refusal_text(&l, *refused))
+    };
+    let typed = FormState {
+        mobile: Field {
+            value: form.mobile.clone(),
+            error: refusal(Channel::Sms),
+        },
+        email: Field {
+            value: form.email.clone(),
+            error: refusal(Channel::Email),
+        },
+        notify_sms,
+        notify_email,
+        language,
+    };
+    let errors = [("mobile", Channel::Sms), ("email", Channel::Email)]
+        .into_iter()
+        .filter_map(|(field, channel)| Some((field, refusal(channel)?)))
+        .collect();
+    let body = render(&state, &citizen, &facts, typed, errors, None, None)?;
+    let retry_after = refusals.iter().map(|(_, r)| r.retry_after).max();
+    Ok(code_refusal_response(body, retry_after.unwrap_or(1)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,12 +473,14 @@ pub struct CodeForm {
 
 pub async fn confirm_code(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: Citizen,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::CodeCheck, client, Some(citizen.subject()))?;
     let l = Layout::new(citizen.lang, "contact-info-title");
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     let refused = if typed.is_empty() {
@@ -505,14 +564,32 @@ pub async fn resend_code(
     if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
-    if !state
+    let refused = match state
         .db
         .resend_contact_code(citizen.person.id, form.confirmation, state.now())
         .await?
     {
-        return Err(AppError::new(ErrorKind::NotFound));
-    }
-    Ok(Redirect::to("/kontaktinformasjon?ny-kode=1").into_response())
+        CodeResent::Sent => {
+            return Ok(Redirect::to("/kontaktinformasjon?ny-kode=1").into_response());
+        }
+        CodeResent::NotFound => return Err(AppError::new(ErrorKind::NotFound)),
+        CodeResent::Refused(refused) => refused,
+    };
+    // The reason stands at the confirmation the new code was asked for.
+    let l = Layout::new(citizen.lang, "contact-info-title");
+    let facts = facts(&state, &citizen).await?;
+    let form_state = FormState::stored(facts.details.as_ref(), &facts.pending, citizen.lang);
+    let message = code_refusal_text(&l, refused);
+    let body = render(
+        &state,
+        &citizen,
+        &facts,
+        form_state,
+        Vec::new(),
+        None,
+        Some((form.confirmation, message)),
+    )?;
+    Ok(code_refusal_response(body, refused.retry_after))
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,7 @@ use crate::i18n;
 use crate::layout::Layout;
 use crate::security::tokens_match;
 use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::throttle::{Action, ClientAddr};
 
 /// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
 pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
@@ -782,6 +783,7 @@ async fn delete_objects(state: &AppState, stored: &[storage::NewAttachment]) {
 /// file chosen and sent at once is taken along.
 pub async fn review_action(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: ConsentedCitizen,
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
@@ -812,6 +814,12 @@ pub async fn review_action(
     };
     if !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
         return Err(AppError::csrf());
+    }
+    if !uploads.is_empty() {
+        state.limit(Action::Upload, client, Some(citizen.subject()))?;
+    }
+    if field("action") == "send" {
+        state.limit(Action::Message, client, Some(citizen.subject()))?;
     }
     let existing = state.db.draft_attachments(&id).await?;
     let mut errors = Vec::new();
@@ -996,6 +1004,7 @@ pub struct ContactForm {
 
 pub async fn send_contact(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: ConsentedCitizen,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
@@ -1003,6 +1012,7 @@ pub async fn send_contact(
     if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::Message, client, Some(citizen.subject()))?;
     if !consent.allows(ConsentLevel::FullTilgang) {
         return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
     }

@@ -2,7 +2,7 @@
 //! reference that finds the logged cause. Internal causes are logged, never shown.
 
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Forbidden,
     /// The thing changed meanwhile (e.g. a booking already answered or cancelled).
     Conflict,
+    /// The same action too often in a short time (a rate limit); "Vent litt".
+    TooManyRequests,
     Unavailable,
     Internal,
 }
@@ -34,6 +36,7 @@ impl ErrorKind {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -50,6 +53,7 @@ impl ErrorKind {
             Self::Csrf => ("error-csrf-title", "error-csrf-text"),
             Self::Forbidden => ("error-forbidden-title", "error-forbidden-text"),
             Self::Conflict => ("error-conflict-title", "error-conflict-text"),
+            Self::TooManyRequests => ("error-too-many-title", "error-too-many-text"),
             Self::Unavailable => ("error-unavailable-title", "error-unavailable-text"),
             Self::Internal => ("error-internal-title", "error-internal-text"),
         }
@@ -62,6 +66,8 @@ impl ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub reference: String,
+    /// Seconds until the action may be tried again (sent as `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -69,6 +75,15 @@ impl AppError {
         Self {
             kind,
             reference: reference(),
+            retry_after: None,
+        }
+    }
+
+    /// A rate limit was reached: "Vent litt", and when to try again.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(ErrorKind::TooManyRequests)
         }
     }
 
@@ -119,6 +134,7 @@ impl From<askama::Error> for AppError {
 struct ErrorMarker {
     kind: ErrorKind,
     reference: String,
+    retry_after: Option<u64>,
 }
 
 impl IntoResponse for AppError {
@@ -127,6 +143,7 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(ErrorMarker {
             kind: self.kind,
             reference: self.reference,
+            retry_after: self.retry_after,
         });
         response
     }
@@ -159,18 +176,29 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     };
     let (title_key, text_key) = marker.kind.keys();
     let l = Layout::new(lang, title_key);
+    let mut text = l.t(text_key).into_owned();
+    if let Some(seconds) = marker.retry_after {
+        let wait = crate::layout::wait_text(lang, seconds);
+        text = format!("{text} {}", l.t1("error-try-again-in", "duration", &wait));
+    }
     let page = ErrorPage {
-        text: l.t(text_key).into_owned(),
+        text,
         reference: l.t1("error-reference", "id", &marker.reference),
         l,
     };
-    match page.render() {
+    let mut response = match page.render() {
         Ok(body) => (marker.kind.status(), Html(body)).into_response(),
         Err(error) => {
             tracing::error!(%error, "error page failed to render");
             (marker.kind.status(), "Helseportal").into_response()
         }
+    };
+    if let Some(seconds) = marker.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
+    response
 }
 
 /// Renders a template, turning a rendering failure into an internal error.

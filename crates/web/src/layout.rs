@@ -170,6 +170,17 @@ pub fn duration_text(lang: Lang, seconds: i64) -> String {
     }
 }
 
+/// How long to wait, as a person reads it: seconds under a minute, then whole minutes, then
+/// whole hours, each rounded up.
+pub fn wait_text(lang: Lang, seconds: u64) -> String {
+    let (key, count) = match seconds {
+        0..60 => ("duration-seconds", seconds),
+        60..3600 => ("duration-minutes", seconds.div_ceil(60)),
+        _ => ("duration-hours", seconds.div_ceil(3600)),
+    };
+    i18n::text(lang, key, &[("count", &count.to_string())])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

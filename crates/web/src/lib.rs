@@ -28,6 +28,7 @@ mod routes;
 mod security;
 mod session;
 mod test_idp;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -36,10 +37,13 @@ use axum::Router;
 use routes::{Routes, get, post};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{DEFAULT_ECONSULTATION_COPAYMENT_NOK, OidcSettings, WebConfig};
+pub use config::{
+    DEFAULT_ECONSULTATION_COPAYMENT_NOK, DEFAULT_SESSION_MAX_SECONDS, OidcSettings, WebConfig,
+};
 pub use i18n::{Lang, catalog_keys};
-pub use routes::{RouteInfo, RouteList};
 pub use metrics::{metrics_router, record_metrics};
+pub use routes::{RouteInfo, RouteList};
+pub use throttle::{ActionLimits, Rate, RateLimits};
 
 /// Everything a handler may need, shared by all requests of one app process, behind one
 /// `Arc`: axum clones the state for every request (each extractor and handler takes its own),
@@ -57,6 +61,8 @@ pub struct AppParts {
     oidc: Arc<oidc::OidcClient>,
     /// Counted always (a few atomic additions); served only with a metrics listener.
     metrics: Arc<metrics::Metrics>,
+    /// The request-rate limits' counts of this process.
+    pub(crate) throttle: throttle::Throttle,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,6 +89,7 @@ impl AppState {
             clock,
             oidc,
             metrics: Arc::default(),
+            throttle: throttle::Throttle::default(),
         }))
     }
 

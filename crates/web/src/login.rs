@@ -265,15 +265,14 @@ pub(crate) async fn logged_out_page(
     let side = side(kind);
     let live = match cookie(headers, side.session_cookie) {
         Some(token) => {
-            let never_touch = i64::MAX;
+            let timeouts = storage::SessionTimeouts {
+                // Looking at the page is no activity: the session's time is left as it is.
+                touch_every: i64::MAX,
+                ..crate::session::timeouts(state)
+            };
             let lookup = state
                 .db
-                .session_by_token(
-                    token,
-                    state.now(),
-                    state.config.session_idle_seconds,
-                    never_touch,
-                )
+                .session_by_token(token, state.now(), timeouts)
                 .await?;
             matches!(lookup, SessionLookup::Active(session) if session.kind == kind)
         }

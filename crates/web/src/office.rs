@@ -16,6 +16,7 @@ use crate::login;
 use crate::oidc::CallbackQuery;
 use crate::security::{RequestLang, tokens_match};
 use crate::session::{MaybeStaff, Staff};
+use crate::throttle::{Action, ClientAddr};
 
 #[derive(Template)]
 #[template(path = "kontor/login.html")]
@@ -91,17 +92,25 @@ pub async fn dashboard(
 
 pub async fn start_login(
     State(state): State<AppState>,
+    client: ClientAddr,
     RequestLang(lang): RequestLang,
 ) -> Response {
+    if let Err(error) = state.limit(Action::Login, client, None) {
+        return error.into_response();
+    }
     login::begin(&state, SessionKind::Staff, lang).await
 }
 
 pub async fn login_callback(
     State(state): State<AppState>,
+    client: ClientAddr,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
     Query(callback): Query<CallbackQuery>,
 ) -> Response {
+    if let Err(error) = state.limit(Action::Login, client, None) {
+        return error.into_response();
+    }
     login::finish(&state, lang, &headers, &callback, SessionKind::Staff).await
 }
 

@@ -20,6 +20,7 @@ use crate::inbox::{kind_name, message_views};
 use crate::layout::Layout;
 use crate::security::tokens_match;
 use crate::session::Staff;
+use crate::throttle::{Action, ClientAddr};
 
 struct QueueLine {
     id: i64,
@@ -345,6 +346,7 @@ pub struct AnswerForm {
 
 pub async fn answer(
     State(state): State<AppState>,
+    client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
     Form(form): Form<AnswerForm>,
@@ -352,6 +354,7 @@ pub async fn answer(
     if !tokens_match(&form.csrf, &staff.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     let thread = thread_for(&state, &staff, thread_id).await?;
     let text = match CharLimited::<ANSWER_MAX>::parse(&form.svar) {
         Ok(text) => text,
@@ -444,6 +447,7 @@ const REJECT_REASON_MAX: usize = 500;
 
 async fn answer_booking(
     state: &AppState,
+    client: ClientAddr,
     staff: &Staff,
     thread_id: i64,
     form: ReasonForm,
@@ -452,6 +456,7 @@ async fn answer_booking(
     if !tokens_match(&form.csrf, &staff.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     let thread = thread_for(state, staff, thread_id).await?;
     let booking = state
         .db
@@ -516,21 +521,23 @@ async fn answer_booking(
 /// "Bekreft timen": the booking becomes "Tildelt" and the citizen is told.
 pub async fn confirm_booking(
     State(state): State<AppState>,
+    client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
-    answer_booking(&state, &staff, thread_id, form, true).await
+    answer_booking(&state, client, &staff, thread_id, form, true).await
 }
 
 /// "Avvis forespørselen": the slot becomes free again and the citizen gets the reason.
 pub async fn reject_booking(
     State(state): State<AppState>,
+    client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
-    answer_booking(&state, &staff, thread_id, form, false).await
+    answer_booking(&state, client, &staff, thread_id, form, false).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -546,6 +553,7 @@ pub struct SetUpForm {
 /// "Sett opp time": the office books a slot for the citizen of an enquiry and tells them.
 pub async fn set_up_appointment(
     State(state): State<AppState>,
+    client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
     Form(form): Form<SetUpForm>,
@@ -553,6 +561,7 @@ pub async fn set_up_appointment(
     if !tokens_match(&form.csrf, &staff.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     let thread = thread_for(&state, &staff, thread_id).await?;
     let slot = state
         .db
@@ -606,6 +615,7 @@ pub async fn set_up_appointment(
 
 async fn answer_renewal(
     state: &AppState,
+    client: ClientAddr,
     staff: &Staff,
     thread_id: i64,
     form: ReasonForm,
@@ -614,6 +624,7 @@ async fn answer_renewal(
     if !tokens_match(&form.csrf, &staff.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     // Only health personnel open renewal requests, so only they approve or decline.
     let thread = thread_for(state, staff, thread_id).await?;
     if thread.kind != GpService::FornyResept {
@@ -667,19 +678,21 @@ async fn answer_renewal(
 /// "Godkjenn fornyelsen": new prescriptions replace the old ones.
 pub async fn approve_renewal(
     State(state): State<AppState>,
+    client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
-    answer_renewal(&state, &staff, thread_id, form, true).await
+    answer_renewal(&state, client, &staff, thread_id, form, true).await
 }
 
 /// "Avslå fornyelsen", with the reason for the patient.
 pub async fn decline_renewal(
     State(state): State<AppState>,
+    client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
-    answer_renewal(&state, &staff, thread_id, form, false).await
+    answer_renewal(&state, client, &staff, thread_id, form, false).await
 }

@@ -199,6 +199,7 @@ impl OidcClient {
             .db
             .purge_stale(
                 now - state.config.session_idle_seconds,
+                now - state.config.session_max_seconds,
                 now - LOGIN_MAX_SECONDS,
             )
             .await?;

@@ -21,6 +21,7 @@ use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::security::tokens_match;
 use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::throttle::{Action, ClientAddr};
 
 /// A prescription as the pages show it.
 struct Card {
@@ -351,6 +352,7 @@ pub const RENEW_MESSAGE_MAX: usize = 200;
 /// Sends a renewal request for the chosen prescriptions (the form repeats "resept").
 pub async fn renew(
     State(state): State<AppState>,
+    client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
@@ -372,6 +374,7 @@ pub async fn renew(
     if !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
         return Err(AppError::csrf());
     }
+    state.limit(Action::Message, client, Some(citizen.subject()))?;
     let key = field("key").to_owned();
     if key.len() < 20 || key.len() > 100 {
         return Err(AppError::bad_request());

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::ConsentLevel;
 use storage::{
     CitizenLookup, CitizenSession, FrontPageFacts, GpOverview, Office, PageData, PageRead, Person,
-    Session, SessionKind, SessionLookup, StaffMember,
+    Session, SessionKind, SessionLookup, SessionTimeouts, StaffMember,
 };
 
 use crate::AppState;
@@ -16,10 +16,16 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::layout::HeaderUser;
 use crate::security::{SESSION_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie, lang_of};
+use crate::throttle::Subject;
 
-/// Sessions are touched at most this often, to spare the database a write per request.
-fn touch_every(state: &AppState) -> i64 {
-    (state.config.session_idle_seconds / 30).clamp(1, 60)
+/// The configured session lifetime. Sessions are touched at most every 1/30 of the idle
+/// limit (and at least once a minute), to spare the database a write per request.
+pub(crate) fn timeouts(state: &AppState) -> SessionTimeouts {
+    SessionTimeouts {
+        idle_seconds: state.config.session_idle_seconds,
+        max_seconds: state.config.session_max_seconds,
+        touch_every: (state.config.session_idle_seconds / 30).clamp(1, 60),
+    }
 }
 
 /// A logged-in citizen, with or without consent.
@@ -32,6 +38,11 @@ pub struct Citizen {
 }
 
 impl Citizen {
+    /// The citizen, for the limits per person.
+    pub fn subject(&self) -> Subject {
+        Subject::Citizen(self.person.id)
+    }
+
     pub fn header_user(&self, state: &AppState) -> HeaderUser {
         HeaderUser {
             name: self.person.name.full(),
@@ -61,21 +72,17 @@ async fn lookup_citizen(
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let (now, idle, touch) = (
-        state.now(),
-        state.config.session_idle_seconds,
-        touch_every(state),
-    );
+    let (now, timeouts) = (state.now(), timeouts(state));
     let found = match page_read {
         Some(read) => {
             state
                 .db
-                .citizen_by_session_with(token, now, idle, touch, read)
+                .citizen_by_session_with(token, now, timeouts, read)
                 .await
         }
         None => state
             .db
-            .citizen_by_session(token, now, idle, touch)
+            .citizen_by_session(token, now, timeouts)
             .await
             .map(|lookup| (lookup, None)),
     };
@@ -187,6 +194,11 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The staff member, for the limits per person.
+    pub fn subject(&self) -> Subject {
+        Subject::Staff(self.member.id)
+    }
+
     pub fn header_user(&self, state: &AppState) -> HeaderUser {
         HeaderUser {
             name: self.member.name.full(),
@@ -206,12 +218,7 @@ pub async fn find_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>
     };
     let lookup = state
         .db
-        .session_by_token(
-            token,
-            state.now(),
-            state.config.session_idle_seconds,
-            touch_every(state),
-        )
+        .session_by_token(token, state.now(), timeouts(state))
         .await
         .map_err(|e| AppError::from(e).into_response())?;
     let session = match lookup {

@@ -27,6 +27,7 @@ use crate::layout::Layout;
 use crate::oidc::LOA_HIGH;
 use crate::routes::{Routes, get, post};
 use crate::security::{AnonymousCsrf, CSRF_COOKIE, RequestLang, set_cookie};
+use crate::throttle::{Action, ClientAddr};
 
 pub const ISSUER_PATH: &str = "/testidp";
 const SECRET_SETTING: &str = "test_idp_client_secret";
@@ -179,6 +180,7 @@ struct AuthorizeForm {
 
 async fn authorize(
     State(state): State<AppState>,
+    client: ClientAddr,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
     Form(form): Form<AuthorizeForm>,
@@ -189,6 +191,9 @@ async fn authorize(
     if !form.params.is_valid(&state) {
         return Err(AppError::bad_request());
     }
+    // Per number typed, whatever spaces or dashes it is typed with.
+    let typed: String = form.fnr.chars().filter(char::is_ascii_digit).collect();
+    state.limit(Action::Login, client, Some(state.throttle.typed(&typed)))?;
     let fnr = match Fodselsnummer::parse(&form.fnr) {
         Ok(fnr) => fnr,
         Err(error) => {

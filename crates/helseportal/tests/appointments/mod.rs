@@ -767,7 +767,16 @@ mod booking_pages {
     );
 
     async fn with_slots(backend: Backend) -> TestApp {
-        let app = TestApp::spawn(backend).await;
+        with_slots_on(TestApp::spawn(backend).await).await
+    }
+
+    /// The racers below are one person sending dozens of requests at once, far past the
+    /// limit on how fast a person may send; what they test is that the slot is given once.
+    fn racing_past_the_limits(config: &mut web::WebConfig) {
+        config.limits = config.limits.scaled(100);
+    }
+
+    async fn with_slots_on(app: TestApp) -> TestApp {
         // The demo slots begin tomorrow. From 07:00 (Norwegian time) every one of them is more
         // than the 24 hours of cancellation notice away, at whatever hour the tests run.
         let now = jiff::Timestamp::from_second(app.clock_now())
@@ -1177,7 +1186,8 @@ mod booking_pages {
     }
 
     async fn racing_requests_over_two_processes_give_the_slot_once(backend: Backend) {
-        let app = with_slots(backend).await;
+        let app =
+            with_slots_on(TestApp::spawn_configured(backend, racing_past_the_limits).await).await;
         app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
             .await;
         let second = app.second_process().await;
@@ -1892,6 +1902,8 @@ mod booking_pages {
                 "--attachments-dir",
                 &crate::support::temp_dir().display().to_string(),
             ])
+            // As `racing_past_the_limits`.
+            .env("HELSEPORTAL_RATE_LIMIT_SCALE", "100")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -1914,7 +1926,8 @@ mod booking_pages {
     }
 
     async fn racing_requests_over_several_server_processes_give_the_slot_once(backend: Backend) {
-        let app = with_slots(backend).await;
+        let app =
+            with_slots_on(TestApp::spawn_configured(backend, racing_past_the_limits).await).await;
         let processes = [server_process(&app).await, server_process(&app).await];
         app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
             .await;

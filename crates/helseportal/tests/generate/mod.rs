@@ -5,6 +5,13 @@ use storage::PopulationPlan;
 
 use crate::support::{Backend, TestApp};
 
+/// An hour's lifetime, touched at most once an hour: the lookups here only read.
+const TIMEOUTS: storage::SessionTimeouts = storage::SessionTimeouts {
+    idle_seconds: 3_600,
+    max_seconds: 3_600,
+    touch_every: 3_600,
+};
+
 on_both_databases!(
     generated_citizen_sees_gp_innboks_and_free_slots,
     generating_twice_is_refused,
@@ -244,10 +251,8 @@ async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backe
     let answers = move |(citizen, token): (i64, String)| {
         let db = db.clone();
         async move {
-            let storage::CitizenLookup::Active(session) = db
-                .citizen_by_session(&token, now, 3_600, 3_600)
-                .await
-                .unwrap()
+            let storage::CitizenLookup::Active(session) =
+                db.citizen_by_session(&token, now, TIMEOUTS).await.unwrap()
             else {
                 panic!("the session is active");
             };
@@ -271,7 +276,7 @@ async fn reads_at_once_each_get_their_own_answer_also_after_abandoned_ones(backe
                 storage::PageRead::FrontPageFacts,
             ] {
                 let (lookup, page_data) = db
-                    .citizen_by_session_with(&token, now, 3_600, 3_600, read)
+                    .citizen_by_session_with(&token, now, TIMEOUTS, read)
                     .await
                     .unwrap();
                 let storage::CitizenLookup::Active(with_page) = lookup else {

@@ -26,6 +26,9 @@ on_both_databases!(
     new_contact_details_are_used_only_after_their_code,
     contact_details_form_refuses_bad_input_and_keeps_it,
     details_older_than_eighteen_months_are_asked_to_be_confirmed_again,
+    a_new_code_with_fresh_tries_comes_at_most_once_a_minute_however_asked_for,
+    codes_are_limited_per_day_and_fewer_by_sms_across_processes,
+    codes_asked_for_at_once_send_one,
 );
 
 /// A mobile number and an e-mail address no other test uses.
@@ -775,7 +778,10 @@ async fn new_contact_details_are_used_only_after_their_code(backend: Backend) {
     assert_eq!(gateway.to(&mobile).len(), 2);
     assert_eq!(mails_to(&email).len(), 2);
 
-    // A new number waits for its code while the old one stays in use.
+    // A new number waits for its code while the old one stays in use (a minute after the
+    // first code: a new code on one channel comes at most once a minute).
+    app.clock
+        .advance(domain::contact::CODE_RESEND_AFTER_SECONDS);
     let (newer, _) = fresh_contacts();
     app.post(
         "/kontaktinformasjon",
@@ -812,11 +818,19 @@ async fn new_contact_details_are_used_only_after_their_code(backend: Backend) {
         ("confirmation", newer_id.as_str()),
     ];
     let again = app.post("/kontaktinformasjon/ny-kode", &resend).await;
-    assert_eq!(location(&again), "/kontaktinformasjon?ny-kode=1");
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("Du kan be om en ny kode om 1 minutt.")
+    );
     worker.run_due(app.clock_now()).await.unwrap();
     assert_eq!(gateway.to(&newer).len(), 1);
     app.clock.advance(61);
-    app.post("/kontaktinformasjon/ny-kode", &resend).await;
+    let again = app.post("/kontaktinformasjon/ny-kode", &resend).await;
+    assert_eq!(location(&again), "/kontaktinformasjon?ny-kode=1");
     worker.run_due(app.clock_now()).await.unwrap();
     assert_eq!(gateway.to(&newer).len(), 2);
     let old_code = code_in(&gateway.to(&newer)[0].text);
@@ -1002,4 +1016,313 @@ async fn details_older_than_eighteen_months_are_asked_to_be_confirmed_again(back
         .unwrap();
     assert!(page.contains("Takk! Kontaktinformasjonen din er bekreftet."));
     assert!(!page.contains("Du bekreftet kontaktinformasjonen din sist"));
+}
+
+/// The codes sent so far (each code is one job in the queue) and Kari's confirmations waiting.
+async fn codes_and_pending(app: &TestApp, person: i64) -> (i64, Vec<i64>) {
+    let jobs = app.db.notification_queue_counts().await.unwrap();
+    let pending = app.db.pending_confirmations(person).await.unwrap();
+    (
+        jobs.pending + jobs.done + jobs.failed,
+        pending.iter().map(|p| p.id).collect(),
+    )
+}
+
+/// The attack of the probe: five wrong guesses, then the form saved again for a fresh code
+/// with five fresh tries, over and over. Now a new code comes at most once a minute per
+/// channel, whether asked for by saving the form (the same number or another) or by
+/// "Send ny kode"; the refusal stands on the form with what was typed, and nothing changes.
+async fn a_new_code_with_fresh_tries_comes_at_most_once_a_minute_however_asked_for(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let kari = person_id(&app, DemoPersons::KARI_NORDMANN).await;
+    let (mobile, _) = fresh_contacts();
+    let (other, _) = fresh_contacts();
+    let (_, csrf) = app
+        .page_and_csrf("/kontaktinformasjon", "/kontaktinformasjon")
+        .await;
+    let save = |number: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("mobile", number.to_owned()),
+            ("notify_sms", "ja".to_owned()),
+            ("language", "nb".to_owned()),
+        ]
+    };
+    let post = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post("/kontaktinformasjon", &form).await
+        }
+    };
+    assert_eq!(
+        location(&post(save(&mobile)).await),
+        "/kontaktinformasjon?lagret=1"
+    );
+    let (codes, pending) = codes_and_pending(&app, kari).await;
+    assert_eq!((codes, pending.len()), (1, 1));
+    let confirmation = pending[0].to_string();
+    for _ in 0..5 {
+        // Wrong by construction: the code has six digits, and no code is "000000" and
+        // "111111" both; one of the two is tried five times.
+        let response = app
+            .post(
+                "/kontaktinformasjon/bekreft",
+                &[
+                    ("_csrf", &csrf),
+                    ("confirmation", &confirmation),
+                    ("code", "000000"),
+                ],
+            )
+            .await;
+        if response.status() == StatusCode::SEE_OTHER {
+            // One in a million: the code was 000000. The attack then has nothing to do.
+            return;
+        }
+    }
+    let spent = app.get("/kontaktinformasjon").await.text().await.unwrap();
+    assert!(spent.contains("Vi har sendt en kode på SMS"), "{spent}");
+    app.clock.advance(15);
+    let details_before = app.db.contact_details(kari).await.unwrap();
+    for number in [mobile.as_str(), other.as_str()] {
+        let refused = post(save(number)).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "{number}");
+        assert_eq!(refused.headers()["retry-after"], "45");
+        let body = refused.text().await.unwrap();
+        assert!(
+            body.contains("Du kan be om en ny kode om 45 sekunder."),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!(r#"value="{number}""#)),
+            "the input is kept"
+        );
+    }
+    let resend = app
+        .post(
+            "/kontaktinformasjon/ny-kode",
+            &[("_csrf", csrf.as_str()), ("confirmation", &confirmation)],
+        )
+        .await;
+    assert_eq!(resend.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        resend
+            .text()
+            .await
+            .unwrap()
+            .contains("Du kan be om en ny kode om 45 sekunder.")
+    );
+    // Another app process counts the same codes.
+    let second = app.second_process().await;
+    let token = app.session_token().await;
+    let elsewhere = second.new_browser_with_cookie(&format!("hp_session={token}"));
+    let form = save(&other);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        elsewhere.post("/kontaktinformasjon", &form).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        codes_and_pending(&app, kari).await,
+        (1, pending.clone()),
+        "no new code, the spent one still waiting"
+    );
+    assert_eq!(
+        app.db.contact_details(kari).await.unwrap(),
+        details_before,
+        "nothing saved"
+    );
+    // A minute after the first code, a new one may come.
+    app.clock.advance(45);
+    assert_eq!(
+        location(&post(save(&mobile)).await),
+        "/kontaktinformasjon?lagret=1"
+    );
+    let (codes, now_pending) = codes_and_pending(&app, kari).await;
+    assert_eq!(codes, 2);
+    assert_ne!(
+        now_pending, pending,
+        "a new confirmation replaced the spent one"
+    );
+}
+
+/// However spread out, a person gets at most five codes a day, at most three of them by SMS;
+/// the limits are kept in the database, so another app process keeps them too.
+async fn codes_are_limited_per_day_and_fewer_by_sms_across_processes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.login_with_consent(DemoPersons::KARI_NORDMANN, "full-tilgang")
+        .await;
+    let kari = person_id(&app, DemoPersons::KARI_NORDMANN).await;
+    let second = app.second_process().await;
+    let token = app.session_token().await;
+    let elsewhere = second.new_browser_with_cookie(&format!("hp_session={token}"));
+    let (_, csrf) = app
+        .page_and_csrf("/kontaktinformasjon", "/kontaktinformasjon")
+        .await;
+    // Each code to a new number, asked for every second minute, on either process.
+    for n in 0..3 {
+        let (mobile, _) = fresh_contacts();
+        let browser = if n % 2 == 0 { &*app } else { &elsewhere };
+        let saved = browser
+            .post(
+                "/kontaktinformasjon",
+                &[("_csrf", csrf.as_str()), ("mobile", mobile.as_str())],
+            )
+            .await;
+        assert_eq!(location(&saved), "/kontaktinformasjon?lagret=1", "code {n}");
+        app.clock.advance(120);
+    }
+    let (mobile, email) = fresh_contacts();
+    let refused = elsewhere
+        .post(
+            "/kontaktinformasjon",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("mobile", mobile.as_str()),
+                ("email", email.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains(
+            "Du har fått mange koder på SMS det siste døgnet. Du kan be om en ny kode om 24 timer."
+        ),
+        "{body}"
+    );
+    assert!(body.contains(&format!(r#"value="{email}""#)));
+    assert_eq!(
+        codes_and_pending(&app, kari).await.0,
+        3,
+        "neither code sent: the form was refused whole"
+    );
+    // E-mail codes may still come, up to five codes in all.
+    for n in 0..2 {
+        let (_, email) = fresh_contacts();
+        let saved = app
+            .post(
+                "/kontaktinformasjon",
+                &[("_csrf", csrf.as_str()), ("email", email.as_str())],
+            )
+            .await;
+        assert_eq!(
+            location(&saved),
+            "/kontaktinformasjon?lagret=1",
+            "e-mail {n}"
+        );
+        app.clock.advance(120);
+    }
+    let (_, email) = fresh_contacts();
+    let refused = app
+        .post(
+            "/kontaktinformasjon",
+            &[("_csrf", csrf.as_str()), ("email", email.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        retry,
+        24 * 60 * 60 - 5 * 120,
+        "when the first code is a day old"
+    );
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Du har fått mange koder det siste døgnet.")
+    );
+    let pending = app.db.pending_confirmations(kari).await.unwrap();
+    let resend = elsewhere
+        .post(
+            "/kontaktinformasjon/ny-kode",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("confirmation", &pending[0].id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(resend.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(codes_and_pending(&app, kari).await.0, 5);
+    // A day after the first code (logged in anew), one more may come.
+    app.clock.advance(retry);
+    app.login(DemoPersons::KARI_NORDMANN).await;
+    let (_, csrf) = app
+        .page_and_csrf("/kontaktinformasjon", "/kontaktinformasjon")
+        .await;
+    let saved = app
+        .post(
+            "/kontaktinformasjon",
+            &[("_csrf", csrf.as_str()), ("email", email.as_str())],
+        )
+        .await;
+    assert_eq!(location(&saved), "/kontaktinformasjon?lagret=1");
+    assert_eq!(codes_and_pending(&app, kari).await.0, 6);
+}
+
+/// Many requests for a code at the same moment (from many tabs, or a script): one code, not
+/// one each, whether the form is saved with other numbers or "Send ny kode" is pressed. On
+/// PostgreSQL they run at once and wait for each other on the person; on SQLite they write one
+/// at a time.
+async fn codes_asked_for_at_once_send_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let kari = person_id(&app, DemoPersons::KARI_NORDMANN).await;
+    let save = |now: i64| {
+        let db = app.db.clone();
+        async move {
+            let (mobile, _) = fresh_contacts();
+            let saved = db
+                .save_contact_details(&storage::ContactUpdate {
+                    person_id: kari,
+                    mobile: Some(&mobile),
+                    email: None,
+                    notify_sms: true,
+                    notify_email: false,
+                    language: Language::Nb,
+                    now,
+                })
+                .await
+                .unwrap();
+            saved == storage::ContactSaved::Saved
+        }
+    };
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        requests.spawn(save(app.clock_now()));
+    }
+    let sent = requests.join_all().await;
+    assert_eq!(sent.iter().filter(|s| **s).count(), 1, "{sent:?}");
+    let (codes, pending) = codes_and_pending(&app, kari).await;
+    assert_eq!((codes, pending.len()), (1, 1));
+
+    // A minute on: new numbers and new codes for the waiting one, all at once.
+    app.clock
+        .advance(domain::contact::CODE_RESEND_AFTER_SECONDS);
+    let now = app.clock_now();
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        if n % 3 == 0 {
+            requests.spawn(save(now));
+        } else {
+            let (db, waiting) = (app.db.clone(), pending[0]);
+            requests.spawn(async move {
+                db.resend_contact_code(kari, waiting, now).await.unwrap()
+                    == storage::CodeResent::Sent
+            });
+        }
+    }
+    let sent = requests.join_all().await;
+    assert_eq!(sent.iter().filter(|s| **s).count(), 1, "{sent:?}");
+    let (codes, pending) = codes_and_pending(&app, kari).await;
+    assert_eq!((codes, pending.len()), (2, 1));
 }

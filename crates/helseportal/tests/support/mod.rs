@@ -31,6 +31,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// Every route the portal serves, as its router registered them.
     pub routes: web::RouteList,
+    /// The test's own settings, for other processes of the same portal too.
+    configure: fn(&mut WebConfig),
     browser: Browser,
 }
 
@@ -121,16 +123,31 @@ impl TestApp {
 
     /// The portal with demo data on a fresh database and the given object store.
     pub async fn spawn_with_objects(backend: Backend, objects: storage::ObjectStore) -> Self {
+        Self::spawn_with_config(backend, objects, |_| {}).await
+    }
+
+    /// The portal with demo data and settings of the test's own (low limits, a proxy header).
+    pub async fn spawn_configured(backend: Backend, configure: fn(&mut WebConfig)) -> Self {
+        let objects = storage::ObjectStore::local(temp_dir().join("attachments")).unwrap();
+        Self::spawn_with_config(backend, objects, configure).await
+    }
+
+    async fn spawn_with_config(
+        backend: Backend,
+        objects: storage::ObjectStore,
+        configure: fn(&mut WebConfig),
+    ) -> Self {
         let database_url = fresh_database(backend).await;
         let db = Database::connect(&database_url).await.unwrap();
         db.migrate().await.unwrap();
         assert!(storage::seed_demo(&db).await.unwrap());
-        Self::start(
+        Self::start_with(
             db,
             objects,
             database_url,
             Arc::new(ManualClock::starting_now()),
             None,
+            configure,
         )
         .await
     }
@@ -142,13 +159,27 @@ impl TestApp {
         clock: Arc<ManualClock>,
         public_url: Option<&str>,
     ) -> Self {
+        Self::start_with(db, objects, database_url, clock, public_url, |_| {}).await
+    }
+
+    async fn start_with(
+        db: Database,
+        objects: storage::ObjectStore,
+        database_url: String,
+        clock: Arc<ManualClock>,
+        public_url: Option<&str>,
+        configure: fn(&mut WebConfig),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let public_url = url::Url::parse(public_url.unwrap_or(&url)).unwrap();
-        let config = WebConfig::new(public_url, OidcSettings::BuiltIn);
+        let mut config = WebConfig::new(public_url, OidcSettings::BuiltIn);
+        configure(&mut config);
         let state = AppState::new(db.clone(), objects.clone(), config, clock.clone());
         let routes = web::route_list(&state);
-        tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
+        // Served as `helseportal serve` serves it, with each connection's address.
+        let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let browser = Browser::new(&url);
         Self {
             url,
@@ -157,6 +188,7 @@ impl TestApp {
             database_url,
             clock,
             routes,
+            configure,
             browser,
         }
     }
@@ -165,18 +197,29 @@ impl TestApp {
     /// same public address, as behind a load balancer.
     pub async fn second_process(&self) -> TestApp {
         let db = Database::connect(&self.database_url).await.unwrap();
-        Self::start(
+        Self::start_with(
             db,
             self.objects.clone(),
             self.database_url.clone(),
             self.clock.clone(),
             Some(&self.url),
+            self.configure,
         )
         .await
     }
 
     pub fn new_browser(&self) -> Browser {
         Browser::new(&self.url)
+    }
+
+    /// A browser that sends a header with every request (as a proxy in front would add).
+    pub fn new_browser_with_header(&self, name: &str, value: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+        Browser::with_headers(&self.url, headers)
     }
 
     pub fn new_browser_with_cookie(&self, cookie: &str) -> Browser {
@@ -207,8 +250,13 @@ impl Browser {
     }
 
     pub fn new(url: &str) -> Self {
+        Self::with_headers(url, reqwest::header::HeaderMap::new())
+    }
+
+    fn with_headers(url: &str, headers: reqwest::header::HeaderMap) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
