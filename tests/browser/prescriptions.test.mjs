@@ -7,7 +7,12 @@
 // is checked against WCAG 2.1 A/AA with axe-core.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { promisify } from 'node:util';
 
 import {
   accessibilityChecker, addMonths, describedBy, downloadFrom, followLink, forEachDatabase,
@@ -23,6 +28,19 @@ const ETINYLOSTRADIOL = 'Etinyløstradiol/levonorgestrel 0,03 mg/0,15 mg tablett
 const FENOKSYMETYLPENICILLIN = 'Fenoksymetylpenicillin';
 
 const RENEW_TITLE = 'Forny resept';
+
+/** The text of a PDF as a reader gets it out (poppler's pdftotext; the test command installs it). */
+async function textOfPdf(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'helseportal-pdf-'));
+  try {
+    const file = join(dir, 'document.pdf');
+    writeFileSync(file, bytes);
+    const { stdout } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', file, '-']);
+    return stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const RENEW_SEND = 'Send forespørsel om fornyelse';
 const RENEW_MESSAGE_LABEL = 'Melding til legen (valgfritt, maks 200 tegn)';
 const NOT_RENEWABLE_CONTROLLED = 'Kan ikke fornyes på nett: Legemidler i reseptgruppe A og B kan ikke '
@@ -224,7 +242,7 @@ forEachDatabase('prescriptions: Kari asks for renewal of her allergy medicine, R
     const pdf = await downloadFrom(kari, main.getByRole('link', { name: 'Last ned som PDF', exact: true }));
     assert.equal(pdf.name, 'resepter.pdf');
     assert.equal(pdf.bytes.subarray(0, 4).toString('latin1'), '%PDF');
-    const pdfText = pdf.bytes.toString('latin1');
+    const pdfText = await textOfPdf(pdf.bytes);
     for (const text of [`Reseptoversikt for Kari Nordmann, laget ${norwegianDate(today)}`, DESLORATADIN, PARALGIN]) {
       assert.ok(pdfText.includes(text), `the PDF has "${text}"`);
     }

@@ -283,6 +283,10 @@ pub(crate) async fn logged_out_page(
     } else {
         ("logged-out-title", "logged-out-text")
     };
+    if live && !inactive {
+        // Still logged in (a link from elsewhere): saying "logged out" would be untrue.
+        return Ok(Redirect::to(side.home).into_response());
+    }
     let l = Layout::new(lang, title).with_home(side.home);
     let mut page = MessagePage::new(l, text, Some((side.login_link, "log-in")));
     if inactive {

@@ -378,6 +378,7 @@ async fn login_form_wants_a_full_strength_csrf_pair(backend: Backend) {
 
 /// A browser's requests for one side: where its pages are and how it logs out.
 struct Side {
+    home: &'static str,
     page: &'static str,
     logged_out: &'static str,
     logout: &'static str,
@@ -385,6 +386,7 @@ struct Side {
 }
 
 const CITIZEN: Side = Side {
+    home: "/",
     page: "/fastlege",
     logged_out: "/logget-ut",
     logout: "/logg-ut",
@@ -392,6 +394,7 @@ const CITIZEN: Side = Side {
 };
 
 const STAFF: Side = Side {
+    home: "/kontor",
     page: "/kontor/innboks",
     logged_out: "/kontor/logget-ut",
     logout: "/kontor/logg-ut",
@@ -410,12 +413,18 @@ async fn logout_needs_the_form_and_its_token(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (citizen_csrf, staff_csrf) = citizen_and_staff(&app).await;
     for (side, csrf) in [(CITIZEN, &citizen_csrf), (STAFF, &staff_csrf)] {
-        // A link or an image on any site: the page says what it says, the session lives on.
+        // A link or an image on any site ends nothing: the plain page sends a person who is
+        // still logged in home, the inactivity page says what it says, the session lives on.
         for path in [side.logged_out, &format!("{}?inaktiv=1", side.logged_out)] {
             let response = app.get(path).await;
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert!(!clears_cookie(&response, side.cookie), "{path}");
-            assert!(response.text().await.unwrap().contains("Du er logget ut"));
+            if path.ends_with("inaktiv=1") {
+                assert_eq!(response.status(), StatusCode::OK, "{path}");
+                assert!(response.text().await.unwrap().contains("Du er logget ut"));
+            } else {
+                assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+                assert_eq!(location(&response), side.home, "{path}");
+            }
             assert_eq!(
                 app.get(side.page).await.status(),
                 StatusCode::OK,
