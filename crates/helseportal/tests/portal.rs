@@ -34,6 +34,7 @@ macro_rules! on_both_databases {
 
 mod appointments;
 mod bad_input;
+mod consent;
 mod generate;
 mod limits;
 mod messages;

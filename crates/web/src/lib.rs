@@ -33,6 +33,7 @@ mod throttle;
 use std::sync::Arc;
 
 use axum::Router;
+use domain::ConsentLevel;
 
 use routes::{Routes, get, post};
 
@@ -153,67 +154,120 @@ fn routes(state: &AppState) -> Routes {
             "/kontor/tjenester",
             get(office::services_page).post(office::save_services),
         )
-        .route("/resepter", get(prescriptions::list))
-        .route("/resepter/utskrift", get(prescriptions::print))
-        .route("/resepter/resepter.pdf", get(prescriptions::pdf))
-        .route("/resepter/{id}", get(prescriptions::detail))
+        .route(
+            "/resepter",
+            get(prescriptions::list).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/resepter/utskrift",
+            get(prescriptions::print).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/resepter/resepter.pdf",
+            get(prescriptions::pdf).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/resepter/{id}",
+            get(prescriptions::detail).needs(ConsentLevel::FullTilgang),
+        )
         .route(
             "/forny-resept",
-            get(prescriptions::renew_form).post(prescriptions::renew),
+            get(prescriptions::renew_form)
+                .post(prescriptions::renew)
+                .needs(ConsentLevel::FullTilgang),
         )
-        .route("/timeavtaler", get(appointments::list))
-        .route("/timeavtaler/{id}", get(appointments::detail))
+        .route(
+            "/timeavtaler",
+            get(appointments::list).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/timeavtaler/{id}",
+            get(appointments::detail).needs(ConsentLevel::FullTilgang),
+        )
         .route(
             "/timeavtaler/{id}/kalender.ics",
-            get(appointments::calendar_file),
+            get(appointments::calendar_file).needs(ConsentLevel::FullTilgang),
         )
-        .route("/timeavtaler/{id}/avbestill", post(appointments::cancel))
-        .route("/bestill-time", get(booking::ordinary_practitioners))
+        .route(
+            "/timeavtaler/{id}/avbestill",
+            post(appointments::cancel).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/bestill-time",
+            get(booking::ordinary_practitioners).needs(ConsentLevel::FullTilgang),
+        )
         .route(
             "/bestill-time/behandler/{practitioner}",
-            get(booking::ordinary_calendar),
+            get(booking::ordinary_calendar).needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/bestill-time/se-gjennom",
-            get(booking::ordinary_review).post(booking::ordinary_send),
+            get(booking::ordinary_review)
+                .post(booking::ordinary_send)
+                .needs(ConsentLevel::FullTilgang),
         )
-        .route("/bestill-time/sendt/{thread}", get(booking::sent))
-        .route("/bestill-time/foresporsel", post(booking::send_enquiry))
-        .route("/influensavaksine", get(booking::flu_practitioners))
+        .route(
+            "/bestill-time/sendt/{thread}",
+            get(booking::sent).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/bestill-time/foresporsel",
+            post(booking::send_enquiry).needs(ConsentLevel::FullTilgang),
+        )
+        .route(
+            "/influensavaksine",
+            get(booking::flu_practitioners).needs(ConsentLevel::FullTilgang),
+        )
         .route(
             "/influensavaksine/behandler/{practitioner}",
-            get(booking::flu_calendar),
+            get(booking::flu_calendar).needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/influensavaksine/se-gjennom",
-            get(booking::flu_review).post(booking::flu_send),
+            get(booking::flu_review)
+                .post(booking::flu_send)
+                .needs(ConsentLevel::FullTilgang),
         )
-        .route("/influensavaksine/sendt/{thread}", get(booking::sent))
+        .route(
+            "/influensavaksine/sendt/{thread}",
+            get(booking::sent).needs(ConsentLevel::FullTilgang),
+        )
         .route(
             "/e-konsultasjon",
-            get(econsultation::start_page).post(econsultation::start),
+            get(econsultation::start_page)
+                .post(econsultation::start)
+                .needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/e-konsultasjon/{id}",
-            get(econsultation::info_page).post(econsultation::info_next),
+            get(econsultation::info_page)
+                .post(econsultation::info_next)
+                .needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/e-konsultasjon/{id}/behandler",
-            get(econsultation::practitioner_page).post(econsultation::choose_practitioner),
+            get(econsultation::practitioner_page)
+                .post(econsultation::choose_practitioner)
+                .needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/e-konsultasjon/{id}/beskrivelse",
-            get(econsultation::describe).post(econsultation::save_description),
+            get(econsultation::describe)
+                .post(econsultation::save_description)
+                .needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/e-konsultasjon/{id}/se-gjennom",
             get(econsultation::review)
                 .post(econsultation::review_action)
-                .body_limit(econsultation::UPLOAD_BODY_LIMIT),
+                .body_limit(econsultation::UPLOAD_BODY_LIMIT)
+                .needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/kontakt-legekontoret",
-            get(econsultation::contact_form).post(econsultation::send_contact),
+            get(econsultation::contact_form)
+                .post(econsultation::send_contact)
+                .needs(ConsentLevel::FullTilgang),
         )
         .route(
             "/kontaktinformasjon",
@@ -222,13 +276,34 @@ fn routes(state: &AppState) -> Routes {
         .route("/kontaktinformasjon/bekreft", post(contact::confirm_code))
         .route("/kontaktinformasjon/ny-kode", post(contact::resend_code))
         .route("/kontaktinformasjon/riktig", post(contact::reconfirm))
-        .route("/innboks", get(inbox::inbox))
-        .route("/innsyn", get(inbox::access_log))
-        .route("/innboks/ny", get(inbox::new_message))
-        .route("/innboks/ny/{office}", get(inbox::contact_services))
-        .route("/innboks/sendt/{thread}", get(inbox::sent))
-        .route("/innboks/vedlegg/{attachment}", get(inbox::attachment))
-        .route("/innboks/{thread}", get(inbox::thread))
+        .route(
+            "/innboks",
+            get(inbox::inbox).needs(ConsentLevel::BasisPluss),
+        )
+        .route(
+            "/innsyn",
+            get(inbox::access_log).needs(ConsentLevel::BasisPluss),
+        )
+        .route(
+            "/innboks/ny",
+            get(inbox::new_message).needs(ConsentLevel::BasisPluss),
+        )
+        .route(
+            "/innboks/ny/{office}",
+            get(inbox::contact_services).needs(ConsentLevel::BasisPluss),
+        )
+        .route(
+            "/innboks/sendt/{thread}",
+            get(inbox::sent).needs(ConsentLevel::BasisPluss),
+        )
+        .route(
+            "/innboks/vedlegg/{attachment}",
+            get(inbox::attachment).needs(ConsentLevel::BasisPluss),
+        )
+        .route(
+            "/innboks/{thread}",
+            get(inbox::thread).needs(ConsentLevel::BasisPluss),
+        )
         .route("/kontor/innboks", get(office_queue::queue))
         .route(
             "/kontor/henvendelser/{thread}",

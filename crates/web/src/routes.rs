@@ -2,13 +2,21 @@
 //! every path with its methods ([`RouteList`]). Tests walk that list rather than naming routes
 //! by hand, so a route added later is covered by them without anyone remembering to.
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{self, MethodRouter};
+use axum::{Extension, Router};
+
+use domain::ConsentLevel;
 
 use crate::AppState;
+
+/// The consent a route needs of a citizen. The route puts it in the request's extensions, and
+/// the citizen extractors (`session.rs`) refuse a citizen below it before the handler runs, so
+/// no handler can forget it; the tests read it from the [`RouteList`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredConsent(pub ConsentLevel);
 
 /// One path and the methods it answers (a GET route answers HEAD too).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +24,8 @@ pub struct RouteInfo {
     /// As registered, with parameters in braces: `/innboks/{thread}`.
     pub path: &'static str,
     pub methods: Vec<Method>,
+    /// The consent a citizen needs for it, when it needs more than a login.
+    pub consent: Option<ConsentLevel>,
 }
 
 impl RouteInfo {
@@ -70,6 +80,7 @@ impl RouteList {
 pub struct Methods {
     router: MethodRouter<AppState>,
     methods: Vec<Method>,
+    consent: Option<ConsentLevel>,
 }
 
 /// A route answering GET (and HEAD) with `handler`.
@@ -77,6 +88,7 @@ pub fn get<H: Handler<T, AppState>, T: 'static>(handler: H) -> Methods {
     Methods {
         router: routing::get(handler),
         methods: vec![Method::GET],
+        consent: None,
     }
 }
 
@@ -85,6 +97,7 @@ pub fn post<H: Handler<T, AppState>, T: 'static>(handler: H) -> Methods {
     Methods {
         router: routing::post(handler),
         methods: vec![Method::POST],
+        consent: None,
     }
 }
 
@@ -92,6 +105,12 @@ impl Methods {
     pub fn post<H: Handler<T, AppState>, T: 'static>(mut self, handler: H) -> Self {
         self.router = self.router.post(handler);
         self.methods.push(Method::POST);
+        self
+    }
+
+    /// The consent a citizen needs for every method of this route.
+    pub fn needs(mut self, level: ConsentLevel) -> Self {
+        self.consent = Some(level);
         self
     }
 
@@ -115,10 +134,15 @@ impl Routes {
     }
 
     pub fn route(mut self, path: &'static str, methods: Methods) -> Self {
-        self.router = self.router.route(path, methods.router);
+        let router = match methods.consent {
+            Some(level) => methods.router.layer(Extension(RequiredConsent(level))),
+            None => methods.router,
+        };
+        self.router = self.router.route(path, router);
         self.list.push(RouteInfo {
             path,
             methods: methods.methods,
+            consent: methods.consent,
         });
         self
     }
@@ -143,6 +167,7 @@ mod tests {
         let route = RouteInfo {
             path: "/kontor/henvendelser/{thread}/svar",
             methods: vec![Method::POST],
+            consent: None,
         };
         assert_eq!(route.parameters(), ["thread"]);
         assert_eq!(
@@ -154,6 +179,7 @@ mod tests {
         let page = RouteInfo {
             path: "/innboks",
             methods: vec![Method::GET],
+            consent: Some(ConsentLevel::BasisPluss),
         };
         assert!(page.parameters().is_empty());
         assert!(page.allows(&Method::HEAD));

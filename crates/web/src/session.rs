@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::layout::HeaderUser;
+use crate::routes::RequiredConsent;
 use crate::security::{SESSION_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie, lang_of};
 use crate::throttle::Subject;
 
@@ -106,16 +107,26 @@ async fn lookup_citizen(
         }
         CitizenLookup::Missing => return Ok(None),
     };
-    Ok(Some((
-        Citizen {
-            person,
-            consent: consent.map(|c| c.level),
-            session,
-            token: token.to_owned(),
-            lang: lang_of(&parts.headers),
-        },
-        page_data,
-    )))
+    let citizen = Citizen {
+        person,
+        consent: consent.map(|c| c.level),
+        session,
+        token: token.to_owned(),
+        lang: lang_of(&parts.headers),
+    };
+    // The consent the route needs (`routes.rs`), checked before any handler of it runs.
+    if let Some(RequiredConsent(needed)) = parts.extensions.get::<RequiredConsent>().copied() {
+        match citizen.consent {
+            None => return Err(Redirect::to("/samtykke").into_response()),
+            Some(level) if !level.allows(needed) => {
+                return Err(crate::econsultation::consent_needed(
+                    state, &citizen, needed,
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Some((citizen, page_data)))
 }
 
 /// Any logged-in citizen; a visitor who is not logged in is sent to login.

@@ -20,7 +20,7 @@ on_both_databases!(
 );
 
 /// Rows in every table of the portal's database: a request that changes nothing leaves them.
-async fn row_counts(app: &TestApp) -> Vec<(String, i64)> {
+pub(crate) async fn row_counts(app: &TestApp) -> Vec<(String, i64)> {
     use sqlx::{Connection as _, Row as _};
     let mut db = sqlx::AnyConnection::connect(&app.database_url)
         .await
