@@ -35,6 +35,7 @@ macro_rules! on_both_databases {
 mod appointments;
 mod bad_input;
 mod generate;
+mod guards;
 mod limits;
 mod messages;
 mod notifications;
