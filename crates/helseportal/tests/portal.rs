@@ -36,6 +36,7 @@ mod appointments;
 mod bad_input;
 mod consent;
 mod generate;
+mod guards;
 mod limits;
 mod messages;
 mod notifications;

@@ -16,10 +16,10 @@ use crate::AppState;
 use crate::booking::when_text;
 use crate::econsultation::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{CsrfOnly, Form, Path, Query};
+use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::security::tokens_match;
+use crate::security::CsrfForm;
 use crate::session::ConsentedCitizen;
 
 fn heading(lang: Lang, booking: &Booking) -> String {
@@ -259,11 +259,8 @@ pub async fn cancel(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     if !citizen.consent.allows(ConsentLevel::FullTilgang) {
         return Ok(consent_needed(
             &state,

@@ -16,11 +16,11 @@ use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot
 use crate::AppState;
 use crate::econsultation::{consent_needed, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Path, Query};
+use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::login::MessagePage;
-use crate::security::tokens_match;
+use crate::security::CsrfForm;
 use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
 
@@ -653,8 +653,6 @@ fn taken_page(state: &AppState, citizen: &Citizen, service: Service) -> Response
 
 #[derive(Debug, Deserialize)]
 pub struct SendForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     time: i64,
     #[serde(default)]
@@ -674,9 +672,6 @@ async fn send(
     form: SendForm,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let subject = citizen.citizen.subject();
     state.limit(Action::Message, client, Some(subject))?;
     let office = match office_for(&state, &citizen, gp, service)? {
@@ -761,7 +756,7 @@ pub async fn ordinary_send(
     State(state): State<AppState>,
     client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
-    Form(form): Form<SendForm>,
+    CsrfForm(form): CsrfForm<SendForm>,
 ) -> Result<Response, AppError> {
     send(state, client, citizen, ORDINARY, form).await
 }
@@ -770,7 +765,7 @@ pub async fn flu_send(
     State(state): State<AppState>,
     client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
-    Form(form): Form<SendForm>,
+    CsrfForm(form): CsrfForm<SendForm>,
 ) -> Result<Response, AppError> {
     send(state, client, citizen, FLU, form).await
 }
@@ -910,8 +905,6 @@ fn enquiry_page(
 
 #[derive(Debug, Deserialize)]
 pub struct EnquiryForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     key: String,
     #[serde(default)]
@@ -925,12 +918,9 @@ pub async fn send_enquiry(
     State(state): State<AppState>,
     client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
-    Form(form): Form<EnquiryForm>,
+    CsrfForm(form): CsrfForm<EnquiryForm>,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    if !tokens_match(&form.csrf, &citizen.citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let subject = citizen.citizen.subject();
     state.limit(Action::Message, client, Some(subject))?;
     let office = match office_for(&state, &citizen, gp, ORDINARY)? {

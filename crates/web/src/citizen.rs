@@ -10,14 +10,14 @@ use storage::SessionKind;
 
 use crate::AppState;
 use crate::error::{AppError, html};
-use crate::forms::{CsrfOnly, Form, Query};
+use crate::forms::{CsrfOnly, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::login::{self, MessagePage};
 use crate::oidc::CallbackQuery;
 use crate::security::{
-    AnonymousCsrf, CSRF_COOKIE, LANG_COOKIE, RequestLang, SESSION_COOKIE, clear_cookie, set_cookie,
-    tokens_match,
+    AnonymousCsrf, AnonymousCsrfForm, CSRF_COOKIE, CsrfForm, LANG_COOKIE, RequestLang,
+    SESSION_COOKIE, clear_cookie, set_cookie,
 };
 use crate::session::{
     Citizen, ConsentedCitizen, ConsentedCitizenWithGp, MaybeCitizen, MaybeCitizenWithFrontPageFacts,
@@ -204,8 +204,6 @@ pub async fn consent_page(
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     level: Option<String>,
 }
@@ -213,11 +211,8 @@ pub struct ConsentForm {
 pub async fn save_consent(
     State(state): State<AppState>,
     citizen: Citizen,
-    Form(form): Form<ConsentForm>,
+    CsrfForm(form): CsrfForm<ConsentForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let Some(level) = form.level.as_deref().and_then(ConsentLevel::from_code) else {
         let page = consent_page_for(
             &state,
@@ -244,11 +239,8 @@ pub async fn save_consent(
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     citizen: Citizen,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.db.withdraw_consent(citizen.person.id).await?;
     state
         .db
@@ -437,8 +429,6 @@ pub async fn language_page(
 
 #[derive(Debug, Deserialize)]
 pub struct LanguageForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     lang: String,
     #[serde(default)]
@@ -447,12 +437,8 @@ pub struct LanguageForm {
 
 pub async fn save_language(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<LanguageForm>,
+    AnonymousCsrfForm(form): AnonymousCsrfForm<LanguageForm>,
 ) -> Result<Response, AppError> {
-    if !AnonymousCsrf::verify(&headers, &form.csrf) {
-        return Err(AppError::csrf());
-    }
     let lang = Lang::from_code(&form.lang).ok_or_else(AppError::bad_request)?;
     let cookie = set_cookie(&state, LANG_COOKIE, lang.code(), "/", Some(365 * 24 * 3600));
     Ok((
@@ -468,13 +454,11 @@ pub async fn save_language(
 pub async fn logout(
     State(state): State<AppState>,
     MaybeCitizen(citizen): MaybeCitizen,
-    Form(form): Form<CsrfOnly>,
+    form: Option<CsrfForm<CsrfOnly>>,
 ) -> Result<Response, AppError> {
-    let session = citizen.as_ref().map(|c| login::SessionTokens {
-        token: &c.token,
-        csrf: &c.session.csrf_token,
-    });
-    login::logout(&state, SessionKind::Citizen, session, &form.csrf).await
+    // A form is there (its token checked) exactly when a session is.
+    let session = citizen.as_ref().zip(form).map(|(c, _)| c.token.as_str());
+    login::logout(&state, SessionKind::Citizen, session).await
 }
 
 pub async fn logged_out_page(
@@ -490,13 +474,9 @@ pub async fn logged_out_page(
 pub async fn extend_session(
     State(state): State<AppState>,
     citizen: Citizen,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    let session = login::SessionTokens {
-        token: &citizen.token,
-        csrf: &citizen.session.csrf_token,
-    };
-    login::extend(&state, session, &form.csrf).await
+    login::extend(&state, &citizen.token).await
 }
 
 #[cfg(test)]

@@ -19,10 +19,10 @@ use storage::{
 
 use crate::AppState;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Query};
+use crate::forms::{CsrfOnly, Query};
 use crate::i18n::Lang;
 use crate::layout::{Layout, duration_text, wait_text};
-use crate::security::tokens_match;
+use crate::security::CsrfForm;
 use crate::session::Citizen;
 use crate::throttle::{Action, ClientAddr};
 
@@ -309,8 +309,6 @@ pub async fn page(
 
 #[derive(Debug, Deserialize)]
 pub struct ContactForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     mobile: String,
     #[serde(default)]
@@ -329,11 +327,8 @@ const FIELD_INPUT_MAX: usize = 1000;
 pub async fn save(
     State(state): State<AppState>,
     citizen: Citizen,
-    Form(form): Form<ContactForm>,
+    CsrfForm(form): CsrfForm<ContactForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let l = Layout::new(citizen.lang, "contact-info-title");
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let notify_sms = form.notify_sms.is_some();
@@ -464,8 +459,6 @@ pub async fn save(
 
 #[derive(Debug, Deserialize)]
 pub struct CodeForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     confirmation: i64,
     #[serde(default)]
     code: String,
@@ -475,11 +468,8 @@ pub async fn confirm_code(
     State(state): State<AppState>,
     client: ClientAddr,
     citizen: Citizen,
-    Form(form): Form<CodeForm>,
+    CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::CodeCheck, client, Some(citizen.subject()))?;
     let l = Layout::new(citizen.lang, "contact-info-title");
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -551,19 +541,14 @@ pub async fn confirm_code(
 
 #[derive(Debug, Deserialize)]
 pub struct ResendForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     confirmation: i64,
 }
 
 pub async fn resend_code(
     State(state): State<AppState>,
     citizen: Citizen,
-    Form(form): Form<ResendForm>,
+    CsrfForm(form): CsrfForm<ResendForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let refused = match state
         .db
         .resend_contact_code(citizen.person.id, form.confirmation, state.now())
@@ -592,21 +577,12 @@ pub async fn resend_code(
     Ok(code_refusal_response(body, refused.retry_after))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ReconfirmForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 /// "Opplysningene er riktige": the details are confirmed as they are.
 pub async fn reconfirm(
     State(state): State<AppState>,
     citizen: Citizen,
-    Form(form): Form<ReconfirmForm>,
+    _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state
         .db
         .reconfirm_contact_details(citizen.person.id, state.now())

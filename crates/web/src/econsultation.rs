@@ -4,7 +4,7 @@
 //! JavaScript. Sending is idempotent: a double click or a reloaded POST gives one thread.
 
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::attachment::{self, FileError};
@@ -16,10 +16,10 @@ use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Path, Query};
+use crate::forms::{Path, Query};
 use crate::i18n;
 use crate::layout::Layout;
-use crate::security::tokens_match;
+use crate::security::{CsrfForm, CsrfMultipart, FilePart};
 use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
 
@@ -163,8 +163,6 @@ pub async fn start_page(
 
 #[derive(Debug, Deserialize)]
 pub struct InfoForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     kontor: Option<i64>,
     #[serde(default)]
@@ -175,15 +173,12 @@ pub struct InfoForm {
 pub async fn start(
     State(state): State<AppState>,
     citizen: ConsentedCitizenWithGp,
-    Form(form): Form<InfoForm>,
+    CsrfForm(form): CsrfForm<InfoForm>,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp {
         citizen: ConsentedCitizen { citizen, consent },
         gp,
     } = citizen;
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     if !consent.allows(ConsentLevel::FullTilgang) {
         return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
     }
@@ -258,12 +253,9 @@ pub async fn info_next(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
     Path(id): Path<String>,
-    Form(form): Form<InfoForm>,
+    CsrfForm(form): CsrfForm<InfoForm>,
 ) -> Result<Response, AppError> {
     let citizen = citizen.citizen;
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let draft = match open_draft(&state, &citizen, &id).await? {
         Ok(draft) => draft,
         Err(response) => return Ok(response),
@@ -351,8 +343,6 @@ pub async fn practitioner_page(
 
 #[derive(Debug, Deserialize)]
 pub struct PractitionerForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     behandler: Option<i64>,
     #[serde(default)]
@@ -363,12 +353,9 @@ pub async fn choose_practitioner(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
     Path(id): Path<String>,
-    Form(form): Form<PractitionerForm>,
+    CsrfForm(form): CsrfForm<PractitionerForm>,
 ) -> Result<Response, AppError> {
     let citizen = citizen.citizen;
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let draft = match open_draft(&state, &citizen, &id).await? {
         Ok(draft) => draft,
         Err(response) => return Ok(response),
@@ -510,8 +497,6 @@ pub async fn describe(
 
 #[derive(Debug, Deserialize)]
 pub struct DescribeForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     subject: String,
     #[serde(default)]
@@ -537,12 +522,9 @@ pub async fn save_description(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
     Path(id): Path<String>,
-    Form(form): Form<DescribeForm>,
+    CsrfForm(form): CsrfForm<DescribeForm>,
 ) -> Result<Response, AppError> {
     let citizen = citizen.citizen;
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     if let Err(response) = open_draft(&state, &citizen, &id).await? {
         return Ok(response);
     }
@@ -673,31 +655,18 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-/// Reads the upload form: its fields and files, or `None` when the body could not be read
-/// whole (larger than the limit, or broken off).
-async fn read_upload_form(
-    mut multipart: Multipart,
-) -> Option<(Vec<(String, String)>, Vec<Upload>)> {
-    let mut fields = Vec::new();
-    let mut uploads = Vec::new();
-    while let Some(field) = multipart.next_field().await.ok()? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.ok()?;
-        match file_name {
-            Some(file_name) if name == "vedlegg" => {
-                // A file input left empty still sends an empty part without a name.
-                if !(file_name.is_empty() && bytes.is_empty()) {
-                    uploads.push(Upload {
-                        name: file_name,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            _ => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
-        }
-    }
-    Some((fields, uploads))
+/// The files of the upload form's file input. A file input left empty still sends an empty
+/// part without a name.
+fn uploads_of(files: Vec<FilePart>) -> Vec<Upload> {
+    files
+        .into_iter()
+        .filter(|file| file.field == "vedlegg")
+        .filter(|file| !(file.file_name.is_empty() && file.bytes.is_empty()))
+        .map(|file| Upload {
+            name: file.file_name,
+            bytes: file.bytes.to_vec(),
+        })
+        .collect()
 }
 
 fn file_error_text(l: &Layout, name: &str, error: FileError) -> String {
@@ -786,7 +755,7 @@ pub async fn review_action(
     client: ClientAddr,
     citizen: ConsentedCitizen,
     Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    form: CsrfMultipart,
 ) -> Result<Response, AppError> {
     let citizen = citizen.citizen;
     let draft = match open_draft(&state, &citizen, &id).await? {
@@ -794,10 +763,7 @@ pub async fn review_action(
         Err(response) => return Ok(response),
     };
     let l = wizard_layout(&state, &citizen, "ekons-review-title");
-    let Ok(multipart) = multipart else {
-        return Err(AppError::bad_request());
-    };
-    let Some((fields, uploads)) = read_upload_form(multipart).await else {
+    let CsrfMultipart::Read { fields, files } = form else {
         // The body was cut off at the size limit: nothing is stored, the page says why.
         let errors = vec![l.t("ekons-upload-too-large").into_owned()];
         return Ok(match review_page(&state, &citizen, &draft, errors).await? {
@@ -812,9 +778,7 @@ pub async fn review_action(
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    if !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
+    let uploads = uploads_of(files);
     if !uploads.is_empty() {
         state.limit(Action::Upload, client, Some(citizen.subject()))?;
     }
@@ -990,8 +954,6 @@ pub async fn contact_form(
 
 #[derive(Debug, Deserialize)]
 pub struct ContactForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     kontor: Option<i64>,
     #[serde(default)]
@@ -1006,12 +968,9 @@ pub async fn send_contact(
     State(state): State<AppState>,
     client: ClientAddr,
     citizen: ConsentedCitizen,
-    Form(form): Form<ContactForm>,
+    CsrfForm(form): CsrfForm<ContactForm>,
 ) -> Result<Response, AppError> {
     let ConsentedCitizen { citizen, consent } = citizen;
-    if !tokens_match(&form.csrf, &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::Message, client, Some(citizen.subject()))?;
     if !consent.allows(ConsentLevel::FullTilgang) {
         return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));

@@ -70,9 +70,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// A form that carries only its CSRF token.
+/// A form that carries only its CSRF token, which the checked extractor
+/// (`security::CsrfForm`) takes: nothing is left to read.
 #[derive(Debug, serde::Deserialize)]
-pub struct CsrfOnly {
-    #[serde(rename = "_csrf", default)]
-    pub csrf: String,
-}
+pub struct CsrfOnly {}

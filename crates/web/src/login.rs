@@ -15,7 +15,7 @@ use crate::metrics::LoginOutcome;
 use crate::oidc::{CallbackQuery, LOGIN_MAX_SECONDS, LoginError};
 use crate::security::{
     LOGIN_COOKIE, SESSION_COOKIE, STAFF_LOGIN_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie,
-    set_cookie, tokens_match,
+    set_cookie,
 };
 
 /// Where each side keeps its cookies and where its pages are.
@@ -218,26 +218,17 @@ pub(crate) async fn finish(
     response
 }
 
-/// A live session as logout and "Fortsett" need it: the cookie's token and the form token.
-pub(crate) struct SessionTokens<'a> {
-    pub token: &'a str,
-    pub csrf: &'a str,
-}
-
-/// "Logg ut": ends the session (after the form's CSRF check) and goes to the logged-out page.
-/// Without a session there is nothing to end, and the browser goes there all the same.
+/// "Logg ut": ends the session of the cookie's token (`session`, given once the form's CSRF
+/// token was checked) and goes to the logged-out page. Without a session there is nothing to
+/// end, and the browser goes there all the same.
 pub(crate) async fn logout(
     state: &AppState,
     kind: SessionKind,
-    session: Option<SessionTokens<'_>>,
-    submitted_csrf: &str,
+    session: Option<&str>,
 ) -> Result<Response, AppError> {
     let side = side(kind);
-    if let Some(session) = session {
-        if !tokens_match(submitted_csrf, session.csrf) {
-            return Err(AppError::csrf());
-        }
-        state.db.delete_session(session.token).await?;
+    if let Some(token) = session {
+        state.db.delete_session(token).await?;
     }
     let clear = clear_cookie(state, side.session_cookie, side.session_path);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to(side.logged_out)).into_response())
@@ -301,15 +292,9 @@ pub(crate) async fn logged_out_page(
     Ok(response)
 }
 
-/// "Fortsett å være logget inn" in the inactivity warning: moves the session's time on.
-pub(crate) async fn extend(
-    state: &AppState,
-    session: SessionTokens<'_>,
-    submitted_csrf: &str,
-) -> Result<Response, AppError> {
-    if !tokens_match(submitted_csrf, session.csrf) {
-        return Err(AppError::csrf());
-    }
-    state.db.touch_session(session.token, state.now()).await?;
+/// "Fortsett å være logget inn" in the inactivity warning: moves the time of the session of
+/// the cookie's token on (its form's CSRF token checked).
+pub(crate) async fn extend(state: &AppState, token: &str) -> Result<Response, AppError> {
+    state.db.touch_session(token, state.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

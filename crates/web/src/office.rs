@@ -10,11 +10,11 @@ use storage::SessionKind;
 
 use crate::AppState;
 use crate::error::{AppError, html};
-use crate::forms::{CsrfOnly, Form, Query, RawForm};
+use crate::forms::{CsrfOnly, Query};
 use crate::layout::Layout;
 use crate::login;
 use crate::oidc::CallbackQuery;
-use crate::security::{RequestLang, tokens_match};
+use crate::security::{CsrfForm, CsrfRawForm, RequestLang};
 use crate::session::{MaybeStaff, Staff};
 use crate::throttle::{Action, ClientAddr};
 
@@ -117,13 +117,11 @@ pub async fn login_callback(
 pub async fn logout(
     State(state): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
-    Form(form): Form<CsrfOnly>,
+    form: Option<CsrfForm<CsrfOnly>>,
 ) -> Result<Response, AppError> {
-    let session = staff.as_ref().map(|s| login::SessionTokens {
-        token: &s.token,
-        csrf: &s.session.csrf_token,
-    });
-    login::logout(&state, SessionKind::Staff, session, &form.csrf).await
+    // A form is there (its token checked) exactly when a session is.
+    let session = staff.as_ref().zip(form).map(|(s, _)| s.token.as_str());
+    login::logout(&state, SessionKind::Staff, session).await
 }
 
 pub async fn logged_out_page(
@@ -139,13 +137,9 @@ pub async fn logged_out_page(
 pub async fn extend_session(
     State(state): State<AppState>,
     staff: Staff,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    let session = login::SessionTokens {
-        token: &staff.token,
-        csrf: &staff.session.csrf_token,
-    };
-    login::extend(&state, session, &form.csrf).await
+    login::extend(&state, &staff.token).await
 }
 
 struct ServiceChoice {
@@ -219,14 +213,12 @@ pub async fn services_page(
 pub async fn save_services(
     State(state): State<AppState>,
     staff: Staff,
-    RawForm(body): RawForm,
+    CsrfRawForm(fields): CsrfRawForm,
 ) -> Result<Response, AppError> {
-    let mut csrf = String::new();
     let mut chosen = Vec::new();
     let mut enquiry_only = None;
-    for (key, value) in url::form_urlencoded::parse(&body) {
+    for (key, value) in fields {
         match key.as_ref() {
-            "_csrf" => csrf = value.into_owned(),
             "bestillingsmodus" => {
                 enquiry_only = Some(match value.as_ref() {
                     "foresporsel" => true,
@@ -242,9 +234,6 @@ pub async fn save_services(
             }
             _ => return Err(AppError::bad_request()),
         }
-    }
-    if !tokens_match(&csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
     }
     if !staff.member.role.may_choose_services() {
         return Err(AppError::forbidden());

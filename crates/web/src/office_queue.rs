@@ -14,11 +14,11 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::econsultation::{norwegian_date, oslo_date, oslo_time};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Form, Path, Query};
+use crate::forms::{Path, Query};
 use crate::i18n;
 use crate::inbox::{kind_name, message_views};
 use crate::layout::Layout;
-use crate::security::tokens_match;
+use crate::security::CsrfForm;
 use crate::session::Staff;
 use crate::throttle::{Action, ClientAddr};
 
@@ -338,8 +338,6 @@ pub async fn open_thread(
 
 #[derive(Debug, Deserialize)]
 pub struct AnswerForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     svar: String,
 }
@@ -349,11 +347,8 @@ pub async fn answer(
     client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<AnswerForm>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     let thread = thread_for(&state, &staff, thread_id).await?;
     let text = match CharLimited::<ANSWER_MAX>::parse(&form.svar) {
@@ -436,8 +431,6 @@ pub async fn attachment(
 /// A form whose only field is the reason given to the patient (rejections, declines).
 #[derive(Debug, Deserialize)]
 pub struct ReasonForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     begrunnelse: String,
 }
@@ -453,9 +446,6 @@ async fn answer_booking(
     form: ReasonForm,
     confirm: bool,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     let thread = thread_for(state, staff, thread_id).await?;
     let booking = state
@@ -524,7 +514,7 @@ pub async fn confirm_booking(
     client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<ReasonForm>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_booking(&state, client, &staff, thread_id, form, true).await
 }
@@ -535,15 +525,13 @@ pub async fn reject_booking(
     client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<ReasonForm>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_booking(&state, client, &staff, thread_id, form, false).await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct SetUpForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     time: i64,
     #[serde(default)]
@@ -556,11 +544,8 @@ pub async fn set_up_appointment(
     client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<SetUpForm>,
+    CsrfForm(form): CsrfForm<SetUpForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     let thread = thread_for(&state, &staff, thread_id).await?;
     let slot = state
@@ -621,9 +606,6 @@ async fn answer_renewal(
     form: ReasonForm,
     approve: bool,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::OfficeAnswer, client, Some(staff.subject()))?;
     // Only health personnel open renewal requests, so only they approve or decline.
     let thread = thread_for(state, staff, thread_id).await?;
@@ -681,7 +663,7 @@ pub async fn approve_renewal(
     client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<ReasonForm>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_renewal(&state, client, &staff, thread_id, form, true).await
 }
@@ -692,7 +674,7 @@ pub async fn decline_renewal(
     client: ClientAddr,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<ReasonForm>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<Response, AppError> {
     answer_renewal(&state, client, &staff, thread_id, form, false).await
 }

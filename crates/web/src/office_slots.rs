@@ -13,10 +13,10 @@ use storage::{NewSlot, Office, Practitioner};
 
 use crate::AppState;
 use crate::error::{AppError, html};
-use crate::forms::{Form, Path, Query, RawForm};
+use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n;
 use crate::layout::Layout;
-use crate::security::tokens_match;
+use crate::security::{CsrfForm, CsrfRawForm};
 use crate::session::Staff;
 
 /// Where a remote appointment happens is its kind; the others are at the office.
@@ -260,8 +260,6 @@ fn kind_and_purpose(kind: &str, purpose: &str) -> Result<(AppointmentType, SlotP
 
 #[derive(Debug, Deserialize)]
 pub struct SingleForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     behandler: i64,
     #[serde(default)]
     dato: String,
@@ -295,11 +293,8 @@ fn single_values(form: &SingleForm) -> Vec<(String, String)> {
 pub async fn add_single(
     State(state): State<AppState>,
     staff: Staff,
-    Form(form): Form<SingleForm>,
+    CsrfForm(form): CsrfForm<SingleForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let practitioners = state.db.practitioners_of(staff.office.id).await?;
     let practitioner = chosen_practitioner(&practitioners, Some(form.behandler))?;
     let (kind, purpose) = kind_and_purpose(&form.kind, &form.gjelder)?;
@@ -391,12 +386,8 @@ pub async fn add_single(
 pub async fn add_template(
     State(state): State<AppState>,
     staff: Staff,
-    RawForm(body): RawForm,
+    CsrfRawForm(fields): CsrfRawForm,
 ) -> Result<Response, AppError> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        fields.push((key.into_owned(), value.into_owned()));
-    }
     let field = |name: &str| {
         fields
             .iter()
@@ -404,9 +395,6 @@ pub async fn add_template(
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    if !tokens_match(field("_csrf"), &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let practitioners = state.db.practitioners_of(staff.office.id).await?;
     let practitioner = chosen_practitioner(&practitioners, field("behandler").parse().ok())?;
     let (kind, purpose) = kind_and_purpose(field("type"), field("gjelder"))?;
@@ -495,21 +483,12 @@ pub async fn add_template(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RemoveForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 pub async fn remove(
     State(state): State<AppState>,
     staff: Staff,
     Path(slot_id): Path<i64>,
-    Form(form): Form<RemoveForm>,
+    _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let slot = state
         .db
         .slot_of_office(slot_id, staff.office.id)
@@ -539,8 +518,6 @@ pub async fn remove(
 
 #[derive(Debug, Deserialize)]
 pub struct ClosingForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     dato: String,
 }
@@ -548,11 +525,8 @@ pub struct ClosingForm {
 pub async fn add_closing_day(
     State(state): State<AppState>,
     staff: Staff,
-    Form(form): Form<ClosingForm>,
+    CsrfForm(form): CsrfForm<ClosingForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let Some(day) = parse_date(&form.dato) else {
         let values = vec![("dato".to_owned(), form.dato.clone())];
         let refused = Refused {
@@ -569,8 +543,6 @@ pub async fn add_closing_day(
 /// The office cancels a booking with a message to the citizen.
 #[derive(Debug, Deserialize)]
 pub struct OfficeCancelForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     beskjed: String,
 }
@@ -579,11 +551,8 @@ pub async fn cancel_booking(
     State(state): State<AppState>,
     staff: Staff,
     Path(thread_id): Path<i64>,
-    Form(form): Form<OfficeCancelForm>,
+    CsrfForm(form): CsrfForm<OfficeCancelForm>,
 ) -> Result<Response, AppError> {
-    if !tokens_match(&form.csrf, &staff.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     let thread = state
         .db
         .thread_of_office(thread_id, staff.office.id)

@@ -236,7 +236,7 @@ impl OidcClient {
             return Err(LoginError::Failed("login took too long".into()));
         }
         let returned_state = callback.state.as_deref().unwrap_or_default();
-        if !crate::security::tokens_match(returned_state, &attempt.state) {
+        if !crate::security::secrets_match(returned_state, &attempt.state) {
             return Err(LoginError::Failed("state does not match".into()));
         }
         if let Some(error) = &callback.error {

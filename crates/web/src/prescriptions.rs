@@ -16,10 +16,10 @@ use storage::{GpOverview, Prescription};
 use crate::AppState;
 use crate::econsultation::{consent_needed, norwegian_date, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Path, Query, RawForm};
+use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::security::tokens_match;
+use crate::security::CsrfRawForm;
 use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
 
@@ -354,16 +354,13 @@ pub async fn renew(
     State(state): State<AppState>,
     client: ClientAddr,
     citizen: ConsentedCitizenWithGp,
-    RawForm(body): RawForm,
+    CsrfRawForm(fields): CsrfRawForm,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
     if let Some(response) = allowed(&state, &citizen) {
         return Ok(response);
     }
     let citizen = citizen.citizen;
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
     let field = |name: &str| {
         fields
             .iter()
@@ -371,9 +368,6 @@ pub async fn renew(
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    if !tokens_match(field("_csrf"), &citizen.session.csrf_token) {
-        return Err(AppError::csrf());
-    }
     state.limit(Action::Message, client, Some(citizen.subject()))?;
     let key = field("key").to_owned();
     if key.len() < 20 || key.len() > 100 {

@@ -57,15 +57,70 @@ impl Citizen {
     }
 }
 
+/// What a session extractor found on one side, left in the request's extensions: the checked
+/// form extractors (`security::CsrfForm`), which run after it, compare the form's token with
+/// this session's without looking the session up again.
+#[derive(Clone)]
+struct FoundSession {
+    kind: SessionKind,
+    /// The live session's CSRF token; `None` when there is no live session.
+    csrf_token: Option<String>,
+}
+
+fn remember(parts: &mut Parts, kind: SessionKind, session: Option<&Session>) {
+    parts.extensions.insert(FoundSession {
+        kind,
+        csrf_token: session.map(|session| session.csrf_token.clone()),
+    });
+}
+
+/// The CSRF token of the request's live session of `kind` (`None`: there is none): the one a
+/// session extractor found for this request, or else looked up now. `Err` as for
+/// [`find_citizen`].
+pub(crate) async fn csrf_token_of(
+    parts: &mut Parts,
+    state: &AppState,
+    kind: SessionKind,
+) -> Result<Option<String>, Response> {
+    if let Some(found) = parts.extensions.get::<FoundSession>()
+        && found.kind == kind
+    {
+        return Ok(found.csrf_token.clone());
+    }
+    Ok(match kind {
+        SessionKind::Citizen => find_citizen(parts, state)
+            .await?
+            .map(|citizen| citizen.session.csrf_token),
+        SessionKind::Staff => find_staff(parts, state)
+            .await?
+            .map(|staff| staff.session.csrf_token),
+    })
+}
+
 /// Loads the citizen session of a request, if there is a live one. `Err` is the response to
 /// send instead (an expired session goes to the inactivity page; a database error to 503).
-pub async fn find_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, Response> {
+pub async fn find_citizen(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<Citizen>, Response> {
     Ok(lookup_citizen(parts, state, None)
         .await?
         .map(|(citizen, _)| citizen))
 }
 
+/// [`lookup_citizen_once`], remembered for the checked forms.
 async fn lookup_citizen(
+    parts: &mut Parts,
+    state: &AppState,
+    page_read: Option<PageRead>,
+) -> Result<Option<(Citizen, Option<PageData>)>, Response> {
+    let found = lookup_citizen_once(parts, state, page_read).await?;
+    let session = found.as_ref().map(|(citizen, _)| &citizen.session);
+    remember(parts, SessionKind::Citizen, session);
+    Ok(found)
+}
+
+async fn lookup_citizen_once(
     parts: &Parts,
     state: &AppState,
     page_read: Option<PageRead>,
@@ -223,7 +278,19 @@ impl Staff {
     }
 }
 
-pub async fn find_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>, Response> {
+/// Loads the staff session of a request, if there is a live one; `Err` as for
+/// [`find_citizen`].
+pub async fn find_staff(parts: &mut Parts, state: &AppState) -> Result<Option<Staff>, Response> {
+    let found = lookup_staff(parts, state).await?;
+    remember(
+        parts,
+        SessionKind::Staff,
+        found.as_ref().map(|s| &s.session),
+    );
+    Ok(found)
+}
+
+async fn lookup_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>, Response> {
     let Some(token) = cookie(&parts.headers, STAFF_SESSION_COOKIE) else {
         return Ok(None);
     };

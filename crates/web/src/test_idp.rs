@@ -26,7 +26,7 @@ use crate::forms::{Form, Query};
 use crate::layout::Layout;
 use crate::oidc::LOA_HIGH;
 use crate::routes::{Routes, get, post};
-use crate::security::{AnonymousCsrf, CSRF_COOKIE, RequestLang, set_cookie};
+use crate::security::{AnonymousCsrf, AnonymousCsrfForm, CSRF_COOKIE, RequestLang, set_cookie};
 use crate::throttle::{Action, ClientAddr};
 
 pub const ISSUER_PATH: &str = "/testidp";
@@ -172,8 +172,6 @@ async fn authorize_page(
 struct AuthorizeForm {
     #[serde(flatten)]
     params: AuthorizeParams,
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     fnr: String,
 }
@@ -183,11 +181,8 @@ async fn authorize(
     client: ClientAddr,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
-    Form(form): Form<AuthorizeForm>,
+    AnonymousCsrfForm(form): AnonymousCsrfForm<AuthorizeForm>,
 ) -> Result<Response, AppError> {
-    if !AnonymousCsrf::verify(&headers, &form.csrf) {
-        return Err(AppError::csrf());
-    }
     if !form.params.is_valid(&state) {
         return Err(AppError::bad_request());
     }
@@ -281,7 +276,7 @@ async fn token(
     let Some((client_id, presented)) = client_credentials(&headers, &form) else {
         return Ok(token_error("invalid_client"));
     };
-    if client_id != BUILT_IN_CLIENT_ID || !crate::security::tokens_match(&presented, &secret) {
+    if client_id != BUILT_IN_CLIENT_ID || !crate::security::secrets_match(&presented, &secret) {
         return Ok(token_error("invalid_client"));
     }
     let Some(code) = state.db.take_idp_code(&form.code).await? else {
@@ -292,7 +287,7 @@ async fn token(
     if code.client_id != client_id
         || code.redirect_uri != form.redirect_uri
         || now - code.created_at > CODE_MAX_SECONDS
-        || !crate::security::tokens_match(&challenge, &code.code_challenge)
+        || !crate::security::secrets_match(&challenge, &code.code_challenge)
     {
         return Ok(token_error("invalid_grant"));
     }

@@ -54,7 +54,7 @@ pub(crate) async fn row_counts(app: &TestApp) -> Vec<(String, i64)> {
 
 /// Checks that a refusal is the portal's own page in the language asked for, with a reference
 /// to the logged cause, and none of a framework's text.
-fn assert_portal_page(body: &str, lang: &str, what: &str) {
+pub(crate) fn assert_portal_page(body: &str, lang: &str, what: &str) {
     assert!(
         body.contains(&format!(r#"<html lang="{lang}">"#)),
         "{what}: not the portal's page in {lang}: {body}"
