@@ -482,6 +482,9 @@ impl Database {
             Backend::Postgres => "VACUUM (ANALYZE)",
         };
         sqlx::raw_sql(statistics).execute(self.pool()).await?;
+        if self.backend() == Backend::Postgres {
+            self.vacuum_until_visible().await?;
+        }
         if self.backend() == Backend::Sqlite {
             // Only the per-index averages: with the sampled values (sqlite_stat4) SQLite plans a
             // statement again for every new value bound to an indexed column, and each page's
@@ -491,6 +494,39 @@ impl Database {
                 .await?;
         }
         Ok(report)
+    }
+
+    /// Vacuums the population's tables again until every page is marked visible to all, for a
+    /// few seconds at most: a transaction of another session that began before the rows were
+    /// written (on a server the database shares) keeps a vacuum from marking them, and the one
+    /// after its end does.
+    async fn vacuum_until_visible(&self) -> Result<(), StorageError> {
+        const TABLES: [&str; 4] = ["message_thread", "inbox_search", "slot", "person"];
+        for _ in 0..50 {
+            let mut behind = Vec::new();
+            for table in TABLES {
+                let row = sqlx::query(
+                    "SELECT CAST(relpages AS BIGINT) AS pages, \
+                     CAST(relallvisible AS BIGINT) AS visible FROM pg_class WHERE relname = $1",
+                )
+                .bind(table)
+                .fetch_one(self.pool())
+                .await?;
+                let (pages, visible): (i64, i64) = (row.try_get("pages")?, row.try_get("visible")?);
+                if visible < pages {
+                    behind.push(table);
+                }
+            }
+            if behind.is_empty() {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let sql = format!("VACUUM {}", behind.join(", "));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
     }
 
     /// The population's rows, the inbox counts and (on PostgreSQL) the identity sequences
