@@ -525,11 +525,12 @@ async fn job_state(database_url: &str) -> (i64, i64, i64) {
     (claimed, attempts, delivered)
 }
 
-/// A bookable slot with Kari's GP in two days; its id.
+/// A bookable telephone slot with Kari's GP two days on, at 22:00 UTC, when the demo data
+/// has no slot of its own (those are in office hours); its id.
 async fn slot_in_two_days(db: &Database) -> i64 {
     let rolf = db.practitioners_of(1).await.unwrap()[0].id;
     let now = jiff::Timestamp::now().as_second();
-    let starts_at = now - now % 3600 + 2 * 24 * 3600;
+    let starts_at = now - now % 86_400 + 2 * 86_400 + 22 * 3600;
     db.add_slots(
         &[NewSlot {
             office_id: 1,
@@ -608,7 +609,7 @@ async fn backup_taken_while_serving_restores_the_same_pages() {
     let appointments_before = page_with_session(&portal.url, &session, "/timeavtaler").await;
     assert!(inbox_before.contains("Romjula"), "{inbox_before}");
     assert!(
-        appointments_before.contains("Konsultasjon hos Solen Legekontor")
+        appointments_before.contains("Telefontime hos Solen Legekontor")
             && appointments_before.contains("Status: Forespurt"),
         "{appointments_before}"
     );
