@@ -14,15 +14,15 @@ use serde::Deserialize;
 use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot};
 
 use crate::AppState;
-use crate::econsultation::{consent_needed, oslo_date};
+use crate::auth::login::MessagePage;
+use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::citizen::econsultation::{consent_needed, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
-use crate::layout::Layout;
-use crate::login::MessagePage;
 use crate::security::CsrfForm;
-use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::layout::Layout;
 
 /// The two services that book slots, and where their pages are.
 #[derive(Debug, Clone, Copy)]
@@ -140,7 +140,7 @@ fn layout(state: &AppState, citizen: &Citizen, service: Service) -> Layout {
 // Choose the practitioner
 
 #[derive(Template)]
-#[template(path = "booking/practitioners.html")]
+#[template(path = "citizen/booking/practitioners.html")]
 struct PractitionersPage {
     l: Layout,
     heading: String,
@@ -227,7 +227,7 @@ struct SlotLine {
 }
 
 #[derive(Template)]
-#[template(path = "booking/calendar.html")]
+#[template(path = "citizen/booking/calendar.html")]
 struct CalendarPage {
     l: Layout,
     heading: String,
@@ -498,7 +498,7 @@ pub async fn flu_calendar(
 // Review and send
 
 #[derive(Template)]
-#[template(path = "booking/review.html")]
+#[template(path = "citizen/booking/review.html")]
 struct ReviewPage {
     l: Layout,
     when: String,
@@ -697,7 +697,7 @@ async fn send(
         Ok(reason) => reason.into_inner(),
         Err(TextError::Missing) => String::new(),
         Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
-            let message = crate::layout::over_limit(citizen.lang, error);
+            let message = crate::views::layout::over_limit(citizen.lang, error);
             let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
             let input = ReviewInput {
                 key: form.key.clone(),
@@ -771,7 +771,7 @@ pub async fn flu_send(
 }
 
 #[derive(Template)]
-#[template(path = "booking/sent.html")]
+#[template(path = "citizen/booking/sent.html")]
 struct SentPage {
     l: Layout,
 }
@@ -810,7 +810,7 @@ pub(crate) struct EnquiryField {
 }
 
 #[derive(Template)]
-#[template(path = "booking/enquiry.html")]
+#[template(path = "citizen/booking/enquiry.html")]
 struct EnquiryPage {
     l: Layout,
     office_name: String,

@@ -1,4 +1,12 @@
-//! The citizen's pages: front page, login, consent, "Din fastlege", language, logout.
+//! The citizen's side, one module per service; here the front page, login, consent, "Din
+//! fastlege", language and logout.
+
+pub mod appointments;
+pub mod booking;
+pub mod contact;
+pub mod econsultation;
+pub mod inbox;
+pub mod prescriptions;
 
 use askama::Template;
 use axum::extract::State;
@@ -9,20 +17,20 @@ use serde::Deserialize;
 use storage::SessionKind;
 
 use crate::AppState;
+use crate::auth::login::{self, MessagePage};
+use crate::auth::oidc::CallbackQuery;
+use crate::auth::session::{
+    Citizen, ConsentedCitizen, ConsentedCitizenWithGp, MaybeCitizen, MaybeCitizenWithFrontPageFacts,
+};
 use crate::error::{AppError, html};
 use crate::forms::{CsrfOnly, Query};
 use crate::i18n::{self, Lang};
-use crate::layout::Layout;
-use crate::login::{self, MessagePage};
-use crate::oidc::CallbackQuery;
 use crate::security::{
     AnonymousCsrf, AnonymousCsrfForm, CSRF_COOKIE, CsrfForm, LANG_COOKIE, RequestLang,
     SESSION_COOKIE, clear_cookie, set_cookie,
 };
-use crate::session::{
-    Citizen, ConsentedCitizen, ConsentedCitizenWithGp, MaybeCitizen, MaybeCitizenWithFrontPageFacts,
-};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::layout::Layout;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
@@ -35,13 +43,13 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "front_public.html")]
+#[template(path = "citizen/front_public.html")]
 struct PublicFrontPage {
     l: Layout,
 }
 
 #[derive(Template)]
-#[template(path = "front.html")]
+#[template(path = "citizen/front.html")]
 struct FrontPage {
     l: Layout,
     greeting: String,
@@ -84,7 +92,7 @@ pub async fn front_page(
         .is_some_and(|c| c.allows(ConsentLevel::FullTilgang));
     let contact_reconfirm = facts
         .contact_confirmed_at
-        .is_some_and(|at| crate::contact::is_old(at, state.now()));
+        .is_some_and(|at| crate::citizen::contact::is_old(at, state.now()));
     Ok(html(&FrontPage {
         l,
         greeting,
@@ -135,7 +143,7 @@ struct ConsentOption {
 }
 
 #[derive(Template)]
-#[template(path = "consent.html")]
+#[template(path = "citizen/consent.html")]
 struct ConsentPage {
     l: Layout,
     first_time: bool,
@@ -287,7 +295,7 @@ struct GpView {
 }
 
 #[derive(Template)]
-#[template(path = "gp.html")]
+#[template(path = "citizen/gp.html")]
 struct GpPage {
     l: Layout,
     gp: Option<GpView>,
@@ -353,7 +361,7 @@ pub async fn gp_page(
 // Language
 
 #[derive(Template)]
-#[template(path = "language.html")]
+#[template(path = "citizen/language.html")]
 struct LanguagePage {
     l: Layout,
     csrf: String,

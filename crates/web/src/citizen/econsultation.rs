@@ -15,13 +15,13 @@ use serde::Deserialize;
 use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
+use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n;
-use crate::layout::Layout;
 use crate::security::{CsrfForm, CsrfMultipart, FilePart};
-use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::layout::Layout;
 
 /// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
 pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
@@ -37,7 +37,7 @@ pub(crate) fn consent_needed(
         ConsentLevel::FullTilgang => "consent-needs-full",
         _ => "consent-needs-basis-pluss",
     };
-    crate::login::MessagePage::new(l, text, Some(("/samtykke", "consent-change-link")))
+    crate::auth::login::MessagePage::new(l, text, Some(("/samtykke", "consent-change-link")))
         .respond(StatusCode::FORBIDDEN)
 }
 
@@ -101,7 +101,7 @@ fn wizard_layout(state: &AppState, citizen: &Citizen, title_key: &str) -> Layout
 // Step 1: "Viktig informasjon før du bestiller e-konsultasjon"
 
 #[derive(Template)]
-#[template(path = "ekons/info.html")]
+#[template(path = "citizen/ekons/info.html")]
 struct InfoPage {
     l: Layout,
     action: String,
@@ -284,7 +284,7 @@ struct PractitionerChoice {
 }
 
 #[derive(Template)]
-#[template(path = "ekons/practitioner.html")]
+#[template(path = "citizen/ekons/practitioner.html")]
 struct PractitionerPage {
     l: Layout,
     id: String,
@@ -396,7 +396,7 @@ struct TextField {
 }
 
 #[derive(Template)]
-#[template(path = "ekons/describe.html")]
+#[template(path = "citizen/ekons/describe.html")]
 struct DescribePage {
     l: Layout,
     id: String,
@@ -419,7 +419,7 @@ fn field_error_text(l: &Layout, error: &FieldError) -> String {
             &l.t(&format!("ekons-{}-label", error.field.code())),
         ),
         TextError::TooLong { .. } | TextError::TooMuchStored { .. } => {
-            crate::layout::over_limit(l.lang, error.error)
+            crate::views::layout::over_limit(l.lang, error.error)
         }
     }
 }
@@ -563,7 +563,7 @@ struct AttachmentLine {
 }
 
 #[derive(Template)]
-#[template(path = "ekons/review.html")]
+#[template(path = "citizen/ekons/review.html")]
 struct ReviewPage {
     l: Layout,
     id: String,
@@ -857,7 +857,7 @@ async fn send(
 // "Kontakt legekontoret"
 
 #[derive(Template)]
-#[template(path = "contact_office.html")]
+#[template(path = "citizen/contact_office.html")]
 struct ContactPage {
     l: Layout,
     office_id: i64,

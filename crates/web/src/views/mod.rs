@@ -1,0 +1,5 @@
+//! What pages and documents are made of: the page frame every template fills, the shared
+//! formatting of dates, times and sizes, and the PDF writer.
+
+pub mod layout;
+pub mod pdf;
