@@ -21,6 +21,9 @@ mod views;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use domain::ConsentLevel;
 
 use auth::{oidc, test_idp};
@@ -118,19 +121,19 @@ pub fn route_list(state: &AppState) -> RouteList {
 
 fn routes(state: &AppState) -> Routes {
     let mut app = Routes::new()
-        .route("/", get(citizen::front_page))
-        .route("/healthz", get(citizen::healthz))
+        .route("/", get(citizen::front::front_page))
+        .route("/healthz", get(healthz))
         .route("/logg-inn", get(citizen::start_login))
         .route("/auth/callback", get(citizen::login_callback))
         .route(
             "/samtykke",
-            get(citizen::consent_page).post(citizen::save_consent),
+            get(citizen::consent::consent_page).post(citizen::consent::save_consent),
         )
-        .route("/samtykke/trekk", post(citizen::withdraw_consent))
-        .route("/fastlege", get(citizen::gp_page))
+        .route("/samtykke/trekk", post(citizen::consent::withdraw_consent))
+        .route("/fastlege", get(citizen::gp::gp_page))
         .route(
             "/sprak",
-            get(citizen::language_page).post(citizen::save_language),
+            get(citizen::language::language_page).post(citizen::language::save_language),
         )
         .route("/logg-ut", post(citizen::logout))
         .route("/logget-ut", get(citizen::logged_out_page))
@@ -345,4 +348,15 @@ fn routes(state: &AppState) -> Routes {
         app = app.route("/utvikling/varsler", get(contact::outbox_page));
     }
     app
+}
+
+/// For load balancers and monitoring: whether this process reaches its database.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
 }

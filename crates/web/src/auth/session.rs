@@ -174,7 +174,7 @@ async fn lookup_citizen_once(
         match citizen.consent {
             None => return Err(Redirect::to("/samtykke").into_response()),
             Some(level) if !level.allows(needed) => {
-                return Err(crate::citizen::econsultation::consent_needed(
+                return Err(crate::citizen::consent::consent_needed(
                     state, &citizen, needed,
                 ));
             }

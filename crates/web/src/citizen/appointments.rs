@@ -15,7 +15,7 @@ use storage::Booking;
 use crate::AppState;
 use crate::auth::session::ConsentedCitizen;
 use crate::citizen::booking::when_text;
-use crate::citizen::econsultation::consent_needed;
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n::{self, Lang};

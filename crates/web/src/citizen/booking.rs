@@ -16,7 +16,8 @@ use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot
 use crate::AppState;
 use crate::auth::login::MessagePage;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
-use crate::citizen::econsultation::{consent_needed, oslo_date};
+use crate::citizen::consent::consent_needed;
+use crate::citizen::econsultation::oslo_date;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};

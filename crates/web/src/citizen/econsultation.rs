@@ -16,6 +16,7 @@ use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n;
@@ -25,21 +26,6 @@ use crate::views::layout::Layout;
 
 /// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
 pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
-
-/// The page for a citizen whose consent is below what a service needs.
-pub(crate) fn consent_needed(
-    state: &AppState,
-    citizen: &Citizen,
-    needed: ConsentLevel,
-) -> Response {
-    let l = Layout::new(citizen.lang, "consent-needs-title").with_user(citizen.header_user(state));
-    let text = match needed {
-        ConsentLevel::FullTilgang => "consent-needs-full",
-        _ => "consent-needs-basis-pluss",
-    };
-    crate::auth::login::MessagePage::new(l, text, Some(("/samtykke", "consent-change-link")))
-        .respond(StatusCode::FORBIDDEN)
-}
 
 /// Children under 16 cannot use the GP services on their own (seed 001); their parents do it
 /// for them.

@@ -11,7 +11,8 @@ use storage::{InboxCursor, InboxListing, ThreadStatus, ThreadSummary};
 
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen};
-use crate::citizen::econsultation::{consent_needed, file_size, oslo_time};
+use crate::citizen::consent::consent_needed;
+use crate::citizen::econsultation::{file_size, oslo_time};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::views::layout::Layout;

@@ -15,7 +15,8 @@ use storage::{GpOverview, Prescription};
 
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
-use crate::citizen::econsultation::{consent_needed, norwegian_date, oslo_date};
+use crate::citizen::consent::consent_needed;
+use crate::citizen::econsultation::{norwegian_date, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
