@@ -14,12 +14,12 @@ use storage::Booking;
 
 use crate::AppState;
 use crate::auth::session::ConsentedCitizen;
-use crate::citizen::booking::when_text;
 use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::security::CsrfForm;
+use crate::views::dates::when_text;
 use crate::views::layout::Layout;
 
 fn heading(lang: Lang, booking: &Booking) -> String {

@@ -17,12 +17,12 @@ use crate::AppState;
 use crate::auth::login::MessagePage;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::citizen::consent::consent_needed;
-use crate::citizen::econsultation::oslo_date;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
 use crate::security::CsrfForm;
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::{date_in_month, local, long_date, month_name, oslo_date, when_text};
 use crate::views::layout::Layout;
 
 /// The two services that book slots, and where their pages are.
@@ -46,45 +46,6 @@ const FLU: Service = Service {
     base: "/influensavaksine",
     title_key: "booking-flu-title",
 };
-
-fn local(unix: i64) -> jiff::civil::DateTime {
-    domain::oslo::datetime(unix).unwrap_or(jiff::civil::DateTime::MIN)
-}
-
-fn month_name(lang: Lang, month: i8) -> String {
-    i18n::text(lang, &format!("month-{month}"), &[])
-}
-
-/// "8. november 2026"
-pub(crate) fn long_date(lang: Lang, day: Date) -> String {
-    date_in_month(day, &month_name(lang, day.month()))
-}
-
-/// `long_date` with the month's name already looked up (a calendar names one month 31 times).
-fn date_in_month(day: Date, month_name: &str) -> String {
-    format!("{}. {month_name} {}", day.day(), day.year())
-}
-
-/// "Onsdag 8. november 2023, 13:45 - 14:15"
-pub(crate) fn when_text(lang: Lang, starts_at: i64, minutes: i64) -> String {
-    let start = local(starts_at);
-    let end = local(starts_at + minutes * 60);
-    let weekday = i18n::text(
-        lang,
-        &format!("weekday-{}", start.date().weekday().to_monday_one_offset()),
-        &[],
-    );
-    let mut weekday_title = weekday.clone();
-    if let Some(first) = weekday.chars().next() {
-        weekday_title = first.to_uppercase().collect::<String>() + &weekday[first.len_utf8()..];
-    }
-    format!(
-        "{weekday_title} {}, {} - {}",
-        long_date(lang, start.date()),
-        start.time().strftime("%H:%M"),
-        end.time().strftime("%H:%M")
-    )
-}
 
 fn type_name(lang: Lang, kind: AppointmentType) -> String {
     i18n::text(lang, &format!("booking-type-{}", kind.code()), &[])

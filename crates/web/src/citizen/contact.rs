@@ -167,7 +167,7 @@ fn render(
             Some(l.t1(
                 "contact-info-reconfirm-text",
                 "date",
-                &crate::citizen::booking::long_date(lang, day),
+                &crate::views::dates::long_date(lang, day),
             ))
         });
     let pending = facts
@@ -624,7 +624,7 @@ pub async fn outbox_page(
         .map_err(|e| AppError::logged(ErrorKind::Internal, &e))?
         .into_iter()
         .map(|entry| OutboxRow {
-            when: crate::citizen::econsultation::oslo_time(entry.created_at),
+            when: crate::views::dates::oslo_time(entry.created_at),
             channel: entry.channel,
             to: entry.to,
             subject: entry.subject.unwrap_or_default(),

@@ -22,7 +22,9 @@ use crate::forms::{Path, Query};
 use crate::i18n;
 use crate::security::{CsrfForm, CsrfMultipart, FilePart};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::oslo_date;
 use crate::views::layout::Layout;
+use crate::views::sizes::file_size;
 
 /// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
 pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
@@ -52,31 +54,6 @@ async fn contact_office(
         Some((office, services)) if services.contains(&service) => Ok(office),
         _ => Err(AppError::new(ErrorKind::NotFound)),
     }
-}
-
-/// Oslo's calendar day of a moment (deadlines follow Norwegian working days).
-pub(crate) fn oslo_date(unix_seconds: i64) -> jiff::civil::Date {
-    domain::oslo::datetime(unix_seconds).map_or(jiff::civil::Date::MIN, |at| at.date())
-}
-
-/// "25.11.2026 14:05" in Oslo time (Innboks shows one per thread).
-pub(crate) fn oslo_time(unix_seconds: i64) -> String {
-    domain::oslo::datetime(unix_seconds)
-        .map(|at| {
-            format!(
-                "{:02}.{:02}.{:04} {:02}:{:02}",
-                at.day(),
-                at.month(),
-                at.year(),
-                at.hour(),
-                at.minute()
-            )
-        })
-        .unwrap_or_default()
-}
-
-pub(crate) fn norwegian_date(date: jiff::civil::Date) -> String {
-    date.strftime("%d.%m.%Y").to_string()
 }
 
 fn wizard_layout(state: &AppState, citizen: &Citizen, title_key: &str) -> Layout {
@@ -562,14 +539,6 @@ struct ReviewPage {
     csrf: String,
 }
 
-pub(crate) fn file_size(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
-    } else {
-        format!("{} kB", (bytes + 1023) / 1024)
-    }
-}
-
 async fn review_page(
     state: &AppState,
     citizen: &Citizen,
@@ -1018,36 +987,4 @@ pub async fn send_contact(
         })
         .await?;
     Ok(Redirect::to(&format!("/innboks/sendt/{}", sent.thread_id)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn oslo_time_is_the_clock_in_oslo() {
-        // 13:05 UTC is 14:05 in winter and 15:05 in summer.
-        let winter = jiff::Timestamp::from_second(1_795_611_900).unwrap();
-        assert_eq!(winter.to_string(), "2026-11-25T13:05:00Z");
-        assert_eq!(oslo_time(winter.as_second()), "25.11.2026 14:05");
-        assert_eq!(
-            oslo_time(winter.as_second() - 140 * 86_400),
-            "08.07.2026 15:05"
-        );
-        assert_eq!(
-            oslo_date(winter.as_second() + 11 * 3_600),
-            jiff::civil::date(2026, 11, 26)
-        );
-        // Every 25 minutes of a year, as the time zone's own formatting gives it.
-        let tz = domain::norway_time_zone();
-        for step in 0..365 * 24 * 60 / 25 {
-            let at = winter.as_second() + step * 25 * 60;
-            let by_rules = jiff::Timestamp::from_second(at)
-                .unwrap()
-                .to_zoned_datetime(tz.clone())
-                .strftime("%d.%m.%Y %H:%M")
-                .to_string();
-            assert_eq!(oslo_time(at), by_rules, "{at}");
-        }
-    }
 }

@@ -12,10 +12,11 @@ use storage::{InboxCursor, InboxListing, ThreadStatus, ThreadSummary};
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen};
 use crate::citizen::consent::consent_needed;
-use crate::citizen::econsultation::{file_size, oslo_time};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
+use crate::views::dates::oslo_time;
 use crate::views::layout::Layout;
+use crate::views::sizes::file_size;
 
 /// Lines on one page of the inbox.
 const PAGE_SIZE: i64 = 20;

@@ -16,12 +16,12 @@ use storage::{GpOverview, Prescription};
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::citizen::consent::consent_needed;
-use crate::citizen::econsultation::{norwegian_date, oslo_date};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
 use crate::security::CsrfRawForm;
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::{norwegian_date, oslo_date};
 use crate::views::layout::Layout;
 
 /// A prescription as the pages show it.

@@ -13,13 +13,13 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::session::Staff;
-use crate::citizen::econsultation::{norwegian_date, oslo_date, oslo_time};
 use crate::citizen::inbox::{kind_name, message_views};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n;
 use crate::security::CsrfForm;
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::{norwegian_date, oslo_date, oslo_time, when_text};
 use crate::views::layout::Layout;
 
 struct QueueLine {
@@ -218,11 +218,7 @@ pub(crate) async fn render_thread(
             .booking_by_thread(thread.id)
             .await?
             .map(|b| BookingView {
-                when: crate::citizen::booking::when_text(
-                    l.lang,
-                    b.slot.starts_at,
-                    b.slot.duration_minutes,
-                ),
+                when: when_text(l.lang, b.slot.starts_at, b.slot.duration_minutes),
                 kind: l
                     .t(&format!("booking-type-{}", b.slot.appointment_type.code()))
                     .into_owned(),
@@ -265,11 +261,7 @@ pub(crate) async fn render_thread(
                         slot.id,
                         format!(
                             "{} – {kind} – {who}",
-                            crate::citizen::booking::when_text(
-                                l.lang,
-                                slot.starts_at,
-                                slot.duration_minutes
-                            )
+                            when_text(l.lang, slot.starts_at, slot.duration_minutes)
                         ),
                     )
                 })
@@ -458,7 +450,7 @@ async fn answer_booking(
         .await?
         .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
     let text = if confirm {
-        let when = crate::citizen::booking::when_text(
+        let when = when_text(
             crate::Lang::Nb,
             booking.slot.starts_at,
             booking.slot.duration_minutes,
@@ -557,8 +549,7 @@ pub async fn set_up_appointment(
         .slot_of_office(form.time, staff.office.id)
         .await?
         .ok_or_else(AppError::bad_request)?;
-    let when =
-        crate::citizen::booking::when_text(crate::Lang::Nb, slot.starts_at, slot.duration_minutes);
+    let when = when_text(crate::Lang::Nb, slot.starts_at, slot.duration_minutes);
     let mut text = i18n::text(
         crate::Lang::Nb,
         "booking-confirmed-message",

@@ -153,7 +153,7 @@ async fn render(
                 slot.starts_at,
                 SlotRow {
                     id: slot.id,
-                    when: crate::citizen::booking::when_text(
+                    when: crate::views::dates::when_text(
                         l.lang,
                         slot.starts_at,
                         slot.duration_minutes,
