@@ -27,7 +27,9 @@ use axum::response::{IntoResponse, Response};
 use domain::ConsentLevel;
 
 use auth::{oidc, test_idp};
-use citizen::{appointments, booking, contact, econsultation, inbox, prescriptions};
+use citizen::{
+    appointments, booking, contact, contact_office, econsultation, inbox, prescriptions,
+};
 use routes::{Routes, get, post};
 use views::layout;
 
@@ -259,8 +261,8 @@ fn routes(state: &AppState) -> Routes {
         )
         .route(
             "/kontakt-legekontoret",
-            get(econsultation::contact_form)
-                .post(econsultation::send_contact)
+            get(contact_office::contact_form)
+                .post(contact_office::send_contact)
                 .needs(ConsentLevel::FullTilgang),
         )
         .route(

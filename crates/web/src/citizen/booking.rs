@@ -24,6 +24,7 @@ use crate::security::CsrfForm;
 use crate::throttle::{Action, ClientAddr};
 use crate::views::dates::{date_in_month, local, long_date, month_name, oslo_date, when_text};
 use crate::views::layout::Layout;
+use crate::views::text_field::TextField;
 
 /// The two services that book slots, and where their pages are.
 #[derive(Debug, Clone, Copy)]
@@ -759,26 +760,14 @@ pub async fn sent(
 // ---------------------------------------------------------------------------------------------
 // "Forespørsel" (seed 003): the office books by hand
 
-/// A text field of the enquiry form.
-pub(crate) struct EnquiryField {
-    name: &'static str,
-    label: String,
-    hint: String,
-    value: String,
-    max: usize,
-    count: String,
-    error: Option<String>,
-    multiline: bool,
-}
-
 #[derive(Template)]
 #[template(path = "citizen/booking/enquiry.html")]
 struct EnquiryPage {
     l: Layout,
     office_name: String,
     key: String,
-    when: EnquiryField,
-    reason: EnquiryField,
+    when: TextField,
+    reason: TextField,
     errors: Vec<(String, String)>,
     csrf: String,
 }
@@ -809,7 +798,7 @@ fn enquiry_page(
                  max: usize,
                  multiline: bool| {
         let label = l.t(label_key).into_owned();
-        EnquiryField {
+        TextField {
             name,
             hint: l.t(hint_key).into_owned(),
             value: value.to_owned(),

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod booking;
 pub mod consent;
 pub mod contact;
+pub mod contact_office;
 pub mod econsultation;
 pub mod front;
 pub mod gp;
