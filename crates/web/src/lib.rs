@@ -28,7 +28,8 @@ use domain::ConsentLevel;
 
 use auth::{oidc, test_idp};
 use citizen::{
-    appointments, booking, contact, contact_office, econsultation, inbox, prescriptions,
+    appointments, booking, consent, contact, contact_office, econsultation, front, gp, inbox,
+    language, prescriptions,
 };
 use routes::{Routes, get, post};
 use views::layout;
@@ -123,19 +124,19 @@ pub fn route_list(state: &AppState) -> RouteList {
 
 fn routes(state: &AppState) -> Routes {
     let mut app = Routes::new()
-        .route("/", get(citizen::front::front_page))
+        .route("/", get(front::front_page))
         .route("/healthz", get(healthz))
         .route("/logg-inn", get(citizen::start_login))
         .route("/auth/callback", get(citizen::login_callback))
         .route(
             "/samtykke",
-            get(citizen::consent::consent_page).post(citizen::consent::save_consent),
+            get(consent::consent_page).post(consent::save_consent),
         )
-        .route("/samtykke/trekk", post(citizen::consent::withdraw_consent))
-        .route("/fastlege", get(citizen::gp::gp_page))
+        .route("/samtykke/trekk", post(consent::withdraw_consent))
+        .route("/fastlege", get(gp::gp_page))
         .route(
             "/sprak",
-            get(citizen::language::language_page).post(citizen::language::save_language),
+            get(language::language_page).post(language::save_language),
         )
         .route("/logg-ut", post(citizen::logout))
         .route("/logget-ut", get(citizen::logged_out_page))
