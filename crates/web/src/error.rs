@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use askama::Template;
 use storage::StorageError;
 
-use crate::layout::Layout;
+use crate::views::layout::Layout;
 
 /// What went wrong, in the terms of the page shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +178,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     let l = Layout::new(lang, title_key);
     let mut text = l.t(text_key).into_owned();
     if let Some(seconds) = marker.retry_after {
-        let wait = crate::layout::wait_text(lang, seconds);
+        let wait = crate::views::layout::wait_text(lang, seconds);
         text = format!("{text} {}", l.t1("error-try-again-in", "duration", &wait));
     }
     let page = ErrorPage {

@@ -3,39 +3,36 @@
 //! Handlers are thin: they extract the request, check who may act, call storage and render a
 //! template. Every visible text comes from the message catalogue in `locales/`.
 
-mod appointments;
 mod assets;
-mod booking;
+mod auth;
 mod citizen;
 mod clock;
 mod config;
-mod contact;
-mod econsultation;
 mod error;
 mod forms;
 mod i18n;
-mod inbox;
-mod layout;
-mod login;
 mod metrics;
 mod office;
-mod office_queue;
-mod office_slots;
-mod oidc;
-mod pdf;
-mod prescriptions;
 mod routes;
 mod security;
-mod session;
-mod test_idp;
 mod throttle;
+mod views;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use domain::ConsentLevel;
 
+use auth::{oidc, test_idp};
+use citizen::{
+    appointments, booking, consent, contact, contact_office, econsultation, front, gp, inbox,
+    language, prescriptions,
+};
 use routes::{Routes, get, post};
+use views::layout;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
@@ -127,19 +124,19 @@ pub fn route_list(state: &AppState) -> RouteList {
 
 fn routes(state: &AppState) -> Routes {
     let mut app = Routes::new()
-        .route("/", get(citizen::front_page))
-        .route("/healthz", get(citizen::healthz))
+        .route("/", get(front::front_page))
+        .route("/healthz", get(healthz))
         .route("/logg-inn", get(citizen::start_login))
         .route("/auth/callback", get(citizen::login_callback))
         .route(
             "/samtykke",
-            get(citizen::consent_page).post(citizen::save_consent),
+            get(consent::consent_page).post(consent::save_consent),
         )
-        .route("/samtykke/trekk", post(citizen::withdraw_consent))
-        .route("/fastlege", get(citizen::gp_page))
+        .route("/samtykke/trekk", post(consent::withdraw_consent))
+        .route("/fastlege", get(gp::gp_page))
         .route(
             "/sprak",
-            get(citizen::language_page).post(citizen::save_language),
+            get(language::language_page).post(language::save_language),
         )
         .route("/logg-ut", post(citizen::logout))
         .route("/logget-ut", get(citizen::logged_out_page))
@@ -265,8 +262,8 @@ fn routes(state: &AppState) -> Routes {
         )
         .route(
             "/kontakt-legekontoret",
-            get(econsultation::contact_form)
-                .post(econsultation::send_contact)
+            get(contact_office::contact_form)
+                .post(contact_office::send_contact)
                 .needs(ConsentLevel::FullTilgang),
         )
         .route(
@@ -304,47 +301,47 @@ fn routes(state: &AppState) -> Routes {
             "/innboks/{thread}",
             get(inbox::thread).needs(ConsentLevel::BasisPluss),
         )
-        .route("/kontor/innboks", get(office_queue::queue))
+        .route("/kontor/innboks", get(office::queue::queue))
         .route(
             "/kontor/henvendelser/{thread}",
-            get(office_queue::open_thread),
+            get(office::queue::open_thread),
         )
         .route(
             "/kontor/henvendelser/{thread}/svar",
-            post(office_queue::answer),
+            post(office::queue::answer),
         )
-        .route("/kontor/timer", get(office_slots::page))
-        .route("/kontor/timer/ny", post(office_slots::add_single))
-        .route("/kontor/timer/ukemal", post(office_slots::add_template))
-        .route("/kontor/timer/stengt", post(office_slots::add_closing_day))
-        .route("/kontor/timer/{slot}/fjern", post(office_slots::remove))
+        .route("/kontor/timer", get(office::slots::page))
+        .route("/kontor/timer/ny", post(office::slots::add_single))
+        .route("/kontor/timer/ukemal", post(office::slots::add_template))
+        .route("/kontor/timer/stengt", post(office::slots::add_closing_day))
+        .route("/kontor/timer/{slot}/fjern", post(office::slots::remove))
         .route(
             "/kontor/henvendelser/{thread}/godkjenn-fornyelse",
-            post(office_queue::approve_renewal),
+            post(office::queue::approve_renewal),
         )
         .route(
             "/kontor/henvendelser/{thread}/avsla-fornyelse",
-            post(office_queue::decline_renewal),
+            post(office::queue::decline_renewal),
         )
         .route(
             "/kontor/henvendelser/{thread}/sett-opp",
-            post(office_queue::set_up_appointment),
+            post(office::queue::set_up_appointment),
         )
         .route(
             "/kontor/henvendelser/{thread}/avbestill",
-            post(office_slots::cancel_booking),
+            post(office::slots::cancel_booking),
         )
         .route(
             "/kontor/henvendelser/{thread}/bekreft",
-            post(office_queue::confirm_booking),
+            post(office::queue::confirm_booking),
         )
         .route(
             "/kontor/henvendelser/{thread}/avvis",
-            post(office_queue::reject_booking),
+            post(office::queue::reject_booking),
         )
         .route(
             "/kontor/vedlegg/{attachment}",
-            get(office_queue::attachment),
+            get(office::queue::attachment),
         )
         .route("/static/{file}", get(assets::serve));
     if state.config.oidc.is_built_in() {
@@ -354,4 +351,15 @@ fn routes(state: &AppState) -> Routes {
         app = app.route("/utvikling/varsler", get(contact::outbox_page));
     }
     app
+}
+
+/// For load balancers and monitoring: whether this process reaches its database.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
 }

@@ -15,10 +15,10 @@ use storage::SessionKind;
 use subtle::ConstantTimeEq;
 
 use crate::AppState;
+use crate::auth::session::csrf_token_of;
 use crate::error::{AppError, ErrorKind};
 use crate::forms::RawForm;
 use crate::i18n::Lang;
-use crate::session::csrf_token_of;
 
 pub const SESSION_COOKIE: &str = "hp_session";
 pub const STAFF_SESSION_COOKIE: &str = "hp_staff_session";

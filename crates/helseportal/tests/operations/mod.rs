@@ -338,7 +338,7 @@ async fn logs_are_one_json_object_a_line_when_asked(backend: Backend) {
         .unwrap_or_else(|| panic!("no refused login in {stderr}"));
     assert_eq!(refused["level"], "WARN");
     assert_eq!(refused["fields"]["why"], "no login cookie");
-    assert_eq!(refused["target"], "web::login");
+    assert_eq!(refused["target"], "web::auth::login");
     assert!(
         refused["timestamp"].as_str().unwrap().starts_with("20"),
         "{refused}"

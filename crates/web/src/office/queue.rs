@@ -12,15 +12,15 @@ use domain::{GpService, working_days};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::econsultation::{norwegian_date, oslo_date, oslo_time};
+use crate::auth::session::Staff;
+use crate::citizen::inbox::{kind_name, message_views};
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n;
-use crate::inbox::{kind_name, message_views};
-use crate::layout::Layout;
 use crate::security::CsrfForm;
-use crate::session::Staff;
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::{norwegian_date, oslo_date, oslo_time, when_text};
+use crate::views::layout::Layout;
 
 struct QueueLine {
     id: i64,
@@ -34,7 +34,7 @@ struct QueueLine {
 }
 
 #[derive(Template)]
-#[template(path = "kontor/queue.html")]
+#[template(path = "office/queue.html")]
 struct QueuePage {
     l: Layout,
     lines: Vec<QueueLine>,
@@ -126,7 +126,7 @@ pub async fn queue(
 }
 
 #[derive(Template)]
-#[template(path = "kontor/thread.html")]
+#[template(path = "office/thread.html")]
 pub(crate) struct OfficeThreadPage {
     l: Layout,
     id: i64,
@@ -137,7 +137,7 @@ pub(crate) struct OfficeThreadPage {
     due: String,
     overdue: bool,
     open: bool,
-    messages: Vec<crate::inbox::MessageView>,
+    messages: Vec<crate::citizen::inbox::MessageView>,
     csrf: String,
     answer: String,
     error: Option<String>,
@@ -218,7 +218,7 @@ pub(crate) async fn render_thread(
             .booking_by_thread(thread.id)
             .await?
             .map(|b| BookingView {
-                when: crate::booking::when_text(l.lang, b.slot.starts_at, b.slot.duration_minutes),
+                when: when_text(l.lang, b.slot.starts_at, b.slot.duration_minutes),
                 kind: l
                     .t(&format!("booking-type-{}", b.slot.appointment_type.code()))
                     .into_owned(),
@@ -261,11 +261,7 @@ pub(crate) async fn render_thread(
                         slot.id,
                         format!(
                             "{} – {kind} – {who}",
-                            crate::booking::when_text(
-                                l.lang,
-                                slot.starts_at,
-                                slot.duration_minutes
-                            )
+                            when_text(l.lang, slot.starts_at, slot.duration_minutes)
                         ),
                     )
                 })
@@ -425,7 +421,7 @@ pub async fn attachment(
             state.now(),
         )
         .await?;
-    crate::inbox::download(&state, &attachment).await
+    crate::citizen::inbox::download(&state, &attachment).await
 }
 
 /// A form whose only field is the reason given to the patient (rejections, declines).
@@ -454,7 +450,7 @@ async fn answer_booking(
         .await?
         .ok_or_else(|| AppError::new(ErrorKind::NotFound))?;
     let text = if confirm {
-        let when = crate::booking::when_text(
+        let when = when_text(
             crate::Lang::Nb,
             booking.slot.starts_at,
             booking.slot.duration_minutes,
@@ -553,7 +549,7 @@ pub async fn set_up_appointment(
         .slot_of_office(form.time, staff.office.id)
         .await?
         .ok_or_else(AppError::bad_request)?;
-    let when = crate::booking::when_text(crate::Lang::Nb, slot.starts_at, slot.duration_minutes);
+    let when = when_text(crate::Lang::Nb, slot.starts_at, slot.duration_minutes);
     let mut text = i18n::text(
         crate::Lang::Nb,
         "booking-confirmed-message",

@@ -1,5 +1,4 @@
-//! "Starte e-konsultasjon" (seed 000): the wizard, step by step, and "Kontakt
-//! legekontoret" (seed 001). What the citizen types is kept in a draft on the server, so going
+//! "Starte e-konsultasjon" (seed 000): the wizard, step by step. What the citizen types is kept in a draft on the server, so going
 //! back and forth, errors and refused files never lose it, and every step works without
 //! JavaScript. Sending is idempotent: a double click or a reloaded POST gives one thread.
 
@@ -8,45 +7,34 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::attachment::{self, FileError};
-use domain::econsultation::{self, Draft, Field, FieldError};
-use domain::text::{CharLimited, TextError, visible_len};
+use domain::econsultation::{Draft, Field, FieldError};
+use domain::text::{TextError, visible_len};
 use domain::{ConsentLevel, GpService, working_days};
 use serde::Deserialize;
 use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
+use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n;
-use crate::layout::Layout;
 use crate::security::{CsrfForm, CsrfMultipart, FilePart};
-use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::oslo_date;
+use crate::views::layout::Layout;
+use crate::views::sizes::file_size;
+use crate::views::text_field::TextField;
 
 /// Whole-request limit of the upload step: the files (20 MB together) and the form around them.
 pub const UPLOAD_BODY_LIMIT: usize = attachment::MAX_TOTAL_BYTES + 512 * 1024;
-
-/// The page for a citizen whose consent is below what a service needs.
-pub(crate) fn consent_needed(
-    state: &AppState,
-    citizen: &Citizen,
-    needed: ConsentLevel,
-) -> Response {
-    let l = Layout::new(citizen.lang, "consent-needs-title").with_user(citizen.header_user(state));
-    let text = match needed {
-        ConsentLevel::FullTilgang => "consent-needs-full",
-        _ => "consent-needs-basis-pluss",
-    };
-    crate::login::MessagePage::new(l, text, Some(("/samtykke", "consent-change-link")))
-        .respond(StatusCode::FORBIDDEN)
-}
 
 /// Children under 16 cannot use the GP services on their own (seed 001); their parents do it
 /// for them.
 const GP_SERVICES_MIN_AGE: i16 = 16;
 
 /// The office the citizen writes to: one of their health contacts, offering the service.
-async fn contact_office(
+pub(crate) async fn contact_office(
     state: &AppState,
     citizen: &Citizen,
     office_id: Option<i64>,
@@ -68,32 +56,7 @@ async fn contact_office(
     }
 }
 
-/// Oslo's calendar day of a moment (deadlines follow Norwegian working days).
-pub(crate) fn oslo_date(unix_seconds: i64) -> jiff::civil::Date {
-    domain::oslo::datetime(unix_seconds).map_or(jiff::civil::Date::MIN, |at| at.date())
-}
-
-/// "25.11.2026 14:05" in Oslo time (Innboks shows one per thread).
-pub(crate) fn oslo_time(unix_seconds: i64) -> String {
-    domain::oslo::datetime(unix_seconds)
-        .map(|at| {
-            format!(
-                "{:02}.{:02}.{:04} {:02}:{:02}",
-                at.day(),
-                at.month(),
-                at.year(),
-                at.hour(),
-                at.minute()
-            )
-        })
-        .unwrap_or_default()
-}
-
-pub(crate) fn norwegian_date(date: jiff::civil::Date) -> String {
-    date.strftime("%d.%m.%Y").to_string()
-}
-
-fn wizard_layout(state: &AppState, citizen: &Citizen, title_key: &str) -> Layout {
+pub(crate) fn wizard_layout(state: &AppState, citizen: &Citizen, title_key: &str) -> Layout {
     Layout::new(citizen.lang, title_key).with_user(citizen.header_user(state))
 }
 
@@ -101,7 +64,7 @@ fn wizard_layout(state: &AppState, citizen: &Citizen, title_key: &str) -> Layout
 // Step 1: "Viktig informasjon før du bestiller e-konsultasjon"
 
 #[derive(Template)]
-#[template(path = "ekons/info.html")]
+#[template(path = "citizen/ekons/info.html")]
 struct InfoPage {
     l: Layout,
     action: String,
@@ -137,7 +100,7 @@ impl InfoPage {
 #[derive(Debug, Deserialize)]
 pub struct OfficeQuery {
     #[serde(default)]
-    kontor: Option<i64>,
+    pub(crate) kontor: Option<i64>,
 }
 
 pub async fn start_page(
@@ -284,7 +247,7 @@ struct PractitionerChoice {
 }
 
 #[derive(Template)]
-#[template(path = "ekons/practitioner.html")]
+#[template(path = "citizen/ekons/practitioner.html")]
 struct PractitionerPage {
     l: Layout,
     id: String,
@@ -383,20 +346,8 @@ pub async fn choose_practitioner(
 // ---------------------------------------------------------------------------------------------
 // Step 3: "Beskriv situasjonen din"
 
-/// A text field of the form as the template shows it.
-struct TextField {
-    name: &'static str,
-    label: String,
-    hint: String,
-    value: String,
-    max: usize,
-    count: String,
-    error: Option<String>,
-    multiline: bool,
-}
-
 #[derive(Template)]
-#[template(path = "ekons/describe.html")]
+#[template(path = "citizen/ekons/describe.html")]
 struct DescribePage {
     l: Layout,
     id: String,
@@ -419,7 +370,7 @@ fn field_error_text(l: &Layout, error: &FieldError) -> String {
             &l.t(&format!("ekons-{}-label", error.field.code())),
         ),
         TextError::TooLong { .. } | TextError::TooMuchStored { .. } => {
-            crate::layout::over_limit(l.lang, error.error)
+            crate::views::layout::over_limit(l.lang, error.error)
         }
     }
 }
@@ -514,7 +465,7 @@ pub struct DescribeForm {
 /// Longest text kept from any field, so that a forged request cannot fill the database.
 const KEEP_MAX_CHARS: usize = 5000;
 
-fn keep(text: &str) -> String {
+pub(crate) fn keep(text: &str) -> String {
     text.chars().take(KEEP_MAX_CHARS).collect()
 }
 
@@ -563,7 +514,7 @@ struct AttachmentLine {
 }
 
 #[derive(Template)]
-#[template(path = "ekons/review.html")]
+#[template(path = "citizen/ekons/review.html")]
 struct ReviewPage {
     l: Layout,
     id: String,
@@ -574,14 +525,6 @@ struct ReviewPage {
     can_add: bool,
     errors: Vec<String>,
     csrf: String,
-}
-
-pub(crate) fn file_size(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
-    } else {
-        format!("{} kB", (bytes + 1023) / 1024)
-    }
 }
 
 async fn review_page(
@@ -851,217 +794,4 @@ async fn send(
         })
         .await?;
     Ok(Redirect::to(&format!("/innboks/sendt/{}", sent.thread_id)).into_response())
-}
-
-// ---------------------------------------------------------------------------------------------
-// "Kontakt legekontoret"
-
-#[derive(Template)]
-#[template(path = "contact_office.html")]
-struct ContactPage {
-    l: Layout,
-    office_id: i64,
-    office_name: String,
-    key: String,
-    subject: TextField,
-    text: TextField,
-    errors: Vec<(String, String)>,
-    csrf: String,
-}
-
-fn contact_page(
-    l: Layout,
-    office: &Office,
-    key: String,
-    subject: &str,
-    text: &str,
-    errors: &[(&'static str, TextError)],
-    csrf: String,
-) -> ContactPage {
-    let message =
-        |name: &str, error: TextError| l.text_error(error, &l.t(&format!("contact-{name}-label")));
-    let field = |name: &'static str, value: &str, max: usize, multiline: bool| TextField {
-        name,
-        label: l.t(&format!("contact-{name}-label")).into_owned(),
-        hint: l.t(&format!("contact-{name}-hint")).into_owned(),
-        value: value.to_owned(),
-        max,
-        count: i18n::text(
-            l.lang,
-            "char-count",
-            &[
-                (
-                    "count",
-                    &visible_len(&domain::text::normalise(value)).to_string(),
-                ),
-                ("max", &max.to_string()),
-            ],
-        ),
-        error: errors
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, e)| message(n, *e)),
-        multiline,
-    };
-    ContactPage {
-        office_id: office.id,
-        office_name: office.name.clone(),
-        key,
-        subject: field(
-            "subject",
-            subject,
-            econsultation::CONTACT_SUBJECT_MAX,
-            false,
-        ),
-        text: field("text", text, econsultation::CONTACT_TEXT_MAX, true),
-        errors: errors
-            .iter()
-            .map(|(n, e)| ((*n).to_owned(), message(n, *e)))
-            .collect(),
-        csrf,
-        l,
-    }
-}
-
-pub async fn contact_form(
-    State(state): State<AppState>,
-    citizen: ConsentedCitizen,
-    Query(query): Query<OfficeQuery>,
-) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
-    if !consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
-    }
-    let office = contact_office(
-        &state,
-        &citizen,
-        query.kontor,
-        GpService::KontaktLegekontoret,
-    )
-    .await?;
-    let l = wizard_layout(&state, &citizen, "contact-title");
-    let page = contact_page(
-        l,
-        &office,
-        storage::random_token(),
-        "",
-        "",
-        &[],
-        citizen.session.csrf_token.clone(),
-    );
-    Ok(html(&page)?.into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ContactForm {
-    #[serde(default)]
-    kontor: Option<i64>,
-    #[serde(default)]
-    key: String,
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    text: String,
-}
-
-pub async fn send_contact(
-    State(state): State<AppState>,
-    client: ClientAddr,
-    citizen: ConsentedCitizen,
-    CsrfForm(form): CsrfForm<ContactForm>,
-) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
-    state.limit(Action::Message, client, Some(citizen.subject()))?;
-    if !consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
-    }
-    let office = contact_office(
-        &state,
-        &citizen,
-        form.kontor,
-        GpService::KontaktLegekontoret,
-    )
-    .await?;
-    if form.key.len() < 20 || form.key.len() > 100 {
-        return Err(AppError::bad_request());
-    }
-    let subject = CharLimited::<{ econsultation::CONTACT_SUBJECT_MAX }>::parse(&form.subject);
-    let text = CharLimited::<{ econsultation::CONTACT_TEXT_MAX }>::parse(&form.text);
-    let (subject, text) = match (subject, text) {
-        (Ok(subject), Ok(text)) => (subject, text),
-        (subject, text) => {
-            let mut errors = Vec::new();
-            if let Err(e) = subject {
-                errors.push(("subject", e));
-            }
-            if let Err(e) = text {
-                errors.push(("text", e));
-            }
-            let l = wizard_layout(&state, &citizen, "contact-title");
-            let page = contact_page(
-                l,
-                &office,
-                form.key.clone(),
-                &keep(&form.subject),
-                &keep(&form.text),
-                &errors,
-                citizen.session.csrf_token.clone(),
-            );
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
-        }
-    };
-    let now = state.now();
-    let sent = state
-        .db
-        .send_thread(&NewThread {
-            citizen_id: citizen.person.id,
-            sent_by_person_id: citizen.person.id,
-            sender_name: &citizen.person.name.full(),
-            office_id: office.id,
-            practitioner_id: None,
-            kind: GpService::KontaktLegekontoret,
-            subject: subject.as_str(),
-            body: text.as_str(),
-            idempotency_key: &format!("contact:{}:{}", citizen.person.id, form.key),
-            draft_id: None,
-            received_at: now,
-            due_date: working_days::add_working_days(
-                oslo_date(now),
-                working_days::ANSWER_WORKING_DAYS,
-            ),
-        })
-        .await?;
-    Ok(Redirect::to(&format!("/innboks/sendt/{}", sent.thread_id)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn oslo_time_is_the_clock_in_oslo() {
-        // 13:05 UTC is 14:05 in winter and 15:05 in summer.
-        let winter = jiff::Timestamp::from_second(1_795_611_900).unwrap();
-        assert_eq!(winter.to_string(), "2026-11-25T13:05:00Z");
-        assert_eq!(oslo_time(winter.as_second()), "25.11.2026 14:05");
-        assert_eq!(
-            oslo_time(winter.as_second() - 140 * 86_400),
-            "08.07.2026 15:05"
-        );
-        assert_eq!(
-            oslo_date(winter.as_second() + 11 * 3_600),
-            jiff::civil::date(2026, 11, 26)
-        );
-        // Every 25 minutes of a year, as the time zone's own formatting gives it.
-        let tz = domain::norway_time_zone();
-        for step in 0..365 * 24 * 60 / 25 {
-            let at = winter.as_second() + step * 25 * 60;
-            let by_rules = jiff::Timestamp::from_second(at)
-                .unwrap()
-                .to_zoned_datetime(tz.clone())
-                .strftime("%d.%m.%Y %H:%M")
-                .to_string();
-            assert_eq!(oslo_time(at), by_rules, "{at}");
-        }
-    }
 }

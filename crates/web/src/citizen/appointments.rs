@@ -13,14 +13,14 @@ use serde::Deserialize;
 use storage::Booking;
 
 use crate::AppState;
-use crate::booking::when_text;
-use crate::econsultation::consent_needed;
+use crate::auth::session::ConsentedCitizen;
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n::{self, Lang};
-use crate::layout::Layout;
 use crate::security::CsrfForm;
-use crate::session::ConsentedCitizen;
+use crate::views::dates::when_text;
+use crate::views::layout::Layout;
 
 fn heading(lang: Lang, booking: &Booking) -> String {
     i18n::text(
@@ -56,7 +56,7 @@ struct Line {
 }
 
 #[derive(Template)]
-#[template(path = "appointments/list.html")]
+#[template(path = "citizen/appointments/list.html")]
 struct ListPage {
     l: Layout,
     upcoming: Vec<Line>,
@@ -97,7 +97,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "appointments/detail.html")]
+#[template(path = "citizen/appointments/detail.html")]
 struct DetailPage {
     l: Layout,
     id: i64,

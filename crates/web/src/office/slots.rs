@@ -12,12 +12,12 @@ use serde::Deserialize;
 use storage::{NewSlot, Office, Practitioner};
 
 use crate::AppState;
+use crate::auth::session::Staff;
 use crate::error::{AppError, html};
 use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n;
-use crate::layout::Layout;
 use crate::security::{CsrfForm, CsrfRawForm};
-use crate::session::Staff;
+use crate::views::layout::Layout;
 
 /// Where a remote appointment happens is its kind; the others are at the office.
 fn place_of(kind: AppointmentType, office: &Office) -> String {
@@ -37,7 +37,7 @@ struct SlotRow {
 }
 
 #[derive(Template)]
-#[template(path = "kontor/slots.html")]
+#[template(path = "office/slots.html")]
 struct SlotsPage {
     l: Layout,
     csrf: String,
@@ -153,7 +153,11 @@ async fn render(
                 slot.starts_at,
                 SlotRow {
                     id: slot.id,
-                    when: crate::booking::when_text(l.lang, slot.starts_at, slot.duration_minutes),
+                    when: crate::views::dates::when_text(
+                        l.lang,
+                        slot.starts_at,
+                        slot.duration_minutes,
+                    ),
                     kind,
                     state: l.t(state_key).into_owned(),
                     removable: !slot.taken,
@@ -568,10 +572,10 @@ pub async fn cancel_booking(
             error @ (domain::text::TextError::TooLong { .. }
             | domain::text::TextError::TooMuchStored { .. }),
         ) => {
-            let text = crate::layout::over_limit(staff.lang, error);
+            let text = crate::views::layout::over_limit(staff.lang, error);
             let kept: String = form.beskjed.chars().take(1000).collect();
             let page =
-                crate::office_queue::render_thread(&state, &staff, thread, kept, Some(text), None)
+                crate::office::queue::render_thread(&state, &staff, thread, kept, Some(text), None)
                     .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }

@@ -14,14 +14,15 @@ use serde::Deserialize;
 use storage::{GpOverview, Prescription};
 
 use crate::AppState;
-use crate::econsultation::{consent_needed, norwegian_date, oslo_date};
+use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
-use crate::layout::Layout;
 use crate::security::CsrfRawForm;
-use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::{norwegian_date, oslo_date};
+use crate::views::layout::Layout;
 
 /// A prescription as the pages show it.
 struct Card {
@@ -71,7 +72,7 @@ fn allowed(state: &AppState, citizen: &ConsentedCitizen) -> Option<Response> {
 }
 
 #[derive(Template)]
-#[template(path = "prescriptions/list.html")]
+#[template(path = "citizen/prescriptions/list.html")]
 struct ListPage {
     l: Layout,
     history: bool,
@@ -135,7 +136,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "prescriptions/detail.html")]
+#[template(path = "citizen/prescriptions/detail.html")]
 struct DetailPage {
     l: Layout,
     card: Card,
@@ -182,7 +183,7 @@ pub async fn detail(
 }
 
 #[derive(Template)]
-#[template(path = "prescriptions/print.html")]
+#[template(path = "citizen/prescriptions/print.html")]
 struct PrintPage {
     l: Layout,
     heading: String,
@@ -223,7 +224,7 @@ pub async fn pdf(
     let citizen = citizen.citizen;
     let lang = citizen.lang;
     let (list, today) = shown(&state, &citizen, false).await?;
-    let mut lines = vec![crate::pdf::Line {
+    let mut lines = vec![crate::views::pdf::Line {
         text: i18n::text(
             lang,
             "rx-print-for",
@@ -236,21 +237,21 @@ pub async fn pdf(
     }];
     for p in &list {
         let c = card(lang, p, today);
-        lines.push(crate::pdf::Line {
+        lines.push(crate::views::pdf::Line {
             text: String::new(),
             heading: false,
         });
-        lines.push(crate::pdf::Line {
+        lines.push(crate::views::pdf::Line {
             text: format!("{} ({})", c.title, c.status),
             heading: true,
         });
-        lines.extend(c.lines.into_iter().map(|text| crate::pdf::Line {
+        lines.extend(c.lines.into_iter().map(|text| crate::views::pdf::Line {
             text,
             heading: false,
         }));
     }
     let title = i18n::plain(lang, "rx-title");
-    let pdf = crate::pdf::document(&title, lang.code(), &lines)
+    let pdf = crate::views::pdf::document(&title, lang.code(), &lines)
         .map_err(|e| AppError::logged(ErrorKind::Internal, &e))?;
     let mut response = pdf.into_response();
     let headers = response.headers_mut();
@@ -275,7 +276,7 @@ struct Choice {
 }
 
 #[derive(Template)]
-#[template(path = "prescriptions/renew.html")]
+#[template(path = "citizen/prescriptions/renew.html")]
 struct RenewPage {
     l: Layout,
     choices: Vec<Choice>,
@@ -411,7 +412,7 @@ pub async fn renew(
         Ok(m) => Some(m.into_inner()),
         Err(TextError::Missing) => None,
         Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
-            let text = crate::layout::over_limit(citizen.lang, error);
+            let text = crate::views::layout::over_limit(citizen.lang, error);
             let kept: String = field("melding")
                 .chars()
                 .take(RENEW_MESSAGE_MAX * 4)

@@ -14,15 +14,17 @@ use serde::Deserialize;
 use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot};
 
 use crate::AppState;
-use crate::econsultation::{consent_needed, oslo_date};
+use crate::auth::login::MessagePage;
+use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n::{self, Lang};
-use crate::layout::Layout;
-use crate::login::MessagePage;
 use crate::security::CsrfForm;
-use crate::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::dates::{date_in_month, local, long_date, month_name, oslo_date, when_text};
+use crate::views::layout::Layout;
+use crate::views::text_field::TextField;
 
 /// The two services that book slots, and where their pages are.
 #[derive(Debug, Clone, Copy)]
@@ -45,45 +47,6 @@ const FLU: Service = Service {
     base: "/influensavaksine",
     title_key: "booking-flu-title",
 };
-
-fn local(unix: i64) -> jiff::civil::DateTime {
-    domain::oslo::datetime(unix).unwrap_or(jiff::civil::DateTime::MIN)
-}
-
-fn month_name(lang: Lang, month: i8) -> String {
-    i18n::text(lang, &format!("month-{month}"), &[])
-}
-
-/// "8. november 2026"
-pub(crate) fn long_date(lang: Lang, day: Date) -> String {
-    date_in_month(day, &month_name(lang, day.month()))
-}
-
-/// `long_date` with the month's name already looked up (a calendar names one month 31 times).
-fn date_in_month(day: Date, month_name: &str) -> String {
-    format!("{}. {month_name} {}", day.day(), day.year())
-}
-
-/// "Onsdag 8. november 2023, 13:45 - 14:15"
-pub(crate) fn when_text(lang: Lang, starts_at: i64, minutes: i64) -> String {
-    let start = local(starts_at);
-    let end = local(starts_at + minutes * 60);
-    let weekday = i18n::text(
-        lang,
-        &format!("weekday-{}", start.date().weekday().to_monday_one_offset()),
-        &[],
-    );
-    let mut weekday_title = weekday.clone();
-    if let Some(first) = weekday.chars().next() {
-        weekday_title = first.to_uppercase().collect::<String>() + &weekday[first.len_utf8()..];
-    }
-    format!(
-        "{weekday_title} {}, {} - {}",
-        long_date(lang, start.date()),
-        start.time().strftime("%H:%M"),
-        end.time().strftime("%H:%M")
-    )
-}
 
 fn type_name(lang: Lang, kind: AppointmentType) -> String {
     i18n::text(lang, &format!("booking-type-{}", kind.code()), &[])
@@ -140,7 +103,7 @@ fn layout(state: &AppState, citizen: &Citizen, service: Service) -> Layout {
 // Choose the practitioner
 
 #[derive(Template)]
-#[template(path = "booking/practitioners.html")]
+#[template(path = "citizen/booking/practitioners.html")]
 struct PractitionersPage {
     l: Layout,
     heading: String,
@@ -227,7 +190,7 @@ struct SlotLine {
 }
 
 #[derive(Template)]
-#[template(path = "booking/calendar.html")]
+#[template(path = "citizen/booking/calendar.html")]
 struct CalendarPage {
     l: Layout,
     heading: String,
@@ -498,7 +461,7 @@ pub async fn flu_calendar(
 // Review and send
 
 #[derive(Template)]
-#[template(path = "booking/review.html")]
+#[template(path = "citizen/booking/review.html")]
 struct ReviewPage {
     l: Layout,
     when: String,
@@ -697,7 +660,7 @@ async fn send(
         Ok(reason) => reason.into_inner(),
         Err(TextError::Missing) => String::new(),
         Err(error @ (TextError::TooLong { .. } | TextError::TooMuchStored { .. })) => {
-            let message = crate::layout::over_limit(citizen.lang, error);
+            let message = crate::views::layout::over_limit(citizen.lang, error);
             let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
             let input = ReviewInput {
                 key: form.key.clone(),
@@ -771,7 +734,7 @@ pub async fn flu_send(
 }
 
 #[derive(Template)]
-#[template(path = "booking/sent.html")]
+#[template(path = "citizen/booking/sent.html")]
 struct SentPage {
     l: Layout,
 }
@@ -797,26 +760,14 @@ pub async fn sent(
 // ---------------------------------------------------------------------------------------------
 // "Forespørsel" (seed 003): the office books by hand
 
-/// A text field of the enquiry form.
-pub(crate) struct EnquiryField {
-    name: &'static str,
-    label: String,
-    hint: String,
-    value: String,
-    max: usize,
-    count: String,
-    error: Option<String>,
-    multiline: bool,
-}
-
 #[derive(Template)]
-#[template(path = "booking/enquiry.html")]
+#[template(path = "citizen/booking/enquiry.html")]
 struct EnquiryPage {
     l: Layout,
     office_name: String,
     key: String,
-    when: EnquiryField,
-    reason: EnquiryField,
+    when: TextField,
+    reason: TextField,
     errors: Vec<(String, String)>,
     csrf: String,
 }
@@ -847,7 +798,7 @@ fn enquiry_page(
                  max: usize,
                  multiline: bool| {
         let label = l.t(label_key).into_owned();
-        EnquiryField {
+        TextField {
             name,
             hint: l.t(hint_key).into_owned(),
             value: value.to_owned(),

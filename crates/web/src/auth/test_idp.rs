@@ -20,14 +20,14 @@ use sha2::{Digest, Sha256};
 use storage::{IdpCode, PersonSummary};
 
 use crate::AppState;
+use crate::auth::oidc::LOA_HIGH;
 use crate::config::BUILT_IN_CLIENT_ID;
 use crate::error::{AppError, html};
 use crate::forms::{Form, Query};
-use crate::layout::Layout;
-use crate::oidc::LOA_HIGH;
 use crate::routes::{Routes, get, post};
 use crate::security::{AnonymousCsrf, AnonymousCsrfForm, CSRF_COOKIE, RequestLang, set_cookie};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::layout::Layout;
 
 pub const ISSUER_PATH: &str = "/testidp";
 const SECRET_SETTING: &str = "test_idp_client_secret";
@@ -106,7 +106,7 @@ impl AuthorizeParams {
 }
 
 #[derive(Template)]
-#[template(path = "test_idp.html")]
+#[template(path = "auth/test_idp.html")]
 struct LoginPage {
     l: Layout,
     params: AuthorizeParams,

@@ -1,4 +1,8 @@
-//! The GP-office side: staff login, the office's start page and the choice of services.
+//! The GP-office side: staff login, the office's start page and the choice of services;
+//! the queue of threads and the slots have modules of their own.
+
+pub mod queue;
+pub mod slots;
 
 use askama::Template;
 use axum::extract::State;
@@ -9,23 +13,23 @@ use serde::Deserialize;
 use storage::SessionKind;
 
 use crate::AppState;
+use crate::auth::login;
+use crate::auth::oidc::CallbackQuery;
+use crate::auth::session::{MaybeStaff, Staff};
 use crate::error::{AppError, html};
 use crate::forms::{CsrfOnly, Query};
-use crate::layout::Layout;
-use crate::login;
-use crate::oidc::CallbackQuery;
 use crate::security::{CsrfForm, CsrfRawForm, RequestLang};
-use crate::session::{MaybeStaff, Staff};
 use crate::throttle::{Action, ClientAddr};
+use crate::views::layout::Layout;
 
 #[derive(Template)]
-#[template(path = "kontor/login.html")]
+#[template(path = "office/login.html")]
 struct OfficeLoginPage {
     l: Layout,
 }
 
 #[derive(Template)]
-#[template(path = "kontor/dashboard.html")]
+#[template(path = "office/dashboard.html")]
 struct DashboardPage {
     l: Layout,
     you_are: String,
@@ -74,7 +78,7 @@ pub async fn dashboard(
             )
         })
         .collect();
-    let kinds = crate::office_queue::kinds_for(&staff);
+    let kinds = crate::office::queue::kinds_for(&staff);
     let waiting = state
         .db
         .office_queue(staff.office.id, &kinds, None)
@@ -151,7 +155,7 @@ struct ServiceChoice {
 }
 
 #[derive(Template)]
-#[template(path = "kontor/services.html")]
+#[template(path = "office/services.html")]
 struct ServicesPage {
     l: Layout,
     may_change: bool,

@@ -8,15 +8,15 @@ use domain::Fodselsnummer;
 use storage::{SessionKind, SessionLookup};
 
 use crate::AppState;
+use crate::auth::oidc::{CallbackQuery, LOGIN_MAX_SECONDS, LoginError};
 use crate::error::{AppError, html};
 use crate::i18n::Lang;
-use crate::layout::Layout;
 use crate::metrics::LoginOutcome;
-use crate::oidc::{CallbackQuery, LOGIN_MAX_SECONDS, LoginError};
 use crate::security::{
     LOGIN_COOKIE, SESSION_COOKIE, STAFF_LOGIN_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie,
     set_cookie,
 };
+use crate::views::layout::Layout;
 
 /// Where each side keeps its cookies and where its pages are.
 struct Side {
@@ -259,7 +259,7 @@ pub(crate) async fn logged_out_page(
             let timeouts = storage::SessionTimeouts {
                 // Looking at the page is no activity: the session's time is left as it is.
                 touch_every: i64::MAX,
-                ..crate::session::timeouts(state)
+                ..crate::auth::session::timeouts(state)
             };
             let lookup = state
                 .db
@@ -281,7 +281,7 @@ pub(crate) async fn logged_out_page(
     let l = Layout::new(lang, title).with_home(side.home);
     let mut page = MessagePage::new(l, text, Some((side.login_link, "log-in")));
     if inactive {
-        let idle = crate::layout::duration_text(lang, state.config.session_idle_seconds);
+        let idle = crate::views::layout::duration_text(lang, state.config.session_idle_seconds);
         page.text = page.l.t1(text, "duration", &idle);
     }
     let mut response = page.respond(StatusCode::OK);

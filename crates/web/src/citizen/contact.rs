@@ -18,13 +18,13 @@ use storage::{
 };
 
 use crate::AppState;
+use crate::auth::session::Citizen;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{CsrfOnly, Query};
 use crate::i18n::Lang;
-use crate::layout::{Layout, duration_text, wait_text};
 use crate::security::CsrfForm;
-use crate::session::Citizen;
 use crate::throttle::{Action, ClientAddr};
+use crate::views::layout::{Layout, duration_text, wait_text};
 
 /// A field of the form as typed, with its message when refused.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +44,7 @@ struct PendingView {
 }
 
 #[derive(Template)]
-#[template(path = "contact.html")]
+#[template(path = "citizen/contact.html")]
 struct ContactPage {
     l: Layout,
     csrf: String,
@@ -167,7 +167,7 @@ fn render(
             Some(l.t1(
                 "contact-info-reconfirm-text",
                 "date",
-                &crate::booking::long_date(lang, day),
+                &crate::views::dates::long_date(lang, day),
             ))
         });
     let pending = facts
@@ -594,7 +594,7 @@ pub async fn reconfirm(
 // The development page of the outbox
 
 #[derive(Template)]
-#[template(path = "outbox.html")]
+#[template(path = "citizen/outbox.html")]
 struct OutboxPage {
     l: Layout,
     entries: Vec<OutboxRow>,
@@ -624,7 +624,7 @@ pub async fn outbox_page(
         .map_err(|e| AppError::logged(ErrorKind::Internal, &e))?
         .into_iter()
         .map(|entry| OutboxRow {
-            when: crate::econsultation::oslo_time(entry.created_at),
+            when: crate::views::dates::oslo_time(entry.created_at),
             channel: entry.channel,
             to: entry.to,
             subject: entry.subject.unwrap_or_default(),

@@ -14,10 +14,10 @@ use storage::{
 use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::layout::HeaderUser;
 use crate::routes::RequiredConsent;
 use crate::security::{SESSION_COOKIE, STAFF_SESSION_COOKIE, clear_cookie, cookie, lang_of};
 use crate::throttle::Subject;
+use crate::views::layout::HeaderUser;
 
 /// The configured session lifetime. Sessions are touched at most every 1/30 of the idle
 /// limit (and at least once a minute), to spare the database a write per request.
@@ -174,7 +174,7 @@ async fn lookup_citizen_once(
         match citizen.consent {
             None => return Err(Redirect::to("/samtykke").into_response()),
             Some(level) if !level.allows(needed) => {
-                return Err(crate::econsultation::consent_needed(
+                return Err(crate::citizen::consent::consent_needed(
                     state, &citizen, needed,
                 ));
             }

@@ -10,11 +10,13 @@ use serde::Deserialize;
 use storage::{InboxCursor, InboxListing, ThreadStatus, ThreadSummary};
 
 use crate::AppState;
-use crate::econsultation::{consent_needed, file_size, oslo_time};
+use crate::auth::session::{Citizen, ConsentedCitizen};
+use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
-use crate::layout::Layout;
-use crate::session::{Citizen, ConsentedCitizen};
+use crate::views::dates::oslo_time;
+use crate::views::layout::Layout;
+use crate::views::sizes::file_size;
 
 /// Lines on one page of the inbox.
 const PAGE_SIZE: i64 = 20;
@@ -40,7 +42,7 @@ struct InboxLine {
 }
 
 #[derive(Template)]
-#[template(path = "inbox.html")]
+#[template(path = "citizen/inbox/inbox.html")]
 struct InboxPage {
     l: Layout,
     count_text: String,
@@ -141,7 +143,7 @@ pub(crate) struct MessageView {
 }
 
 #[derive(Template)]
-#[template(path = "thread.html")]
+#[template(path = "citizen/inbox/thread.html")]
 struct ThreadPage {
     l: Layout,
     subject: String,
@@ -276,7 +278,7 @@ pub async fn attachment(
 }
 
 #[derive(Template)]
-#[template(path = "message_sent.html")]
+#[template(path = "citizen/inbox/message_sent.html")]
 struct SentPage {
     l: Layout,
 }
@@ -306,7 +308,7 @@ struct ContactLine {
 }
 
 #[derive(Template)]
-#[template(path = "new_message.html")]
+#[template(path = "citizen/inbox/new_message.html")]
 struct NewMessagePage {
     l: Layout,
     contacts: Vec<ContactLine>,
@@ -347,7 +349,7 @@ pub async fn new_message(
 }
 
 #[derive(Template)]
-#[template(path = "contact_services.html")]
+#[template(path = "citizen/inbox/contact_services.html")]
 struct ContactServicesPage {
     l: Layout,
     office_id: i64,
@@ -386,7 +388,7 @@ pub async fn contact_services(
 }
 
 #[derive(Template)]
-#[template(path = "access_log.html")]
+#[template(path = "citizen/inbox/access_log.html")]
 struct AccessLogPage {
     l: Layout,
     lines: Vec<String>,
