@@ -74,3 +74,80 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 /// (`security::CsrfForm`) takes: nothing is left to read.
 #[derive(Debug, serde::Deserialize)]
 pub struct CsrfOnly {}
+
+/// The key a form carries so that a double click or a POST sent again makes one request, not
+/// two: the random token the form's page put in it. Validated once, when the form is read: a
+/// form without one, or with one of another shape, is the portal's 400 page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// A new key, for a form page.
+    pub fn new() -> Self {
+        Self(storage::random_token())
+    }
+
+    /// The key of a form whose fields are read one by one.
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        Self::try_from(text.to_owned()).map_err(|_| AppError::bad_request())
+    }
+
+    /// The key as storage keeps it: with the kind of request and the person, so that the keys
+    /// of different services and people never meet.
+    pub fn scoped(&self, kind: &str, person_id: i64) -> String {
+        format!("{kind}:{person_id}:{}", self.0)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for IdempotencyKey {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TryFrom<String> for IdempotencyKey {
+    type Error = &'static str;
+
+    /// 20 to 100 characters of the token alphabet (letters, digits, `-` and `_`).
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let shaped = (20..=100).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if shaped {
+            Ok(Self(text))
+        } else {
+            Err("not an idempotency key")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_have_the_shape_of_our_tokens() {
+        assert!(IdempotencyKey::parse(IdempotencyKey::new().as_str()).is_ok());
+        assert!(IdempotencyKey::parse("abcdefghijklmnopqrstuvwxyz").is_ok());
+        for bad in [
+            "",
+            "short",
+            &"a".repeat(101),
+            "abcdefghijklmnopqrstu vwxyz",
+            "abcdefghijklmnopqrstuvwxyz'",
+        ] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+        let key = IdempotencyKey::parse("abcdefghijklmnopqrstuvwxyz").unwrap_or_default();
+        assert_eq!(
+            key.scoped("booking", 7),
+            "booking:7:abcdefghijklmnopqrstuvwxyz"
+        );
+    }
+}

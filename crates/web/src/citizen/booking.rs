@@ -18,7 +18,7 @@ use crate::auth::login::MessagePage;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Path, Query};
+use crate::forms::{IdempotencyKey, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::security::CsrfForm;
 use crate::throttle::{Action, ClientAddr};
@@ -618,8 +618,7 @@ fn taken_page(state: &AppState, citizen: &Citizen, service: Service) -> Response
 pub struct SendForm {
     #[serde(default)]
     time: i64,
-    #[serde(default)]
-    key: String,
+    key: IdempotencyKey,
     #[serde(default)]
     reason: String,
 }
@@ -644,9 +643,6 @@ async fn send(
     if !offers_slots(&office, service) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    if form.key.len() < 20 || form.key.len() > 100 {
-        return Err(AppError::bad_request());
-    }
     let citizen = citizen.citizen;
     let Some(slot) = state
         .db
@@ -663,7 +659,7 @@ async fn send(
             let message = crate::views::layout::over_limit(citizen.lang, error);
             let kept: String = form.reason.chars().take(REASON_MAX * 4).collect();
             let input = ReviewInput {
-                key: form.key.clone(),
+                key: form.key.as_str().to_owned(),
                 reason: kept,
                 error: Some(message),
             };
@@ -698,7 +694,7 @@ async fn send(
             sender_name: &citizen.person.name.full(),
             reason: &reason,
             message: &message,
-            idempotency_key: &format!("booking:{}:{}", citizen.person.id, form.key),
+            idempotency_key: &form.key.scoped("booking", citizen.person.id),
             now,
             due_date: working_days::add_working_days(
                 oslo_date(now),
@@ -856,8 +852,7 @@ fn enquiry_page(
 
 #[derive(Debug, Deserialize)]
 pub struct EnquiryForm {
-    #[serde(default)]
-    key: String,
+    key: IdempotencyKey,
     #[serde(default)]
     when: String,
     #[serde(default)]
@@ -878,7 +873,7 @@ pub async fn send_enquiry(
         Ok(office) => office,
         Err(response) => return Ok(response),
     };
-    if !office.enquiry_only || form.key.len() < 20 || form.key.len() > 100 {
+    if !office.enquiry_only {
         return Err(AppError::bad_request());
     }
     let citizen = citizen.citizen;
@@ -900,7 +895,7 @@ pub async fn send_enquiry(
             }
             let keep = |text: &str| text.chars().take(WHEN_MAX * 4).collect::<String>();
             let input = EnquiryInput {
-                key: Some(form.key.clone()),
+                key: Some(form.key.as_str().to_owned()),
                 when: keep(&form.when),
                 reason: keep(&form.reason),
                 errors,
@@ -931,7 +926,7 @@ pub async fn send_enquiry(
             kind: GpService::BestillTime,
             subject: &subject,
             body: &body,
-            idempotency_key: &format!("enquiry:{}:{}", citizen.person.id, form.key),
+            idempotency_key: &form.key.scoped("enquiry", citizen.person.id),
             draft_id: None,
             received_at: now,
             due_date: working_days::add_working_days(

@@ -17,7 +17,7 @@ use crate::auth::session::ConsentedCitizen;
 use crate::citizen::consent::consent_needed;
 use crate::citizen::econsultation::{OfficeQuery, contact_office, keep, wizard_layout};
 use crate::error::{AppError, html};
-use crate::forms::Query;
+use crate::forms::{IdempotencyKey, Query};
 use crate::i18n;
 use crate::security::CsrfForm;
 use crate::throttle::{Action, ClientAddr};
@@ -125,8 +125,7 @@ pub async fn contact_form(
 pub struct ContactForm {
     #[serde(default)]
     kontor: Option<i64>,
-    #[serde(default)]
-    key: String,
+    key: IdempotencyKey,
     #[serde(default)]
     subject: String,
     #[serde(default)]
@@ -151,9 +150,6 @@ pub async fn send_contact(
         GpService::KontaktLegekontoret,
     )
     .await?;
-    if form.key.len() < 20 || form.key.len() > 100 {
-        return Err(AppError::bad_request());
-    }
     let subject = CharLimited::<{ econsultation::CONTACT_SUBJECT_MAX }>::parse(&form.subject);
     let text = CharLimited::<{ econsultation::CONTACT_TEXT_MAX }>::parse(&form.text);
     let (subject, text) = match (subject, text) {
@@ -170,7 +166,7 @@ pub async fn send_contact(
             let page = contact_page(
                 l,
                 &office,
-                form.key.clone(),
+                form.key.as_str().to_owned(),
                 &keep(&form.subject),
                 &keep(&form.text),
                 &errors,
@@ -191,7 +187,7 @@ pub async fn send_contact(
             kind: GpService::KontaktLegekontoret,
             subject: subject.as_str(),
             body: text.as_str(),
-            idempotency_key: &format!("contact:{}:{}", citizen.person.id, form.key),
+            idempotency_key: &form.key.scoped("contact", citizen.person.id),
             draft_id: None,
             received_at: now,
             due_date: working_days::add_working_days(

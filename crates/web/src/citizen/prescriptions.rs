@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
 use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
-use crate::forms::{Path, Query};
+use crate::forms::{IdempotencyKey, Path, Query};
 use crate::i18n::{self, Lang};
 use crate::security::CsrfRawForm;
 use crate::throttle::{Action, ClientAddr};
@@ -370,11 +370,8 @@ pub async fn renew(
             .unwrap_or("")
     };
     state.limit(Action::Message, client, Some(citizen.subject()))?;
-    let key = field("key").to_owned();
-    if key.len() < 20 || key.len() > 100 {
-        return Err(AppError::bad_request());
-    }
-    let idempotency_key = format!("renewal:{}:{key}", citizen.person.id);
+    let key = IdempotencyKey::parse(field("key"))?;
+    let idempotency_key = key.scoped("renewal", citizen.person.id);
     if let Some(thread_id) = state
         .db
         .thread_by_key(&idempotency_key, citizen.person.id)
@@ -417,7 +414,15 @@ pub async fn renew(
                 .chars()
                 .take(RENEW_MESSAGE_MAX * 4)
                 .collect();
-            let page = renew_page(&state, &citizen, Some(&gp), key, kept, Some(text)).await?;
+            let page = renew_page(
+                &state,
+                &citizen,
+                Some(&gp),
+                key.as_str().to_owned(),
+                kept,
+                Some(text),
+            )
+            .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }
     };
@@ -427,7 +432,7 @@ pub async fn renew(
             &state,
             &citizen,
             Some(&gp),
-            key,
+            key.as_str().to_owned(),
             message.unwrap_or_default(),
             Some(text),
         )
