@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::ConsentLevel;
 use domain::appointment::{AppointmentType, BookingStatus, may_cancel};
 use domain::ical::CalendarEvent;
 use serde::Deserialize;
@@ -14,7 +13,6 @@ use storage::Booking;
 
 use crate::AppState;
 use crate::auth::session::ConsentedCitizen;
-use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{CsrfOnly, Path, Query};
 use crate::i18n::{self, Lang};
@@ -67,13 +65,6 @@ pub async fn list(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
 ) -> Result<Response, AppError> {
-    if !citizen.consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(
-            &state,
-            &citizen.citizen,
-            ConsentLevel::FullTilgang,
-        ));
-    }
     let citizen = citizen.citizen;
     let lang = citizen.lang;
     let now = state.now();
@@ -148,13 +139,6 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(query): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
-    if !citizen.consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(
-            &state,
-            &citizen.citizen,
-            ConsentLevel::FullTilgang,
-        ));
-    }
     let booking = own_booking(&state, &citizen, id).await?;
     let citizen = citizen.citizen;
     let l = Layout::new(citizen.lang, "appointments-title").with_user(citizen.header_user(&state));
@@ -201,13 +185,6 @@ pub async fn calendar_file(
     citizen: ConsentedCitizen,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if !citizen.consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(
-            &state,
-            &citizen.citizen,
-            ConsentLevel::FullTilgang,
-        ));
-    }
     let booking = own_booking(&state, &citizen, id).await?;
     if booking.status != BookingStatus::Confirmed {
         return Err(AppError::new(ErrorKind::NotFound));
@@ -261,13 +238,6 @@ pub async fn cancel(
     Path(id): Path<i64>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    if !citizen.consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(
-            &state,
-            &citizen.citizen,
-            ConsentLevel::FullTilgang,
-        ));
-    }
     let booking = own_booking(&state, &citizen, id).await?;
     let (hours, _) = notice_hours(&state, booking.slot.office_id).await?;
     let now = state.now();

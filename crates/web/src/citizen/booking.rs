@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::appointment::{AppointmentType, SlotPurpose, month_grid};
 use domain::text::{CharLimited, TextError};
-use domain::{ConsentLevel, GpService, working_days};
+use domain::{GpService, working_days};
 use jiff::civil::Date;
 use serde::Deserialize;
 use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot};
@@ -16,7 +16,6 @@ use storage::{BookingOutcome, GpOverview, NewBooking, Office, Practitioner, Slot
 use crate::AppState;
 use crate::auth::login::MessagePage;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
-use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{IdempotencyKey, Path, Query};
 use crate::i18n::{self, Lang};
@@ -52,20 +51,13 @@ fn type_name(lang: Lang, kind: AppointmentType) -> String {
     i18n::text(lang, &format!("booking-type-{}", kind.code()), &[])
 }
 
-/// Whether the citizen may book for themselves: `Some` is the page to send instead (the
-/// consent page); a child under 16 is refused.
-fn refusal(state: &AppState, citizen: &ConsentedCitizen) -> Result<Option<Response>, AppError> {
-    if !citizen.consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(Some(consent_needed(
-            state,
-            &citizen.citizen,
-            ConsentLevel::FullTilgang,
-        )));
-    }
+/// A child under 16 cannot book for themselves (seed 001); the consent the booking routes
+/// need is checked before their handlers run (`routes.rs`).
+fn refuse_children(state: &AppState, citizen: &ConsentedCitizen) -> Result<(), AppError> {
     if citizen.citizen.person.fnr.age_on(oslo_date(state.now())) < 16 {
         return Err(AppError::forbidden());
     }
-    Ok(None)
+    Ok(())
 }
 
 /// The office of the citizen's GP, when it offers the service.
@@ -76,18 +68,16 @@ fn office_offering(gp: Option<GpOverview>, service: Service) -> Result<Office, A
     }
 }
 
-/// The citizen's GP office (read with the session), when it offers the service; else the
-/// reason to stop.
+/// The citizen's GP office (read with the session), when it offers the service and the
+/// citizen may book.
 fn office_for(
     state: &AppState,
     citizen: &ConsentedCitizen,
     gp: Option<GpOverview>,
     service: Service,
-) -> Result<Result<Office, Response>, AppError> {
-    if let Some(response) = refusal(state, citizen)? {
-        return Ok(Err(response));
-    }
-    office_offering(gp, service).map(Ok)
+) -> Result<Office, AppError> {
+    refuse_children(state, citizen)?;
+    office_offering(gp, service)
 }
 
 /// An office that takes enquiries books by hand: its slots are not for citizens to choose.
@@ -125,10 +115,7 @@ async fn practitioners(
     service: Service,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    let office = match office_for(&state, &citizen, gp, service)? {
-        Ok(office) => office,
-        Err(response) => return Ok(response),
-    };
+    let office = office_for(&state, &citizen, gp, service)?;
     if !offers_slots(&office, service) {
         let page = enquiry_page(&state, &citizen.citizen, &office, EnquiryInput::default())?;
         return Ok(html(&page)?.into_response());
@@ -290,9 +277,7 @@ async fn calendar(
     query: CalendarQuery,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    if let Some(response) = refusal(&state, &citizen)? {
-        return Ok(response);
-    }
+    refuse_children(&state, &citizen)?;
     let lang = citizen.citizen.lang;
     let today = oslo_date(state.now());
     let chosen_day: Option<Date> = match query.dag.as_deref().filter(|d| !d.is_empty()) {
@@ -565,10 +550,7 @@ async fn review(
     query: ReviewQuery,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    let office = match office_for(&state, &citizen, gp, service)? {
-        Ok(office) => office,
-        Err(response) => return Ok(response),
-    };
+    let office = office_for(&state, &citizen, gp, service)?;
     if !offers_slots(&office, service) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
@@ -636,10 +618,7 @@ async fn send(
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
     let subject = citizen.citizen.subject();
     state.limit(Action::Message, client, Some(subject))?;
-    let office = match office_for(&state, &citizen, gp, service)? {
-        Ok(office) => office,
-        Err(response) => return Ok(response),
-    };
+    let office = office_for(&state, &citizen, gp, service)?;
     if !offers_slots(&office, service) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
@@ -869,10 +848,7 @@ pub async fn send_enquiry(
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
     let subject = citizen.citizen.subject();
     state.limit(Action::Message, client, Some(subject))?;
-    let office = match office_for(&state, &citizen, gp, ORDINARY)? {
-        Ok(office) => office,
-        Err(response) => return Ok(response),
-    };
+    let office = office_for(&state, &citizen, gp, ORDINARY)?;
     if !office.enquiry_only {
         return Err(AppError::bad_request());
     }

@@ -8,13 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::econsultation;
 use domain::text::{CharLimited, TextError, visible_len};
-use domain::{ConsentLevel, GpService, working_days};
+use domain::{GpService, working_days};
 use serde::Deserialize;
 use storage::{NewThread, Office};
 
 use crate::AppState;
 use crate::auth::session::ConsentedCitizen;
-use crate::citizen::consent::consent_needed;
 use crate::citizen::econsultation::{OfficeQuery, contact_office, keep, wizard_layout};
 use crate::error::{AppError, html};
 use crate::forms::{IdempotencyKey, Query};
@@ -97,10 +96,7 @@ pub async fn contact_form(
     citizen: ConsentedCitizen,
     Query(query): Query<OfficeQuery>,
 ) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
-    if !consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
-    }
+    let citizen = citizen.citizen;
     let office = contact_office(
         &state,
         &citizen,
@@ -138,11 +134,8 @@ pub async fn send_contact(
     citizen: ConsentedCitizen,
     CsrfForm(form): CsrfForm<ContactForm>,
 ) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
+    let citizen = citizen.citizen;
     state.limit(Action::Message, client, Some(citizen.subject()))?;
-    if !consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
-    }
     let office = contact_office(
         &state,
         &citizen,

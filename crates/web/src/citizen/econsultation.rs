@@ -9,13 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::attachment::{self, FileError};
 use domain::econsultation::{Draft, Field, FieldError};
 use domain::text::{TextError, visible_len};
-use domain::{ConsentLevel, GpService, working_days};
+use domain::{GpService, working_days};
 use serde::Deserialize;
 use storage::{MessageDraft, NewThread, Office};
 
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
-use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::i18n;
@@ -108,10 +107,7 @@ pub async fn start_page(
     citizen: ConsentedCitizen,
     Query(query): Query<OfficeQuery>,
 ) -> Result<Response, AppError> {
-    let ConsentedCitizen { citizen, consent } = citizen;
-    if !consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
-    }
+    let citizen = citizen.citizen;
     let office = contact_office(&state, &citizen, query.kontor, GpService::EKonsultasjon).await?;
     let page = InfoPage::new(
         &state,
@@ -139,12 +135,9 @@ pub async fn start(
     CsrfForm(form): CsrfForm<InfoForm>,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp {
-        citizen: ConsentedCitizen { citizen, consent },
+        citizen: ConsentedCitizen { citizen, .. },
         gp,
     } = citizen;
-    if !consent.allows(ConsentLevel::FullTilgang) {
-        return Ok(consent_needed(&state, &citizen, ConsentLevel::FullTilgang));
-    }
     let office = contact_office(&state, &citizen, form.kontor, GpService::EKonsultasjon).await?;
     if form.egenandel.is_none() {
         let page = InfoPage::new(

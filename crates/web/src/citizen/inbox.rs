@@ -5,13 +5,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::{ConsentLevel, GpService};
+use domain::GpService;
 use serde::Deserialize;
 use storage::{InboxCursor, InboxListing, ThreadStatus, ThreadSummary};
 
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen};
-use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{Path, Query};
 use crate::views::dates::oslo_time;
@@ -20,13 +19,6 @@ use crate::views::sizes::file_size;
 
 /// Lines on one page of the inbox.
 const PAGE_SIZE: i64 = 20;
-
-/// Innboks needs consent to Basis+ (messages), more than Basis: the page explaining that,
-/// when the citizen's consent is lower.
-fn without_inbox_consent(state: &AppState, citizen: &ConsentedCitizen) -> Option<Response> {
-    (!citizen.consent.allows(ConsentLevel::BasisPluss))
-        .then(|| consent_needed(state, &citizen.citizen, ConsentLevel::BasisPluss))
-}
 
 pub(crate) fn kind_name(l: &Layout, kind: GpService) -> String {
     l.t(&format!("thread-kind-{}", kind.code())).into_owned()
@@ -87,9 +79,6 @@ pub async fn inbox(
     citizen: ConsentedCitizen,
     Query(query): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
-    if let Some(response) = without_inbox_consent(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let l = Layout::new(citizen.lang, "inbox-title").with_user(citizen.header_user(&state));
     let search: String = query.q.unwrap_or_default().chars().take(100).collect();
@@ -184,9 +173,6 @@ pub async fn thread(
     citizen: ConsentedCitizen,
     Path(thread_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Some(response) = without_inbox_consent(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let Some(thread) = state
         .db
@@ -259,9 +245,6 @@ pub async fn attachment(
     citizen: ConsentedCitizen,
     Path(attachment_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Some(response) = without_inbox_consent(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let not_found = || AppError::new(ErrorKind::NotFound);
     let (attachment, thread_id) = state
@@ -319,9 +302,6 @@ pub async fn new_message(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
 ) -> Result<Response, AppError> {
-    if let Some(response) = without_inbox_consent(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let l = Layout::new(citizen.lang, "new-message-title").with_user(citizen.header_user(&state));
     let contacts = state
@@ -365,9 +345,6 @@ pub async fn contact_services(
     citizen: ConsentedCitizen,
     Path(office_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Some(response) = without_inbox_consent(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let contacts = state.db.health_contacts(citizen.person.id).await?;
     let Some((office, services)) = contacts
@@ -400,9 +377,6 @@ pub async fn access_log(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
 ) -> Result<Response, AppError> {
-    if let Some(response) = without_inbox_consent(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let l = Layout::new(citizen.lang, "access-title").with_user(citizen.header_user(&state));
     let lines = state

@@ -8,14 +8,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::prescription::{NotRenewable, in_history, in_overview, renewable_online};
 use domain::text::{CharLimited, TextError};
-use domain::{ConsentLevel, GpService, working_days};
+use domain::{GpService, working_days};
 use jiff::civil::Date;
 use serde::Deserialize;
 use storage::{GpOverview, Prescription};
 
 use crate::AppState;
 use crate::auth::session::{Citizen, ConsentedCitizen, ConsentedCitizenWithGp};
-use crate::citizen::consent::consent_needed;
 use crate::error::{AppError, ErrorKind, html};
 use crate::forms::{IdempotencyKey, Path, Query};
 use crate::i18n::{self, Lang};
@@ -66,11 +65,6 @@ fn card(lang: Lang, p: &Prescription, today: Date) -> Card {
     }
 }
 
-fn allowed(state: &AppState, citizen: &ConsentedCitizen) -> Option<Response> {
-    (!citizen.consent.allows(ConsentLevel::FullTilgang))
-        .then(|| consent_needed(state, &citizen.citizen, ConsentLevel::FullTilgang))
-}
-
 #[derive(Template)]
 #[template(path = "citizen/prescriptions/list.html")]
 struct ListPage {
@@ -113,9 +107,6 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    if let Some(response) = allowed(&state, &citizen) {
-        return Ok(response);
-    }
     let history = match query.fane.as_deref() {
         None | Some("") | Some("resepter") => false,
         Some("historikk") => true,
@@ -149,9 +140,6 @@ pub async fn detail(
     citizen: ConsentedCitizen,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    if let Some(response) = allowed(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let p = state
         .db
@@ -195,9 +183,6 @@ pub async fn print(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
 ) -> Result<Response, AppError> {
-    if let Some(response) = allowed(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let (list, today) = shown(&state, &citizen, false).await?;
     let l = Layout::new(citizen.lang, "rx-print-title").with_user(citizen.header_user(&state));
@@ -218,9 +203,6 @@ pub async fn pdf(
     State(state): State<AppState>,
     citizen: ConsentedCitizen,
 ) -> Result<Response, AppError> {
-    if let Some(response) = allowed(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let lang = citizen.lang;
     let (list, today) = shown(&state, &citizen, false).await?;
@@ -332,9 +314,6 @@ pub async fn renew_form(
     citizen: ConsentedCitizenWithGp,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    if let Some(response) = allowed(&state, &citizen) {
-        return Ok(response);
-    }
     let page = renew_page(
         &state,
         &citizen.citizen,
@@ -358,9 +337,6 @@ pub async fn renew(
     CsrfRawForm(fields): CsrfRawForm,
 ) -> Result<Response, AppError> {
     let ConsentedCitizenWithGp { citizen, gp } = citizen;
-    if let Some(response) = allowed(&state, &citizen) {
-        return Ok(response);
-    }
     let citizen = citizen.citizen;
     let field = |name: &str| {
         fields
