@@ -777,7 +777,8 @@ async fn session_ends_twelve_hours_after_login_however_active(backend: Backend) 
     app.clock.advance(60);
     let response = elsewhere.get("/fastlege").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()["location"], "/logget-ut?inaktiv=1");
+    // The page says why: not inactivity, the twelve hours.
+    assert_eq!(response.headers()["location"], "/logget-ut?utlopt=1");
     assert!(
         response.headers()["set-cookie"]
             .to_str()
@@ -807,8 +808,18 @@ async fn session_ends_twelve_hours_after_login_however_active(backend: Backend) 
         matches!(lookup, storage::SessionLookup::Missing),
         "deleted from the database"
     );
+    let page = elsewhere
+        .get("/logget-ut?utlopt=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Du ble logget ut automatisk fordi det er 12 timer siden du logget inn."),
+        "{page}"
+    );
     let office = staff.get("/kontor/innboks").await;
-    assert_eq!(office.headers()["location"], "/kontor/logget-ut?inaktiv=1");
+    assert_eq!(office.headers()["location"], "/kontor/logget-ut?utlopt=1");
     // A new login starts a new twelve hours.
     app.login(DemoPersons::KARI_NORDMANN).await;
     assert_eq!(app.get("/fastlege").await.status(), StatusCode::OK);
@@ -829,7 +840,12 @@ async fn session_lifetime_is_configurable(backend: Backend) {
     app.clock.advance(20 * 60);
     assert_eq!(
         app.get("/fastlege").await.headers()["location"],
-        "/logget-ut?inaktiv=1"
+        "/logget-ut?utlopt=1"
+    );
+    let page = app.get("/logget-ut?utlopt=1").await.text().await.unwrap();
+    assert!(
+        page.contains("fordi det er 2 timer siden du logget inn."),
+        "{page}"
     );
 }
 

@@ -61,7 +61,7 @@ pub use persons::{ConsentRecord, Person, PersonSummary};
 pub use prescriptions::{Dispensation, NewPrescription, Prescription};
 pub use sessions::{
     CitizenLookup, CitizenSession, IdpCode, LoginAttempt, NewSession, PageData, PageRead, Session,
-    SessionKind, SessionLookup, SessionTimeouts,
+    SessionEnd, SessionKind, SessionLookup, SessionTimeouts,
 };
 
 /// Which database engine a URL points at.

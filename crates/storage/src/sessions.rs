@@ -70,7 +70,7 @@ pub enum CitizenLookup {
     Active(Box<CitizenSession>),
     /// The session existed but was idle too long, or reached its maximum age; it is now
     /// deleted.
-    Expired,
+    Expired(SessionEnd),
     Missing,
 }
 
@@ -104,10 +104,16 @@ pub struct SessionTimeouts {
 }
 
 impl SessionTimeouts {
-    /// Whether a session has ended at `now`, by inactivity or by age.
-    pub fn has_ended(&self, session: &Session, now: i64) -> bool {
-        now - session.last_seen_at >= self.idle_seconds
-            || now - session.created_at >= self.max_seconds
+    /// Whether a session has ended at `now`, and why: by age when both limits have passed,
+    /// since that one no activity could have prevented.
+    pub fn ended(&self, session: &Session, now: i64) -> Option<SessionEnd> {
+        if now - session.created_at >= self.max_seconds {
+            Some(SessionEnd::MaxAge)
+        } else if now - session.last_seen_at >= self.idle_seconds {
+            Some(SessionEnd::Idle)
+        } else {
+            None
+        }
     }
 }
 
@@ -117,8 +123,17 @@ pub enum SessionLookup {
     Active(Session),
     /// The session existed but was idle too long, or reached its maximum age; it is now
     /// deleted.
-    Expired,
+    Expired(SessionEnd),
     Missing,
+}
+
+/// Why a session ended by itself: the person is told which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// No activity for the idle limit.
+    Idle,
+    /// The maximum age after the login, however active.
+    MaxAge,
 }
 
 /// A login in progress: what the callback must match.
@@ -311,7 +326,7 @@ impl Database {
                     })),
                     page_data,
                 ),
-                SessionLookup::Expired => (CitizenLookup::Expired, None),
+                SessionLookup::Expired(end) => (CitizenLookup::Expired(end), None),
                 SessionLookup::Missing => (CitizenLookup::Missing, None),
             },
         )
@@ -326,12 +341,12 @@ impl Database {
         now: i64,
         timeouts: SessionTimeouts,
     ) -> Result<SessionLookup, StorageError> {
-        if timeouts.has_ended(&session, now) {
+        if let Some(end) = timeouts.ended(&session, now) {
             sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
                 .bind(token_hash)
                 .execute(&mut *self.write_connection().await?)
                 .await?;
-            return Ok(SessionLookup::Expired);
+            return Ok(SessionLookup::Expired(end));
         }
         if now - session.last_seen_at >= timeouts.touch_every {
             sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")

@@ -85,6 +85,7 @@ logged-out-title = You are logged out
 logged-out-text = Thank you for your visit. Close the browser if you are using a shared computer.
 logged-out-inactive-title = You are logged out
 logged-out-inactive-text = You were logged out automatically because you have not been active for { $duration }. Log in again to continue.
+logged-out-max-age-text = You were logged out automatically because it is { $duration } since you logged in. Log in again to continue.
 session-warning-title = You will soon be logged out
 session-warning-text = You have not been active for a while. For your security, you will be logged out automatically in { $duration }.
 duration-minutes = { $count ->

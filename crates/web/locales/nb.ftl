@@ -85,6 +85,7 @@ logged-out-title = Du er logget ut
 logged-out-text = Takk for besøket. Lukk nettleseren hvis du bruker en delt datamaskin.
 logged-out-inactive-title = Du er logget ut
 logged-out-inactive-text = Du ble logget ut automatisk fordi du ikke har vært aktiv på { $duration }. Logg inn igjen for å fortsette.
+logged-out-max-age-text = Du ble logget ut automatisk fordi det er { $duration } siden du logget inn. Logg inn igjen for å fortsette.
 session-warning-title = Du blir snart logget ut
 session-warning-text = Du har ikke vært aktiv på en stund. Av sikkerhetshensyn blir du logget ut automatisk om { $duration }.
 duration-minutes = { $count ->

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Fodselsnummer;
-use storage::{SessionKind, SessionLookup};
+use storage::{SessionEnd, SessionKind, SessionLookup};
 
 use crate::AppState;
 use crate::auth::oidc::{CallbackQuery, LOGIN_MAX_SECONDS, LoginError};
@@ -234,11 +234,36 @@ pub(crate) async fn logout(
     Ok(([(header::SET_COOKIE, clear)], Redirect::to(side.logged_out)).into_response())
 }
 
-/// `?inaktiv=1` when the inactivity timer led to the logged-out page.
+/// `?inaktiv=1` when the session ended for inactivity (the inactivity timer leads there too),
+/// `?utlopt=1` when it reached its maximum age after the login.
 #[derive(Debug, serde::Deserialize)]
 pub struct LoggedOutQuery {
     #[serde(default)]
     pub inaktiv: Option<String>,
+    #[serde(default)]
+    pub utlopt: Option<String>,
+}
+
+impl LoggedOutQuery {
+    /// How the session ended, as the address says.
+    pub fn ended(&self) -> Option<SessionEnd> {
+        if self.utlopt.is_some() {
+            Some(SessionEnd::MaxAge)
+        } else if self.inaktiv.is_some() {
+            Some(SessionEnd::Idle)
+        } else {
+            None
+        }
+    }
+}
+
+/// The logged-out page of a side (`/logget-ut` or `/kontor/logget-ut`) saying why the session
+/// ended by itself.
+pub(crate) fn ended_url(logged_out: &str, end: SessionEnd) -> String {
+    match end {
+        SessionEnd::Idle => format!("{logged_out}?inaktiv=1"),
+        SessionEnd::MaxAge => format!("{logged_out}?utlopt=1"),
+    }
 }
 
 /// The page after logout, where the inactivity timer leads too. Any site can link here, so a
@@ -250,7 +275,7 @@ pub(crate) async fn logged_out_page(
     state: &AppState,
     lang: Lang,
     headers: &HeaderMap,
-    inactive: bool,
+    ended: Option<SessionEnd>,
     kind: SessionKind,
 ) -> Result<Response, AppError> {
     let side = side(kind);
@@ -269,20 +294,25 @@ pub(crate) async fn logged_out_page(
         }
         None => false,
     };
-    let (title, text) = if inactive {
-        ("logged-out-inactive-title", "logged-out-inactive-text")
-    } else {
-        ("logged-out-title", "logged-out-text")
+    let (title, text) = match ended {
+        Some(SessionEnd::Idle) => ("logged-out-inactive-title", "logged-out-inactive-text"),
+        Some(SessionEnd::MaxAge) => ("logged-out-inactive-title", "logged-out-max-age-text"),
+        None => ("logged-out-title", "logged-out-text"),
     };
-    if live && !inactive {
+    if live && ended.is_none() {
         // Still logged in (a link from elsewhere): saying "logged out" would be untrue.
         return Ok(Redirect::to(side.home).into_response());
     }
     let l = Layout::new(lang, title).with_home(side.home);
     let mut page = MessagePage::new(l, text, Some((side.login_link, "log-in")));
-    if inactive {
-        let idle = crate::views::layout::duration_text(lang, state.config.session_idle_seconds);
-        page.text = page.l.t1(text, "duration", &idle);
+    let limit = match ended {
+        Some(SessionEnd::Idle) => Some(state.config.session_idle_seconds),
+        Some(SessionEnd::MaxAge) => Some(state.config.session_max_seconds),
+        None => None,
+    };
+    if let Some(seconds) = limit {
+        let duration = crate::views::layout::duration_text(lang, seconds);
+        page.text = page.l.t1(text, "duration", &duration);
     }
     let mut response = page.respond(StatusCode::OK);
     if !live {

@@ -152,11 +152,11 @@ async fn lookup_citizen_once(
             } = *found;
             (session, person, consent)
         }
-        CitizenLookup::Expired => {
+        CitizenLookup::Expired(end) => {
             let clear = clear_cookie(state, SESSION_COOKIE, "/");
             return Err((
                 [(header::SET_COOKIE, clear)],
-                Redirect::to("/logget-ut?inaktiv=1"),
+                Redirect::to(&crate::auth::login::ended_url("/logget-ut", end)),
             )
                 .into_response());
         }
@@ -301,11 +301,11 @@ async fn lookup_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>, 
         .map_err(|e| AppError::from(e).into_response())?;
     let session = match lookup {
         SessionLookup::Active(session) if session.kind == SessionKind::Staff => session,
-        SessionLookup::Expired => {
+        SessionLookup::Expired(end) => {
             let clear = clear_cookie(state, STAFF_SESSION_COOKIE, "/kontor");
             return Err((
                 [(header::SET_COOKIE, clear)],
-                Redirect::to("/kontor/logget-ut?inaktiv=1"),
+                Redirect::to(&crate::auth::login::ended_url("/kontor/logget-ut", end)),
             )
                 .into_response());
         }

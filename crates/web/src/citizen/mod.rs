@@ -71,8 +71,7 @@ pub async fn logged_out_page(
     headers: HeaderMap,
     Query(query): Query<login::LoggedOutQuery>,
 ) -> Result<Response, AppError> {
-    let inactive = query.inaktiv.is_some();
-    login::logged_out_page(&state, lang, &headers, inactive, SessionKind::Citizen).await
+    login::logged_out_page(&state, lang, &headers, query.ended(), SessionKind::Citizen).await
 }
 
 pub async fn extend_session(

@@ -134,8 +134,7 @@ pub async fn logged_out_page(
     headers: HeaderMap,
     Query(query): Query<login::LoggedOutQuery>,
 ) -> Result<Response, AppError> {
-    let inactive = query.inaktiv.is_some();
-    login::logged_out_page(&state, lang, &headers, inactive, SessionKind::Staff).await
+    login::logged_out_page(&state, lang, &headers, query.ended(), SessionKind::Staff).await
 }
 
 pub async fn extend_session(

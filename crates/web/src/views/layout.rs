@@ -159,7 +159,13 @@ pub fn over_limit(lang: Lang, error: TextError) -> String {
 /// A span of time as people say it: "30 minutter", "1 minutt", "45 sekunder" (whole minutes
 /// when it is a whole number of minutes, else seconds).
 pub fn duration_text(lang: Lang, seconds: i64) -> String {
-    if seconds >= 60 && seconds % 60 == 0 {
+    if seconds >= 3600 && seconds % 3600 == 0 {
+        i18n::text(
+            lang,
+            "duration-hours",
+            &[("count", &(seconds / 3600).to_string())],
+        )
+    } else if seconds >= 60 && seconds % 60 == 0 {
         i18n::text(
             lang,
             "duration-minutes",
@@ -213,6 +219,8 @@ mod tests {
     fn durations_read_as_people_say_them() {
         assert_eq!(duration_text(Lang::Nb, 1800), "30 minutter");
         assert_eq!(duration_text(Lang::Nb, 60), "1 minutt");
+        assert_eq!(duration_text(Lang::Nb, 12 * 3600), "12 timer");
+        assert_eq!(duration_text(Lang::En, 3600), "1 hour");
         assert_eq!(duration_text(Lang::Nb, 90), "90 sekunder");
         assert_eq!(duration_text(Lang::Nb, 1), "1 sekund");
         assert_eq!(duration_text(Lang::En, 300), "5 minutes");
